@@ -1,0 +1,36 @@
+#pragma once
+
+#include <nlohmann/json.hpp>
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "net/asio.hpp"
+
+namespace parlor::api {
+
+using request = http::request<http::string_body>;
+using response = http::response<http::string_body>;
+
+// One REST call as the handlers see it.
+struct request_context {
+    const request& req;
+    std::string client_ip;
+    std::string request_id;
+    std::vector<std::string> params;  // the `:name` segments of the route, in order
+};
+
+// The body as a JSON object; parlor::error(bad_request) for anything else.
+nlohmann::json json_object_body(const request& req);
+
+// A string field that may be absent; bad_request when present with another type.
+std::optional<std::string> optional_string(const nlohmann::json& body, const char* field);
+
+// The token of `Authorization: Bearer <token>`; nullopt when there is no such header.
+// A header in another scheme is unauthorized.
+std::optional<std::string> bearer_token(const request& req);
+// As above, but the token is required.
+std::string required_bearer_token(const request& req);
+
+}  // namespace parlor::api

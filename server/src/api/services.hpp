@@ -1,0 +1,27 @@
+#pragma once
+
+#include <nlohmann/json.hpp>
+
+#include "api/router.hpp"
+#include "auth/rate_limiter.hpp"
+#include "blobs/blob_store.hpp"
+#include "rooms/room_service.hpp"
+#include "store/metadata_store.hpp"
+
+namespace parlor::api {
+
+// What the REST handlers work with. Owned by app::server; outlives every request.
+struct services {
+    rooms::room_service& rooms;
+    store::metadata_store& store;
+    blobs::blob_store& blobs;
+    auth::rate_limiter& room_creates;
+    auth::rate_limiter& joins;
+    asio::thread_pool& blocking;
+    nlohmann::json ice_servers;  // as the protocol's `iceServers`
+};
+
+void add_health_routes(router& routes, services& deps);
+void add_room_routes(router& routes, services& deps);
+
+}  // namespace parlor::api

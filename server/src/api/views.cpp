@@ -1,0 +1,43 @@
+#include "api/views.hpp"
+
+#include "rooms/room_code.hpp"
+
+namespace parlor::api {
+
+nlohmann::json admission_json(const rooms::admission& admitted, const nlohmann::json& ice_servers) {
+    return {
+        {"room",
+         {{"id", admitted.room.id},
+          {"code", rooms::display_room_code(admitted.room.code)},
+          {"createdAt", format_rfc3339(admitted.room.created_at)}}},
+        {"member", {{"id", admitted.member.id}, {"displayName", admitted.member.display_name}}},
+        {"token", admitted.token.token},
+        {"expiresAt", format_rfc3339(admitted.token.expires_at)},
+        {"iceServers", ice_servers},
+    };
+}
+
+nlohmann::json snapshot_json(const rooms::room_snapshot& snapshot,
+                             const nlohmann::json& ice_servers) {
+    auto members = nlohmann::json::array();
+    for (const auto& view : snapshot.members) {
+        members.push_back({{"id", view.member.id},
+                           {"displayName", view.member.display_name},
+                           {"joinedAt", format_rfc3339(view.member.joined_at)},
+                           {"online", view.online}});
+    }
+    return {
+        {"room",
+         {{"id", snapshot.room.id},
+          {"code", rooms::display_room_code(snapshot.room.code)},
+          {"createdAt", format_rfc3339(snapshot.room.created_at)},
+          {"createdBy", snapshot.room.created_by}}},
+        {"self", snapshot.self},
+        {"members", members},
+        {"call", nullptr},                   // calls arrive with the realtime layer
+        {"files", nlohmann::json::array()},  // and files with the file history
+        {"iceServers", ice_servers},
+    };
+}
+
+}  // namespace parlor::api

@@ -1,0 +1,124 @@
+#include "app/config.hpp"
+
+#include <CLI/CLI.hpp>
+
+#include <iostream>
+
+namespace parlor::app {
+
+std::string config::effective_database_url() const {
+    if (!database_url.empty())
+        return database_url;
+    return "sqlite:" + data_dir + "/parlor.db";
+}
+
+std::vector<std::string> config::effective_public_origins() const {
+    if (!public_origins.empty())
+        return public_origins;
+    auto p = std::to_string(port);
+    return {"http://localhost:" + p, "http://127.0.0.1:" + p};
+}
+
+std::optional<config> parse_config(int argc, char** argv, int& exit_code) {
+    config c;
+    CLI::App cli{
+        "Parlor: a self-hosted meeting room (rooms, shared files, mesh video calls).\n"
+        "Every flag has an environment-variable twin, shown as (Env:...)."};
+    cli.set_version_flag("--version", std::string("parlor ") + PARLOR_VERSION);
+    cli.get_formatter()->column_width(40);
+
+    auto& net = *cli.add_option_group("Network");
+    net.add_option("--host", c.host, "Address to listen on")
+        ->envname("PARLOR_HOST")
+        ->capture_default_str();
+    net.add_option("--port", c.port, "TCP port to listen on (0 picks a free one)")
+        ->envname("PARLOR_PORT")
+        ->capture_default_str();
+    net.add_option("--public-origin", c.public_origins,
+                   "Browser origin allowed to open sockets; repeat or comma-separate "
+                   "(default: http://localhost:PORT and http://127.0.0.1:PORT)")
+        ->envname("PARLOR_PUBLIC_ORIGIN")
+        ->delimiter(',');
+    net.add_option("--threads", c.threads, "Network threads")
+        ->envname("PARLOR_THREADS")
+        ->check(CLI::Range(1, 64))
+        ->capture_default_str();
+
+    auto& storage = *cli.add_option_group("Storage");
+    storage
+        .add_option("--data-dir", c.data_dir,
+                    "Directory for the SQLite file, uploaded files and the token secret")
+        ->envname("PARLOR_DATA_DIR")
+        ->capture_default_str();
+    storage
+        .add_option("--database-url", c.database_url,
+                    "Metadata database (default: sqlite:<data-dir>/parlor.db)")
+        ->envname("PARLOR_DATABASE_URL");
+    storage.add_option("--db-threads", c.db_threads, "Threads (and connections) for database work")
+        ->envname("PARLOR_DB_THREADS")
+        ->check(CLI::Range(1, 64))
+        ->capture_default_str();
+
+    auto& web = *cli.add_option_group("Web client");
+    web.add_option("--static-dir", c.static_dir, "Directory of the built web client")
+        ->envname("PARLOR_STATIC_DIR")
+        ->capture_default_str();
+
+    auto& limits = *cli.add_option_group("Limits");
+    limits
+        .add_option("--room-create-per-minute", c.room_create_per_minute,
+                    "Rooms one client IP may create a minute (0: no limit)")
+        ->envname("PARLOR_ROOM_CREATE_PER_MINUTE")
+        ->check(CLI::NonNegativeNumber)
+        ->capture_default_str();
+    limits
+        .add_option("--join-per-minute", c.join_per_minute,
+                    "Joins one client IP may make a minute (0: no limit)")
+        ->envname("PARLOR_JOIN_PER_MINUTE")
+        ->check(CLI::NonNegativeNumber)
+        ->capture_default_str();
+    limits
+        .add_option("--max-json-body", c.max_json_body_bytes, "Largest JSON request body in bytes")
+        ->envname("PARLOR_MAX_JSON_BODY")
+        ->check(CLI::Range(1024, 16 * 1024 * 1024))
+        ->capture_default_str();
+
+    auto& identity = *cli.add_option_group("Identity");
+    identity
+        .add_option("--token-secret", c.token_secret,
+                    "HS256 secret for guest tokens, at least 32 characters "
+                    "(default: generated once into <data-dir>/token-secret)")
+        ->envname("PARLOR_TOKEN_SECRET");
+    identity.add_option("--token-ttl", c.token_ttl_seconds, "Guest token lifetime in seconds")
+        ->envname("PARLOR_TOKEN_TTL")
+        ->check(CLI::Range(60, 30 * 24 * 3600))
+        ->capture_default_str();
+
+    auto& media = *cli.add_option_group("Calls");
+    media
+        .add_option("--stun-url", c.stun_urls,
+                    "STUN server URL handed to browsers; repeat or comma-separate")
+        ->envname("PARLOR_STUN_URLS")
+        ->delimiter(',');
+
+    auto& ops = *cli.add_option_group("Operations");
+    ops.add_option("--log-level", c.log_level, "trace, debug, info, warn, error")
+        ->envname("PARLOR_LOG_LEVEL")
+        ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error"}))
+        ->capture_default_str();
+    ops.add_option("--shutdown-grace", c.shutdown_grace_seconds,
+                   "Seconds to let in-flight requests finish on SIGINT/SIGTERM")
+        ->envname("PARLOR_SHUTDOWN_GRACE")
+        ->check(CLI::Range(0, 600))
+        ->capture_default_str();
+
+    try {
+        cli.parse(argc, argv);
+    } catch (const CLI::ParseError& e) {
+        exit_code = cli.exit(e);
+        return std::nullopt;
+    }
+    return c;
+}
+
+}  // namespace parlor::app

@@ -1,0 +1,37 @@
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace parlor::app {
+
+// Everything `parlor` can be told, by flag or by its PARLOR_* environment twin.
+struct config {
+    std::string host = "127.0.0.1";
+    std::uint16_t port = 8080;
+    std::string data_dir = "./data";
+    std::string database_url;  // empty: sqlite:<data_dir>/parlor.db
+    std::string static_dir = "./web/dist";
+    std::vector<std::string> public_origins;  // empty: http://localhost:PORT, http://127.0.0.1:PORT
+    int room_create_per_minute = 10;
+    int join_per_minute = 30;
+    std::string token_secret;  // empty: generated once into <data_dir>/token-secret
+    int token_ttl_seconds = 12 * 60 * 60;
+    std::vector<std::string> stun_urls;
+    std::size_t max_json_body_bytes = 64 * 1024;
+    int threads = 1;
+    int db_threads = 4;
+    std::string log_level = "info";
+    int shutdown_grace_seconds = 10;
+
+    std::string effective_database_url() const;
+    std::vector<std::string> effective_public_origins() const;
+};
+
+// Parses flags and environment. Returns nullopt with `exit_code` set when the process
+// should stop now (after --help or --version, or on a bad value, with the reason printed).
+std::optional<config> parse_config(int argc, char** argv, int& exit_code);
+
+}  // namespace parlor::app

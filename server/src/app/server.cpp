@@ -1,0 +1,120 @@
+#include "app/server.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include <filesystem>
+#include <thread>
+
+#include "api/services.hpp"
+#include "auth/rate_limiter.hpp"
+#include "auth/secret.hpp"
+#include "auth/token_service.hpp"
+#include "blobs/local_blob_store.hpp"
+#include "net/listener.hpp"
+#include "net/static_files.hpp"
+#include "rooms/presence.hpp"
+#include "rooms/room_service.hpp"
+#include "store/sql_store.hpp"
+
+namespace parlor::app {
+namespace {
+
+// Members count as online for this long after their last API call (see rooms/presence.hpp).
+constexpr millis presence_window_ms = 15'000;
+
+nlohmann::json ice_servers_from(const config& cfg) {
+    auto servers = nlohmann::json::array();
+    if (!cfg.stun_urls.empty())
+        servers.push_back({{"urls", cfg.stun_urls}});
+    return servers;
+}
+
+}  // namespace
+
+int run_server(const config& cfg) {
+    std::filesystem::path data_dir(cfg.data_dir);
+    std::filesystem::create_directories(data_dir);
+
+    system_clock clock;
+    auto location = store::database_location::parse(cfg.effective_database_url());
+    store::sql_store metadata(location, static_cast<std::size_t>(cfg.db_threads));
+    metadata.migrate();
+    blobs::local_blob_store blobs(data_dir / "files");
+    auth::token_service tokens(auth::load_or_create_secret(cfg.token_secret, data_dir), clock,
+                               std::chrono::seconds(cfg.token_ttl_seconds));
+    rooms::presence presence(clock, presence_window_ms);
+    rooms::room_service rooms(metadata, tokens, presence, clock);
+    auth::rate_limiter room_creates(cfg.room_create_per_minute, clock);
+    auth::rate_limiter joins(cfg.join_per_minute, clock);
+
+    asio::io_context io(cfg.threads);
+    asio::thread_pool blocking(static_cast<std::size_t>(cfg.db_threads));
+
+    api::services deps{
+        rooms, metadata, blobs, room_creates, joins, blocking, ice_servers_from(cfg)};
+    api::router routes;
+    api::add_health_routes(routes, deps);
+    api::add_room_routes(routes, deps);
+
+    net::static_files files(cfg.static_dir);
+    if (!files.available()) {
+        spdlog::warn("no web client in {} (build it with `make build`); serving the API only",
+                     cfg.static_dir);
+    }
+    net::http_handlers handlers{routes, files, cfg.max_json_body_bytes};
+    net::listener listener(io, {asio::ip::make_address(cfg.host), cfg.port}, handlers);
+    listener.start();
+    auto bound = listener.local_endpoint();
+    spdlog::info(nlohmann::json{
+        {"event", "listening"},
+        {"address", bound.address().to_string()},
+        {"port", bound.port()},
+        {"url", "http://" +
+                    (bound.address().is_v6() ? "[" + bound.address().to_string() + "]"
+                                             : bound.address().to_string()) +
+                    ":" + std::to_string(bound.port())},
+        {"version", PARLOR_VERSION},
+        {"data_dir", cfg.data_dir}}
+                     .dump());
+
+    // SIGINT/SIGTERM: stop accepting and close idle connections; the io_context runs out
+    // of work and returns once the in-flight requests are answered, or the grace period
+    // ends and forces it.
+    asio::signal_set signals(io, SIGINT, SIGTERM);
+    signals.async_wait([&](const beast::error_code& ec, int signal) {
+        if (ec)
+            return;
+        spdlog::info(nlohmann::json{{"event", "shutting_down"}, {"signal", signal}}.dump());
+        listener.stop();
+        asio::co_spawn(
+            io,
+            [&]() -> asio::awaitable<void> {
+                auto deadline = std::chrono::steady_clock::now() +
+                                std::chrono::seconds(cfg.shutdown_grace_seconds);
+                asio::steady_timer poll(io);
+                while (listener.open_connections() > 0 &&
+                       std::chrono::steady_clock::now() < deadline) {
+                    poll.expires_after(std::chrono::milliseconds(20));
+                    co_await poll.async_wait(asio::use_awaitable);
+                }
+                if (auto open = listener.open_connections(); open > 0) {
+                    spdlog::warn("{} connection(s) still open after the grace period; closing",
+                                 open);
+                    io.stop();
+                }
+            },
+            asio::detached);
+    });
+
+    std::vector<std::thread> network_threads;
+    for (int i = 1; i < cfg.threads; ++i)
+        network_threads.emplace_back([&io] { io.run(); });
+    io.run();
+    for (auto& t : network_threads)
+        t.join();
+    blocking.join();  // database work already handed out finishes before the store closes
+    spdlog::info(nlohmann::json{{"event", "stopped"}}.dump());
+    return 0;
+}
+
+}  // namespace parlor::app

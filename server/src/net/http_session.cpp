@@ -1,0 +1,186 @@
+#include "net/http_session.hpp"
+
+#include <cmath>
+
+#include <nlohmann/json.hpp>
+#include <spdlog/spdlog.h>
+
+#include "api/response.hpp"
+#include "common/error.hpp"
+#include "common/random.hpp"
+#include "net/security_headers.hpp"
+
+namespace parlor::net {
+namespace {
+
+constexpr auto idle_timeout = std::chrono::seconds(60);
+constexpr auto request_timeout = std::chrono::seconds(30);
+constexpr std::uint32_t header_limit = 16 * 1024;
+
+std::string_view path_only(beast::string_view target) {
+    std::string_view t(target.data(), target.size());
+    return t.substr(0, t.find('?'));  // query strings may carry signatures: never logged
+}
+
+}  // namespace
+
+void connection_registry::add(const std::shared_ptr<http_session>& session) {
+    std::lock_guard lock(mutex_);
+    sessions_.emplace(session.get(), session);
+}
+
+void connection_registry::remove(const http_session* session) {
+    std::lock_guard lock(mutex_);
+    sessions_.erase(session);
+}
+
+void connection_registry::begin_shutdown() {
+    shutting_down_ = true;
+    std::vector<std::shared_ptr<http_session>> open;
+    {
+        std::lock_guard lock(mutex_);
+        for (auto& [_, weak] : sessions_) {
+            if (auto session = weak.lock())
+                open.push_back(std::move(session));
+        }
+    }
+    for (auto& session : open)
+        session->close_if_idle();
+}
+
+std::size_t connection_registry::size() const {
+    std::lock_guard lock(mutex_);
+    return sessions_.size();
+}
+
+http_session::http_session(tcp::socket socket, const http_handlers& handlers,
+                           connection_registry& registry)
+    : stream_(std::move(socket)), handlers_(handlers), registry_(registry) {
+    beast::error_code ec;
+    auto remote = stream_.socket().remote_endpoint(ec);
+    client_ip_ = ec ? "unknown" : remote.address().to_string();
+}
+
+http_session::~http_session() {
+    registry_.remove(this);
+}
+
+void http_session::close_if_idle() {
+    asio::post(stream_.get_executor(), [self = shared_from_this()] {
+        if (!self->busy_) {
+            beast::error_code ignored;
+            self->stream_.socket().shutdown(tcp::socket::shutdown_both, ignored);
+            self->stream_.socket().close(ignored);
+        }
+    });
+}
+
+asio::awaitable<void> http_session::run() {
+    for (;;) {
+        beast::error_code ec;
+        stream_.expires_after(idle_timeout);
+        http::request_parser<http::empty_body> header_parser;
+        header_parser.header_limit(header_limit);
+        co_await http::async_read_header(stream_, buffer_, header_parser,
+                                         asio::redirect_error(asio::use_awaitable, ec));
+        if (ec)
+            co_return co_await reply_and_close(ec);
+
+        busy_ = true;
+        auto started = std::chrono::steady_clock::now();
+        std::string request_id = random_hex(8);
+        // The header decides the body's limit; API bodies are small JSON documents.
+        http::request_parser<http::string_body> parser(std::move(header_parser));
+        parser.body_limit(handlers_.max_json_body_bytes);
+        stream_.expires_after(request_timeout);
+        co_await http::async_read(stream_, buffer_, parser,
+                                  asio::redirect_error(asio::use_awaitable, ec));
+        if (ec)
+            co_return co_await reply_and_close(ec);
+        api::request req = parser.release();
+
+        auto path = path_only(req.target());
+        bool keep_open = false;
+        if (path.starts_with("/api/") || path == "/api" || path == "/ws") {
+            api::request_context ctx{req, client_ip_, request_id, {}};
+            auto res = co_await handlers_.api.dispatch(ctx);
+            add_security_headers(res, content_kind::api);
+            keep_open = co_await send(std::move(res), req, request_id, started);
+        } else {
+            auto served = handlers_.files.serve(req);
+            keep_open = co_await std::visit(
+                [&](auto& res) { return send(std::move(res), req, request_id, started); }, served);
+        }
+        busy_ = false;
+        if (!keep_open || registry_.shutting_down())
+            break;
+    }
+    beast::error_code ignored;
+    stream_.socket().shutdown(tcp::socket::shutdown_send, ignored);
+}
+
+template <class Response>
+asio::awaitable<bool> http_session::send(Response&& res, const api::request& req,
+                                         const std::string& request_id,
+                                         std::chrono::steady_clock::time_point started) {
+    res.set("X-Request-Id", request_id);
+    if (registry_.shutting_down())
+        res.keep_alive(false);
+    bool keep_alive = res.keep_alive();
+    auto status = res.result_int();
+    beast::error_code ec;
+    stream_.expires_after(request_timeout);
+    std::size_t bytes =
+        co_await http::async_write(stream_, res, asio::redirect_error(asio::use_awaitable, ec));
+    auto elapsed =
+        std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started);
+    spdlog::info(nlohmann::json{
+        {"event", "request"},
+        {"request_id", request_id},
+        {"method", std::string(req.method_string())},
+        {"path", std::string(path_only(req.target()))},
+        {"status", status},
+        {"bytes", bytes},
+        {"duration_ms", std::round(elapsed.count() * 100) / 100},
+        {"client_ip", client_ip_},
+    }
+                     .dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
+    co_return !ec && keep_alive;
+}
+
+// A read failed: answer what deserves an answer (too large, malformed), then close.
+asio::awaitable<void> http_session::reply_and_close(const beast::error_code& read_error) {
+    std::optional<error> answer;
+    http::status status{};
+    if (read_error == http::error::body_limit) {
+        answer.emplace(error_code::payload_too_large, "The request body is too large");
+        status = http::status::payload_too_large;
+    } else if (read_error == http::error::header_limit) {
+        answer.emplace(error_code::bad_request, "The request headers are too large");
+        status = http::status::request_header_fields_too_large;
+    } else if (read_error.category() == http::make_error_code(http::error::body_limit).category() ||
+               read_error == http::error::bad_target) {
+        answer.emplace(error_code::bad_request, "The request is not valid HTTP");
+        status = http::status::bad_request;
+    }
+    if (answer && read_error != http::error::end_of_stream &&
+        read_error != http::error::partial_message) {
+        auto res = api::error_response(11, false, *answer);
+        res.result(status);
+        add_security_headers(res, content_kind::api);
+        beast::error_code ignored;
+        stream_.expires_after(std::chrono::seconds(5));
+        co_await http::async_write(stream_, res,
+                                   asio::redirect_error(asio::use_awaitable, ignored));
+        spdlog::info(nlohmann::json{
+            {"event", "rejected_request"},
+            {"status", static_cast<int>(status)},
+            {"reason", read_error.message()},
+            {"client_ip",
+             client_ip_}}.dump());
+    }
+    beast::error_code ignored;
+    stream_.socket().shutdown(tcp::socket::shutdown_both, ignored);
+}
+
+}  // namespace parlor::net

@@ -1,0 +1,66 @@
+#pragma once
+
+#include <atomic>
+#include <memory>
+#include <mutex>
+#include <unordered_map>
+
+#include "api/router.hpp"
+#include "net/static_files.hpp"
+
+namespace parlor::net {
+
+// What every connection serves, shared by all of them; outlives them all.
+struct http_handlers {
+    const api::router& api;
+    const static_files& files;
+    std::size_t max_json_body_bytes;
+};
+
+class http_session;
+
+// The open connections, so that shutdown can close the idle ones and let the busy ones
+// finish their request first.
+class connection_registry {
+  public:
+    void add(const std::shared_ptr<http_session>& session);
+    void remove(const http_session* session);
+    // Stop reading new requests: idle connections close now, busy ones after their reply.
+    void begin_shutdown();
+    bool shutting_down() const { return shutting_down_; }
+    std::size_t size() const;
+
+  private:
+    mutable std::mutex mutex_;
+    std::unordered_map<const http_session*, std::weak_ptr<http_session>> sessions_;
+    std::atomic<bool> shutting_down_ = false;
+};
+
+// One HTTP/1.1 connection: reads requests one at a time, answers /api/ from the router
+// and everything else from the static files, logs one JSON line per request.
+class http_session : public std::enable_shared_from_this<http_session> {
+  public:
+    http_session(tcp::socket socket, const http_handlers& handlers, connection_registry& registry);
+    ~http_session();
+
+    asio::awaitable<void> run();
+    // Closes the connection unless a request is being served (call from any thread).
+    void close_if_idle();
+    auto stream_executor() { return stream_.get_executor(); }
+
+  private:
+    template <class Response>
+    asio::awaitable<bool> send(Response&& res, const api::request& req,
+                               const std::string& request_id,
+                               std::chrono::steady_clock::time_point started);
+    asio::awaitable<void> reply_and_close(const beast::error_code& read_error);
+
+    beast::tcp_stream stream_;
+    beast::flat_buffer buffer_;
+    const http_handlers& handlers_;
+    connection_registry& registry_;
+    std::string client_ip_;
+    bool busy_ = false;  // touched only on this connection's strand
+};
+
+}  // namespace parlor::net

@@ -1,0 +1,31 @@
+#pragma once
+
+#include "net/asio.hpp"
+
+namespace parlor::net {
+
+enum class content_kind { app_document, asset, api };
+
+// Headers every response carries, and the page policy for the app itself: scripts, styles
+// and connections from our own origin only, camera/microphone/screen for our origin only.
+template <class Fields>
+void add_security_headers(Fields& fields, content_kind kind) {
+    fields.set("X-Content-Type-Options", "nosniff");
+    fields.set("Referrer-Policy", "no-referrer");
+    fields.set("X-Frame-Options", "DENY");
+    fields.set("Cross-Origin-Opener-Policy", "same-origin");
+    fields.set("Cross-Origin-Resource-Policy", "same-origin");
+    if (kind == content_kind::app_document) {
+        fields.set("Content-Security-Policy",
+                   "default-src 'self'; script-src 'self'; style-src 'self'; "
+                   "img-src 'self' data: blob:; media-src 'self' blob:; connect-src 'self'; "
+                   "object-src 'none'; base-uri 'none'; form-action 'self'; "
+                   "frame-ancestors 'none'");
+        fields.set("Permissions-Policy",
+                   "camera=(self), microphone=(self), display-capture=(self), geolocation=()");
+    } else {
+        fields.set("Content-Security-Policy", "default-src 'none'; frame-ancestors 'none'");
+    }
+}
+
+}  // namespace parlor::net

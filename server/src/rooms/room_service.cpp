@@ -1,0 +1,95 @@
+#include "rooms/room_service.hpp"
+
+#include "common/error.hpp"
+#include "common/random.hpp"
+#include "rooms/room_code.hpp"
+
+namespace parlor::rooms {
+
+room_service::room_service(store::metadata_store& store, const auth::token_service& tokens,
+                           presence& presence, const clock& clock)
+    : store_(store), tokens_(tokens), presence_(presence), clock_(clock) {}
+
+admission room_service::create_room(const std::string& display_name) {
+    millis now = clock_.now();
+    store::member_record creator{uuid_v4(), uuid_v4(), display_name, now, std::nullopt};
+    store::room_record room{creator.room_id, "", now, creator.id};
+    // 60 random bits make a clash vanishingly rare; the unique index makes it harmless.
+    for (int attempt = 0; attempt < 8; ++attempt) {
+        room.code = generate_room_code();
+        if (store_.insert_room_with_creator(room, creator))
+            return admit(room, creator);
+    }
+    throw error(error_code::internal, "Could not allocate a room code");
+}
+
+admission room_service::join_room(std::string_view typed_code,
+                                  const std::optional<std::string>& display_name,
+                                  const std::optional<std::string>& bearer) {
+    if (bearer) {
+        auto [room, member] = authenticate(typed_code, *bearer);
+        if (display_name && *display_name != member.display_name) {
+            store_.rename_member(member.id, *display_name);
+            member.display_name = *display_name;
+        }
+        return admit(std::move(room), std::move(member));
+    }
+    auto room = find_room(typed_code);
+    if (!display_name)
+        throw error(error_code::bad_request, "displayName is required");
+    store::member_record member{uuid_v4(), room.id, *display_name, clock_.now(), std::nullopt};
+    store_.insert_member(member);
+    return admit(std::move(room), std::move(member));
+}
+
+room_snapshot room_service::state(std::string_view typed_code, const std::string& bearer) {
+    auto [room, self] = authenticate(typed_code, bearer);
+    presence_.seen(self.id);
+    room_snapshot snapshot{room, self.id, {}};
+    for (auto& member : store_.present_members(room.id)) {
+        bool online = presence_.online(member.id);
+        snapshot.members.push_back({std::move(member), online});
+    }
+    return snapshot;
+}
+
+void room_service::leave(std::string_view typed_code, const std::string& bearer) {
+    auto [room, member] = authenticate(typed_code, bearer);
+    store_.mark_member_left(member.id, clock_.now());
+    presence_.forget(member.id);
+}
+
+store::room_record room_service::find_room(std::string_view typed_code) {
+    auto code = canonical_room_code(typed_code);
+    if (!code)
+        throw error(error_code::room_not_found, "No room has this code");
+    auto room = store_.find_room_by_code(*code);
+    if (!room) {
+        throw error(error_code::room_not_found, "No room has code " + display_room_code(*code));
+    }
+    return *room;
+}
+
+room_service::authenticated room_service::authenticate(std::string_view typed_code,
+                                                       const std::string& bearer) {
+    auto room = find_room(typed_code);
+    auto claims = tokens_.verify(bearer);
+    if (claims.room_id != room.id) {
+        throw error(error_code::forbidden, "This token belongs to another room");
+    }
+    auto member = store_.find_member(claims.member_id);
+    if (!member || member->room_id != room.id) {
+        throw error(error_code::unauthorized, "The token is invalid");
+    }
+    if (member->left_at)
+        throw error(error_code::unauthorized, "You have left this room");
+    return {std::move(room), std::move(*member)};
+}
+
+admission room_service::admit(store::room_record room, store::member_record member) {
+    presence_.seen(member.id);
+    auto token = tokens_.issue(member.id, room.id);
+    return {std::move(room), std::move(member), std::move(token)};
+}
+
+}  // namespace parlor::rooms

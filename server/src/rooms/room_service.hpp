@@ -1,0 +1,66 @@
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "auth/token_service.hpp"
+#include "rooms/presence.hpp"
+#include "store/metadata_store.hpp"
+
+namespace parlor::rooms {
+
+// A room as the member who asked sees it after creating or joining.
+struct admission {
+    store::room_record room;
+    store::member_record member;
+    auth::issued_token token;
+};
+
+struct member_view {
+    store::member_record member;
+    bool online = false;
+};
+
+struct room_snapshot {
+    store::room_record room;
+    std::string self;
+    std::vector<member_view> members;
+};
+
+// The rules of rooms and guest identity. Blocking (it calls the store): run it on the
+// blocking pool. Inputs are already validated types; failures are parlor::error.
+class room_service {
+  public:
+    room_service(store::metadata_store& store, const auth::token_service& tokens,
+                 presence& presence, const clock& clock);
+
+    admission create_room(const std::string& display_name);
+
+    // Join `typed_code` as a new member named `display_name`, or, with `bearer` valid for
+    // this room, come back as the same member (renamed when a name is given).
+    admission join_room(std::string_view typed_code, const std::optional<std::string>& display_name,
+                        const std::optional<std::string>& bearer);
+
+    room_snapshot state(std::string_view typed_code, const std::string& bearer);
+
+    // The member leaves for good: their token stops working.
+    void leave(std::string_view typed_code, const std::string& bearer);
+
+  private:
+    struct authenticated {
+        store::room_record room;
+        store::member_record member;
+    };
+    store::room_record find_room(std::string_view typed_code);
+    authenticated authenticate(std::string_view typed_code, const std::string& bearer);
+    admission admit(store::room_record room, store::member_record member);
+
+    store::metadata_store& store_;
+    const auth::token_service& tokens_;
+    presence& presence_;
+    const clock& clock_;
+};
+
+}  // namespace parlor::rooms

@@ -1,0 +1,100 @@
+#include "store/migrations.hpp"
+
+#include <soci/soci.h>
+
+#include <spdlog/spdlog.h>
+
+#include <string>
+
+#include "common/time.hpp"
+
+namespace parlor::store {
+namespace {
+
+// Portable SQL (SQLite and PostgreSQL): TEXT ids (UUIDs), BIGINT times in epoch ms.
+const std::vector<migration> migrations = {
+    {1,
+     "initial schema",
+     {
+         R"(CREATE TABLE rooms (
+              id TEXT PRIMARY KEY,
+              code TEXT NOT NULL,
+              created_at BIGINT NOT NULL,
+              created_by TEXT NOT NULL))",
+         "CREATE UNIQUE INDEX rooms_code ON rooms (code)",
+         R"(CREATE TABLE room_members (
+              id TEXT PRIMARY KEY,
+              room_id TEXT NOT NULL REFERENCES rooms (id) ON DELETE CASCADE,
+              display_name TEXT NOT NULL,
+              joined_at BIGINT NOT NULL,
+              left_at BIGINT))",
+         "CREATE INDEX room_members_room ON room_members (room_id, joined_at)",
+         R"(CREATE TABLE calls (
+              id TEXT PRIMARY KEY,
+              room_id TEXT NOT NULL REFERENCES rooms (id) ON DELETE CASCADE,
+              started_by TEXT NOT NULL REFERENCES room_members (id),
+              started_at BIGINT NOT NULL,
+              ended_at BIGINT,
+              end_reason TEXT,
+              ended_by TEXT REFERENCES room_members (id)))",
+         // At most one active call per room, enforced by the database itself.
+         "CREATE UNIQUE INDEX calls_one_active_per_room ON calls (room_id) "
+         "WHERE ended_at IS NULL",
+         R"(CREATE TABLE call_participants (
+              id TEXT PRIMARY KEY,
+              call_id TEXT NOT NULL REFERENCES calls (id) ON DELETE CASCADE,
+              member_id TEXT NOT NULL REFERENCES room_members (id),
+              joined_at BIGINT NOT NULL,
+              left_at BIGINT,
+              leave_reason TEXT))",
+         "CREATE UNIQUE INDEX call_participants_active ON call_participants (call_id, member_id) "
+         "WHERE left_at IS NULL",
+         "CREATE INDEX call_participants_member ON call_participants (member_id)",
+         R"(CREATE TABLE files (
+              id TEXT PRIMARY KEY,
+              room_id TEXT NOT NULL REFERENCES rooms (id) ON DELETE CASCADE,
+              uploader_id TEXT NOT NULL REFERENCES room_members (id),
+              filename TEXT NOT NULL,
+              mime_type TEXT NOT NULL,
+              size_bytes BIGINT NOT NULL,
+              sha256 TEXT NOT NULL,
+              storage_key TEXT NOT NULL,
+              created_at BIGINT NOT NULL,
+              upload_expires_at BIGINT NOT NULL,
+              completed_at BIGINT))",
+         "CREATE INDEX files_room_history ON files (room_id, completed_at)",
+         "CREATE INDEX files_pending ON files (upload_expires_at) WHERE completed_at IS NULL",
+     }},
+};
+
+}  // namespace
+
+std::span<const migration> all_migrations() {
+    return migrations;
+}
+
+int apply_migrations(soci::session& sql, std::span<const migration> pending) {
+    sql << "CREATE TABLE IF NOT EXISTS schema_migrations ("
+           "version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at BIGINT NOT NULL)";
+    int applied = 0;
+    for (const auto& m : pending) {
+        soci::transaction tx(sql);
+        int found = 0;
+        sql << "SELECT COUNT(*) FROM schema_migrations WHERE version = :v", soci::use(m.version),
+            soci::into(found);
+        if (found > 0)
+            continue;  // the transaction rolls back; nothing was written
+        for (auto statement : m.statements)
+            sql << std::string(statement);
+        std::string name(m.name);
+        millis now = system_clock().now();
+        sql << "INSERT INTO schema_migrations (version, name, applied_at) VALUES (:v, :n, :t)",
+            soci::use(m.version), soci::use(name), soci::use(now);
+        tx.commit();
+        spdlog::info("applied schema migration {} ({})", m.version, m.name);
+        ++applied;
+    }
+    return applied;
+}
+
+}  // namespace parlor::store

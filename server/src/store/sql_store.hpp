@@ -1,0 +1,50 @@
+#pragma once
+
+#include <filesystem>
+#include <memory>
+#include <string>
+
+#include "store/metadata_store.hpp"
+
+namespace soci {
+class connection_pool;
+class session;
+}  // namespace soci
+
+namespace parlor::store {
+
+// Where the metadata lives: `sqlite:PATH` (the embedded default). Parsed from
+// --database-url; throws std::invalid_argument with a message for the operator.
+struct database_location {
+    std::filesystem::path sqlite_path;
+
+    static database_location parse(const std::string& url);
+};
+
+// metadata_store on SOCI. One pool of sessions, each used by one blocking thread at a time.
+class sql_store final : public metadata_store {
+  public:
+    sql_store(const database_location& where, std::size_t pool_size);
+    ~sql_store() override;
+
+    // Applies pending schema migrations; returns how many ran.
+    int migrate();
+
+    void check() override;
+    bool insert_room_with_creator(const room_record& room, const member_record& creator) override;
+    std::optional<room_record> find_room_by_code(std::string_view code) override;
+    void insert_member(const member_record& member) override;
+    std::optional<member_record> find_member(std::string_view member_id) override;
+    void rename_member(std::string_view member_id, std::string_view display_name) override;
+    void mark_member_left(std::string_view member_id, millis at) override;
+    std::vector<member_record> present_members(std::string_view room_id) override;
+
+  private:
+    template <class Work>
+    auto with_session(Work&& work);
+
+    std::size_t pool_size_;
+    std::unique_ptr<soci::connection_pool> pool_;
+};
+
+}  // namespace parlor::store
