@@ -1,0 +1,54 @@
+#!/usr/bin/env bash
+# Installs what building and testing Parlor needs, and only what is missing: Debian 12
+# packages with apt-get, then the web client's npm packages with `npm ci`. Safe to run
+# again; a second run with nothing missing changes nothing and takes about a second.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+packages=(
+  # server toolchain and libraries
+  build-essential cmake ninja-build pkg-config clang-format
+  libboost-dev libsoci-dev libsqlite3-dev libssl-dev nlohmann-json3-dev libspdlog-dev
+  libcli11-dev libjwt-dev libgtest-dev libgmock-dev
+  # web client and browser tests
+  nodejs chromium
+  # loopback-only network namespace for browser tests
+  iproute2 util-linux
+)
+
+missing=()
+for p in "${packages[@]}"; do
+  if [ "$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null)" != "install ok installed" ]; then
+    missing+=("$p")
+  fi
+done
+
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "==> installing Debian packages: ${missing[*]}"
+  sudo_cmd=()
+  [ "$(id -u)" -eq 0 ] || sudo_cmd=(sudo)
+  "${sudo_cmd[@]}" apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive "${sudo_cmd[@]}" apt-get install -y -qq --no-install-recommends \
+    "${missing[@]}" >/dev/null
+fi
+
+# npm ships with NodeSource's nodejs package; Debian's own nodejs needs the npm package.
+if ! command -v npm >/dev/null; then
+  echo "==> installing npm"
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends npm >/dev/null
+fi
+
+node_major=$(node -p 'process.versions.node.split(".")[0]')
+if [ "$node_major" -lt 20 ]; then
+  echo "Parlor's web client needs Node.js 20 or newer; this machine has $(node --version)." >&2
+  echo "Install Node.js 20 (for example NodeSource's nodejs package) and run this again." >&2
+  exit 1
+fi
+
+# npm ci only when the lock file changed since the last install.
+stamp=web/node_modules/.parlor-lock-stamp
+if [ ! -f "$stamp" ] || ! cmp -s web/package-lock.json "$stamp"; then
+  echo "==> installing web client packages (npm ci)"
+  (cd web && npm ci --no-audit --no-fund --loglevel=error)
+  cp web/package-lock.json "$stamp"
+fi

@@ -1,0 +1,148 @@
+#include "rooms/room_service.hpp"
+
+#include <gtest/gtest.h>
+
+#include "common/error.hpp"
+#include "rooms/room_code.hpp"
+#include "store/sql_store.hpp"
+#include "support/manual_clock.hpp"
+#include "support/temp_dir.hpp"
+
+namespace parlor::rooms {
+namespace {
+
+using namespace std::chrono_literals;
+
+class RoomServiceTest : public ::testing::Test {
+protected:
+    RoomServiceTest() { store.migrate(); }
+
+    error_code failure_of(const std::function<void()>& call) {
+        try {
+            call();
+        } catch (const error& e) {
+            return e.code();
+        }
+        ADD_FAILURE() << "the call succeeded";
+        return error_code::internal;
+    }
+
+    testing::temp_dir dir;
+    testing::manual_clock clock;
+    store::sql_store store{{dir.path() / "parlor.db"}, 1};
+    auth::token_service tokens{std::string(40, 's'), clock, 12h};
+    presence online{clock, 15'000};
+    room_service rooms{store, tokens, online, clock};
+};
+
+TEST_F(RoomServiceTest, CreatorIsTheFirstMember) {
+    auto created = rooms.create_room("Alice");
+    EXPECT_EQ(created.room.created_by, created.member.id);
+    auto claims = tokens.verify(created.token.token);
+    EXPECT_EQ(claims.member_id, created.member.id);
+    EXPECT_EQ(claims.room_id, created.room.id);
+
+    auto snapshot = rooms.state(created.room.code, created.token.token);
+    EXPECT_EQ(snapshot.self, created.member.id);
+    ASSERT_EQ(snapshot.members.size(), 1u);
+    EXPECT_EQ(snapshot.members[0].member.display_name, "Alice");
+    EXPECT_TRUE(snapshot.members[0].online);
+}
+
+TEST_F(RoomServiceTest, JoinersAppearInJoinOrder) {
+    auto created = rooms.create_room("Alice");
+    clock.advance(10);
+    auto bob = rooms.join_room(created.room.code, "Bob", std::nullopt);
+    EXPECT_NE(bob.member.id, created.member.id);
+    EXPECT_EQ(bob.room.id, created.room.id);
+    auto snapshot = rooms.state(created.room.code, bob.token.token);
+    ASSERT_EQ(snapshot.members.size(), 2u);
+    EXPECT_EQ(snapshot.members[0].member.display_name, "Alice");
+    EXPECT_EQ(snapshot.members[1].member.display_name, "Bob");
+    EXPECT_EQ(snapshot.self, bob.member.id);
+}
+
+TEST_F(RoomServiceTest, CodeMayBeTypedInAnyCaseWithOrWithoutDashes) {
+    auto created = rooms.create_room("Alice");
+    std::string shouted = display_room_code(created.room.code);
+    for (auto& c : shouted) c = static_cast<char>(std::toupper(c));
+    EXPECT_EQ(rooms.join_room(shouted, "Bob", std::nullopt).room.id, created.room.id);
+}
+
+TEST_F(RoomServiceTest, RejoinWithTokenIsTheSameMember) {
+    auto created = rooms.create_room("Alice");
+    auto bob = rooms.join_room(created.room.code, "Bob", std::nullopt);
+    auto again = rooms.join_room(created.room.code, std::nullopt, bob.token.token);
+    EXPECT_EQ(again.member.id, bob.member.id);
+    EXPECT_EQ(again.member.display_name, "Bob");
+    EXPECT_EQ(rooms.state(created.room.code, again.token.token).members.size(), 2u);
+}
+
+TEST_F(RoomServiceTest, RejoinWithANewNameRenames) {
+    auto created = rooms.create_room("Alice");
+    auto again = rooms.join_room(created.room.code, "Alicia", created.token.token);
+    EXPECT_EQ(again.member.id, created.member.id);
+    EXPECT_EQ(rooms.state(created.room.code, again.token.token).members[0].member.display_name,
+              "Alicia");
+}
+
+TEST_F(RoomServiceTest, TokenOfAnotherRoomIsForbidden) {
+    auto x = rooms.create_room("Alice");
+    auto y = rooms.create_room("Yann");
+    EXPECT_EQ(failure_of([&] { rooms.state(y.room.code, x.token.token); }), error_code::forbidden);
+    EXPECT_EQ(failure_of([&] { rooms.leave(y.room.code, x.token.token); }), error_code::forbidden);
+    EXPECT_EQ(failure_of([&] { rooms.join_room(y.room.code, "A", x.token.token); }),
+              error_code::forbidden);
+    EXPECT_EQ(rooms.state(y.room.code, y.token.token).members.size(), 1u);
+}
+
+TEST_F(RoomServiceTest, LeavingIsForGood) {
+    auto created = rooms.create_room("Alice");
+    auto bob = rooms.join_room(created.room.code, "Bob", std::nullopt);
+    rooms.leave(created.room.code, bob.token.token);
+    EXPECT_EQ(failure_of([&] { rooms.state(created.room.code, bob.token.token); }),
+              error_code::unauthorized);
+    EXPECT_EQ(failure_of([&] { rooms.join_room(created.room.code, "Bob", bob.token.token); }),
+              error_code::unauthorized);
+    auto snapshot = rooms.state(created.room.code, created.token.token);
+    ASSERT_EQ(snapshot.members.size(), 1u);
+    EXPECT_EQ(snapshot.members[0].member.id, created.member.id);
+}
+
+TEST_F(RoomServiceTest, UnknownOrMalformedCodeIsRoomNotFound) {
+    auto created = rooms.create_room("Alice");
+    EXPECT_EQ(failure_of([&] { rooms.join_room("zzzz-zzzz-zzzz", "Bob", std::nullopt); }),
+              error_code::room_not_found);
+    EXPECT_EQ(failure_of([&] { rooms.join_room("not a code", "Bob", std::nullopt); }),
+              error_code::room_not_found);
+    EXPECT_EQ(failure_of([&] { rooms.state("zzzz-zzzz-zzzz", created.token.token); }),
+              error_code::room_not_found);
+}
+
+TEST_F(RoomServiceTest, NewMemberNeedsAName) {
+    auto created = rooms.create_room("Alice");
+    EXPECT_EQ(failure_of([&] { rooms.join_room(created.room.code, std::nullopt, std::nullopt); }),
+              error_code::bad_request);
+}
+
+TEST_F(RoomServiceTest, ExpiredTokenIsUnauthorized) {
+    auto created = rooms.create_room("Alice");
+    clock.advance(12 * 3600 * 1000);
+    EXPECT_EQ(failure_of([&] { rooms.state(created.room.code, created.token.token); }),
+              error_code::unauthorized);
+}
+
+TEST_F(RoomServiceTest, MembersGoOfflineWhenTheyStopCallingAndComeBackWhenTheyCall) {
+    auto created = rooms.create_room("Alice");
+    clock.advance(10);
+    auto bob = rooms.join_room(created.room.code, "Bob", std::nullopt);
+    clock.advance(16'000);
+    auto snapshot = rooms.state(created.room.code, created.token.token);
+    EXPECT_TRUE(snapshot.members[0].online);   // Alice just asked
+    EXPECT_FALSE(snapshot.members[1].online);  // Bob has been quiet for 16 s
+    rooms.state(created.room.code, bob.token.token);
+    EXPECT_TRUE(rooms.state(created.room.code, created.token.token).members[1].online);
+}
+
+}  // namespace
+}  // namespace parlor::rooms

@@ -1,0 +1,109 @@
+#include "store/sql_store.hpp"
+
+#include <gtest/gtest.h>
+
+#include "common/error.hpp"
+#include "support/temp_dir.hpp"
+
+namespace parlor::store {
+namespace {
+
+class SqlStoreTest : public ::testing::Test {
+protected:
+    SqlStoreTest() : store({dir.path() / "parlor.db"}, 2) { store.migrate(); }
+
+    room_record room{"r1", "abcdefghjkmn", 1000, "m1"};
+    member_record creator{"m1", "r1", "Alice", 1000, std::nullopt};
+    testing::temp_dir dir;
+    sql_store store;
+};
+
+TEST_F(SqlStoreTest, RoomAndCreatorAreStoredTogether) {
+    ASSERT_TRUE(store.insert_room_with_creator(room, creator));
+    auto found = store.find_room_by_code("abcdefghjkmn");
+    ASSERT_TRUE(found);
+    EXPECT_EQ(found->id, "r1");
+    EXPECT_EQ(found->created_at, 1000);
+    EXPECT_EQ(found->created_by, "m1");
+    auto member = store.find_member("m1");
+    ASSERT_TRUE(member);
+    EXPECT_EQ(member->display_name, "Alice");
+    EXPECT_EQ(member->left_at, std::nullopt);
+}
+
+TEST_F(SqlStoreTest, SecondRoomWithTheSameCodeIsNotInserted) {
+    ASSERT_TRUE(store.insert_room_with_creator(room, creator));
+    room_record clash{"r2", room.code, 2000, "m2"};
+    member_record other{"m2", "r2", "Bob", 2000, std::nullopt};
+    EXPECT_FALSE(store.insert_room_with_creator(clash, other));
+    EXPECT_EQ(store.find_member("m2"), std::nullopt);
+}
+
+TEST_F(SqlStoreTest, UnknownThingsAreAbsent) {
+    EXPECT_EQ(store.find_room_by_code("zzzzzzzzzzzz"), std::nullopt);
+    EXPECT_EQ(store.find_member("nobody"), std::nullopt);
+}
+
+TEST_F(SqlStoreTest, PresentMembersInJoinOrderWithoutThoseWhoLeft) {
+    ASSERT_TRUE(store.insert_room_with_creator(room, creator));
+    store.insert_member({"m3", "r1", "Carol", 3000, std::nullopt});
+    store.insert_member({"m2", "r1", "Bob", 2000, std::nullopt});
+    store.mark_member_left("m3", 4000);
+    auto members = store.present_members("r1");
+    ASSERT_EQ(members.size(), 2u);
+    EXPECT_EQ(members[0].display_name, "Alice");
+    EXPECT_EQ(members[1].display_name, "Bob");
+    EXPECT_EQ(store.find_member("m3")->left_at, 4000);
+}
+
+TEST_F(SqlStoreTest, LeavingTwiceKeepsTheFirstTime) {
+    ASSERT_TRUE(store.insert_room_with_creator(room, creator));
+    store.mark_member_left("m1", 5000);
+    store.mark_member_left("m1", 6000);
+    EXPECT_EQ(store.find_member("m1")->left_at, 5000);
+}
+
+TEST_F(SqlStoreTest, RenameKeepsEverythingElse) {
+    ASSERT_TRUE(store.insert_room_with_creator(room, creator));
+    store.rename_member("m1", "Alicia");
+    auto member = store.find_member("m1");
+    EXPECT_EQ(member->display_name, "Alicia");
+    EXPECT_EQ(member->joined_at, 1000);
+}
+
+TEST_F(SqlStoreTest, TextIsStoredExactly) {
+    ASSERT_TRUE(store.insert_room_with_creator(room, creator));
+    std::string tricky = "O'Brien \"; DROP TABLE rooms; -- 山田 🙂";
+    store.insert_member({"m9", "r1", tricky, 9000, std::nullopt});
+    EXPECT_EQ(store.find_member("m9")->display_name, tricky);
+    EXPECT_TRUE(store.find_room_by_code(room.code));
+}
+
+TEST_F(SqlStoreTest, DataSurvivesReopening) {
+    ASSERT_TRUE(store.insert_room_with_creator(room, creator));
+    sql_store reopened({dir.path() / "parlor.db"}, 1);
+    EXPECT_EQ(reopened.migrate(), 0);
+    EXPECT_TRUE(reopened.find_room_by_code(room.code));
+}
+
+TEST_F(SqlStoreTest, ViolatedConstraintBecomesUnavailableWithoutSqlInTheMessage) {
+    ASSERT_TRUE(store.insert_room_with_creator(room, creator));
+    try {
+        store.insert_member({"m1", "r1", "dup", 1, std::nullopt});  // same primary key
+        FAIL() << "duplicate member accepted";
+    } catch (const error& e) {
+        EXPECT_EQ(e.code(), error_code::unavailable);
+        EXPECT_EQ(std::string(e.what()).find("INSERT"), std::string::npos);
+    }
+}
+
+TEST(DatabaseLocation, ParsesSqliteUrls) {
+    EXPECT_EQ(database_location::parse("sqlite:./data/parlor.db").sqlite_path, "./data/parlor.db");
+    EXPECT_EQ(database_location::parse("sqlite:///var/lib/parlor.db").sqlite_path,
+              "/var/lib/parlor.db");
+    EXPECT_THROW(database_location::parse("sqlite:"), std::invalid_argument);
+    EXPECT_THROW(database_location::parse("mysql://x"), std::invalid_argument);
+}
+
+}  // namespace
+}  // namespace parlor::store
