@@ -40,8 +40,7 @@ TEST(Secret, ShortConfiguredSecretIsRefused) {
 TEST(Secret, WorldReadableSecretFileIsRefused) {
     testing::temp_dir dir;
     load_or_create_secret("", dir.path());
-    std::filesystem::permissions(dir.path() / "token-secret",
-                                 std::filesystem::perms::others_read,
+    std::filesystem::permissions(dir.path() / "token-secret", std::filesystem::perms::others_read,
                                  std::filesystem::perm_options::add);
     EXPECT_THROW(load_or_create_secret("", dir.path()), std::runtime_error);
 }

@@ -20,8 +20,10 @@ std::string base64url(std::string_view bytes) {
                             reinterpret_cast<const unsigned char*>(bytes.data()),
                             static_cast<int>(bytes.size()));
     out.resize(static_cast<std::size_t>(n));
-    for (auto& c : out) c = c == '+' ? '-' : c == '/' ? '_' : c;
-    while (!out.empty() && out.back() == '=') out.pop_back();
+    for (auto& c : out)
+        c = c == '+' ? '-' : c == '/' ? '_' : c;
+    while (!out.empty() && out.back() == '=')
+        out.pop_back();
     return out;
 }
 
@@ -42,7 +44,9 @@ std::string forge(const nlohmann::json& header, const nlohmann::json& payload,
 }
 
 nlohmann::json claims_at(millis now_ms) {
-    return {{"sub", "member-1"}, {"room", "room-1"}, {"iat", now_ms / 1000},
+    return {{"sub", "member-1"},
+            {"room", "room-1"},
+            {"iat", now_ms / 1000},
             {"exp", now_ms / 1000 + 3600}};
 }
 
@@ -56,7 +60,7 @@ void expect_unauthorized(const token_service& tokens, const std::string& token) 
 }
 
 class TokenServiceTest : public ::testing::Test {
-protected:
+  protected:
     testing::manual_clock clock;
     token_service tokens{secret, clock, 12h};
 };
@@ -147,8 +151,8 @@ TEST_F(TokenServiceTest, MissingClaimsAreRefused) {
 }
 
 TEST_F(TokenServiceTest, GarbageIsRefused) {
-    for (const std::string& garbage : std::vector<std::string>{"", "abc", "a.b.c", "...", std::string(5000, 'x'),
-                                "eyJhbGciOiJIUzI1NiJ9.%%%.sig"}) {
+    for (const std::string& garbage : std::vector<std::string>{
+             "", "abc", "a.b.c", "...", std::string(5000, 'x'), "eyJhbGciOiJIUzI1NiJ9.%%%.sig"}) {
         expect_unauthorized(tokens, garbage);
     }
 }

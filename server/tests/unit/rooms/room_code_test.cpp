@@ -63,9 +63,9 @@ TEST(RoomCode, LookAlikesReadAsTheDigitsTheyResemble) {
 
 TEST(RoomCode, RejectsWhatCannotBeACode) {
     EXPECT_EQ(canonical_room_code(""), std::nullopt);
-    EXPECT_EQ(canonical_room_code("abcd-efgh-jkm"), std::nullopt);     // too short
-    EXPECT_EQ(canonical_room_code("abcd-efgh-jkmnp"), std::nullopt);   // too long
-    EXPECT_EQ(canonical_room_code("abcd-efgh-jkmu"), std::nullopt);    // u is not in the alphabet
+    EXPECT_EQ(canonical_room_code("abcd-efgh-jkm"), std::nullopt);    // too short
+    EXPECT_EQ(canonical_room_code("abcd-efgh-jkmnp"), std::nullopt);  // too long
+    EXPECT_EQ(canonical_room_code("abcd-efgh-jkmu"), std::nullopt);   // u is not in the alphabet
     EXPECT_EQ(canonical_room_code("abcd/efgh/jkmn"), std::nullopt);
     EXPECT_EQ(canonical_room_code("../../etc/passwd"), std::nullopt);
     EXPECT_EQ(canonical_room_code(std::string("abcd\0efghjkmn", 13)), std::nullopt);

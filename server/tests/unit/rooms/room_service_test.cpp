@@ -14,7 +14,7 @@ namespace {
 using namespace std::chrono_literals;
 
 class RoomServiceTest : public ::testing::Test {
-protected:
+  protected:
     RoomServiceTest() { store.migrate(); }
 
     error_code failure_of(const std::function<void()>& call) {
@@ -65,7 +65,8 @@ TEST_F(RoomServiceTest, JoinersAppearInJoinOrder) {
 TEST_F(RoomServiceTest, CodeMayBeTypedInAnyCaseWithOrWithoutDashes) {
     auto created = rooms.create_room("Alice");
     std::string shouted = display_room_code(created.room.code);
-    for (auto& c : shouted) c = static_cast<char>(std::toupper(c));
+    for (auto& c : shouted)
+        c = static_cast<char>(std::toupper(c));
     EXPECT_EQ(rooms.join_room(shouted, "Bob", std::nullopt).room.id, created.room.id);
 }
 

@@ -10,7 +10,7 @@ namespace parlor::store {
 namespace {
 
 class MigrationsTest : public ::testing::Test {
-protected:
+  protected:
     MigrationsTest() {
         sql.open(*soci::factory_sqlite3(), "db=" + (dir.path() / "test.db").string());
         sql << "PRAGMA foreign_keys = ON";
@@ -43,7 +43,8 @@ TEST_F(MigrationsTest, CreatesTheWholeDataModel) {
     apply_migrations(sql, all_migrations());
     for (const char* table : {"rooms", "room_members", "calls", "call_participants", "files"}) {
         EXPECT_EQ(count(std::string("SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND "
-                                    "name = '") + table + "'"),
+                                    "name = '") +
+                        table + "'"),
                   1)
             << table;
     }
@@ -53,7 +54,8 @@ TEST_F(MigrationsTest, OnlyNewMigrationsRunOnAnExistingDatabase) {
     std::vector<migration> first_only(all_migrations().begin(), all_migrations().begin() + 1);
     EXPECT_EQ(apply_migrations(sql, first_only), 1);
     std::vector<migration> with_new = first_only;
-    with_new.push_back({first_only.back().version + 1, "add a column",
+    with_new.push_back({first_only.back().version + 1,
+                        "add a column",
                         {"ALTER TABLE rooms ADD COLUMN topic TEXT"}});
     EXPECT_EQ(apply_migrations(sql, with_new), 1);
     EXPECT_EQ(apply_migrations(sql, with_new), 0);
@@ -69,7 +71,7 @@ TEST_F(MigrationsTest, FailedMigrationLeavesNoTrace) {
 }
 
 class SchemaTest : public MigrationsTest {
-protected:
+  protected:
     SchemaTest() {
         apply_migrations(sql, all_migrations());
         sql << "INSERT INTO rooms (id, code, created_at, created_by) VALUES ('r1', 'c1', 1, 'm1')";

@@ -9,7 +9,7 @@ namespace parlor::store {
 namespace {
 
 class SqlStoreTest : public ::testing::Test {
-protected:
+  protected:
     SqlStoreTest() : store({dir.path() / "parlor.db"}, 2) { store.migrate(); }
 
     room_record room{"r1", "abcdefghjkmn", 1000, "m1"};

@@ -6,12 +6,12 @@ namespace parlor::testing {
 
 // A clock that moves only when the test says so.
 class manual_clock final : public clock {
-public:
+  public:
     explicit manual_clock(millis start = 1'795'000'000'000) : now_(start) {}
     millis now() const override { return now_; }
     void advance(millis by) { now_ += by; }
 
-private:
+  private:
     millis now_;
 };
 

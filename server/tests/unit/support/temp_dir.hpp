@@ -9,9 +9,10 @@ namespace parlor::testing {
 
 // A fresh directory under /tmp, removed with everything in it when the test ends.
 class temp_dir {
-public:
+  public:
     temp_dir() {
-        std::string pattern = (std::filesystem::temp_directory_path() / "parlor-test-XXXXXX").string();
+        std::string pattern =
+            (std::filesystem::temp_directory_path() / "parlor-test-XXXXXX").string();
         path_ = ::mkdtemp(pattern.data());
     }
     ~temp_dir() {
@@ -22,7 +23,7 @@ public:
     temp_dir& operator=(const temp_dir&) = delete;
     const std::filesystem::path& path() const { return path_; }
 
-private:
+  private:
     std::filesystem::path path_;
 };
 
