@@ -21,8 +21,11 @@ struct request_context {
     std::vector<std::string> params;  // the `:name` segments of the route, in order
 };
 
-// The body as a JSON object; parlor::error(bad_request) for anything else.
-nlohmann::json json_object_body(const request& req);
+enum class empty_body { is_error, is_object };
+
+// The body as a JSON object; parlor::error(bad_request) for anything else. An empty (or
+// all-whitespace) body is an error unless the call has no required fields.
+nlohmann::json json_object_body(const request& req, empty_body empty = empty_body::is_error);
 
 // A string field that may be absent; bad_request when present with another type.
 std::optional<std::string> optional_string(const nlohmann::json& body, const char* field);
@@ -30,7 +33,5 @@ std::optional<std::string> optional_string(const nlohmann::json& body, const cha
 // The token of `Authorization: Bearer <token>`; nullopt when there is no such header.
 // A header in another scheme is unauthorized.
 std::optional<std::string> bearer_token(const request& req);
-// As above, but the token is required.
-std::string required_bearer_token(const request& req);
 
 }  // namespace parlor::api

@@ -18,8 +18,7 @@ void enforce(auth::rate_limiter& limiter, const request_context& ctx, const char
 
 std::optional<std::string> optional_display_name(const nlohmann::json& body) {
     auto requested = optional_string(body, "displayName");
-    if (!requested)
-        return std::nullopt;
+    if (!requested) return std::nullopt;
     return rooms::validated_display_name(*requested);
 }
 
@@ -30,29 +29,29 @@ void add_room_routes(router& routes, services& deps) {
         http::verb::post, "/api/rooms", [&deps](request_context& ctx) -> asio::awaitable<response> {
             enforce(deps.room_creates, ctx, "new rooms from your address");
             auto name = optional_display_name(json_object_body(ctx.req));
-            if (!name)
-                throw error(error_code::bad_request, "displayName is required");
+            if (!name) throw error(error_code::bad_request, "displayName is required");
             auto admitted =
                 co_await run_blocking(deps.blocking, [&] { return deps.rooms.create_room(*name); });
             co_return json_response(ctx.req, http::status::created,
                                     admission_json(admitted, deps.ice_servers));
         });
 
-    routes.add(http::verb::post, "/api/rooms/:code/join",
-               [&deps](request_context& ctx) -> asio::awaitable<response> {
-                   enforce(deps.joins, ctx, "joins from your address");
-                   auto name = optional_display_name(json_object_body(ctx.req));
-                   auto token = bearer_token(ctx.req);
-                   auto admitted = co_await run_blocking(deps.blocking, [&] {
-                       return deps.rooms.join_room(ctx.params[0], name, token);
-                   });
-                   co_return json_response(ctx.req, http::status::ok,
-                                           admission_json(admitted, deps.ice_servers));
-               });
+    routes.add(
+        http::verb::post, "/api/rooms/:code/join",
+        [&deps](request_context& ctx) -> asio::awaitable<response> {
+            enforce(deps.joins, ctx, "joins from your address");
+            // A rejoin with a token needs no fields, so no body means {} here.
+            auto name = optional_display_name(json_object_body(ctx.req, empty_body::is_object));
+            auto token = bearer_token(ctx.req);
+            auto admitted = co_await run_blocking(
+                deps.blocking, [&] { return deps.rooms.join_room(ctx.params[0], name, token); });
+            co_return json_response(ctx.req, http::status::ok,
+                                    admission_json(admitted, deps.ice_servers));
+        });
 
     routes.add(http::verb::get, "/api/rooms/:code/state",
                [&deps](request_context& ctx) -> asio::awaitable<response> {
-                   auto token = required_bearer_token(ctx.req);
+                   auto token = bearer_token(ctx.req);
                    auto snapshot = co_await run_blocking(
                        deps.blocking, [&] { return deps.rooms.state(ctx.params[0], token); });
                    co_return json_response(ctx.req, http::status::ok,
@@ -61,7 +60,7 @@ void add_room_routes(router& routes, services& deps) {
 
     routes.add(http::verb::post, "/api/rooms/:code/leave",
                [&deps](request_context& ctx) -> asio::awaitable<response> {
-                   auto token = required_bearer_token(ctx.req);
+                   auto token = bearer_token(ctx.req);
                    co_await run_blocking(deps.blocking,
                                          [&] { deps.rooms.leave(ctx.params[0], token); });
                    co_return no_content(ctx.req);

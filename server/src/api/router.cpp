@@ -13,10 +13,8 @@ std::vector<std::string> path_segments(std::string_view target) {
     while (!target.empty()) {
         auto slash = target.find('/');
         auto segment = target.substr(0, slash);
-        if (!segment.empty())
-            segments.emplace_back(segment);
-        if (slash == std::string_view::npos)
-            break;
+        if (!segment.empty()) segments.emplace_back(segment);
+        if (slash == std::string_view::npos) break;
         target.remove_prefix(slash + 1);
     }
     return segments;
@@ -32,8 +30,7 @@ asio::awaitable<response> router::dispatch(request_context& ctx) const {
     const route* found = nullptr;
     bool path_known = false;
     for (const auto& r : routes_) {
-        if (r.segments.size() != segments.size())
-            continue;
+        if (r.segments.size() != segments.size()) continue;
         std::vector<std::string> params;
         bool match = true;
         for (std::size_t i = 0; i < segments.size() && match; ++i) {
@@ -43,8 +40,7 @@ asio::awaitable<response> router::dispatch(request_context& ctx) const {
                 match = r.segments[i] == segments[i];
             }
         }
-        if (!match)
-            continue;
+        if (!match) continue;
         path_known = true;
         if (r.method == req.method()) {
             found = &r;
@@ -56,8 +52,7 @@ asio::awaitable<response> router::dispatch(request_context& ctx) const {
         if (!found && path_known) {
             throw error(error_code::method_not_allowed, "This method is not allowed here");
         }
-        if (!found)
-            throw error(error_code::not_found, "No such API route");
+        if (!found) throw error(error_code::not_found, "No such API route");
         co_return co_await found->handle(ctx);
     } catch (const error& failure) {
         co_return error_response(req.version(), req.keep_alive(), failure);

@@ -7,14 +7,12 @@
 namespace parlor::app {
 
 std::string config::effective_database_url() const {
-    if (!database_url.empty())
-        return database_url;
+    if (!database_url.empty()) return database_url;
     return "sqlite:" + data_dir + "/parlor.db";
 }
 
 std::vector<std::string> config::effective_public_origins() const {
-    if (!public_origins.empty())
-        return public_origins;
+    if (!public_origins.empty()) return public_origins;
     auto p = std::to_string(port);
     return {"http://localhost:" + p, "http://127.0.0.1:" + p};
 }

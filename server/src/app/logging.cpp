@@ -22,8 +22,7 @@ class json_line_formatter final : public spdlog::formatter {
         std::string line = R"({"time":")" + format_rfc3339(at) + R"(","level":")" +
                            std::string(level.data(), level.size()) + '"';
         if (text.size() >= 2 && text.front() == '{' && text.back() == '}') {
-            if (text.size() > 2)
-                line += "," + std::string(text.substr(1, text.size() - 2));
+            if (text.size() > 2) line += "," + std::string(text.substr(1, text.size() - 2));
             line += "}\n";
         } else {
             line += R"(,"msg":)" +

@@ -10,8 +10,7 @@
 int main(int argc, char** argv) {
     int exit_code = 0;
     auto cfg = parlor::app::parse_config(argc, argv, exit_code);
-    if (!cfg)
-        return exit_code;
+    if (!cfg) return exit_code;
     parlor::app::init_logging(cfg->log_level);
     try {
         return parlor::app::run_server(*cfg);

@@ -24,8 +24,7 @@ constexpr millis presence_window_ms = 15'000;
 
 nlohmann::json ice_servers_from(const config& cfg) {
     auto servers = nlohmann::json::array();
-    if (!cfg.stun_urls.empty())
-        servers.push_back({{"urls", cfg.stun_urls}});
+    if (!cfg.stun_urls.empty()) servers.push_back({{"urls", cfg.stun_urls}});
     return servers;
 }
 
@@ -82,8 +81,7 @@ int run_server(const config& cfg) {
     // ends and forces it.
     asio::signal_set signals(io, SIGINT, SIGTERM);
     signals.async_wait([&](const beast::error_code& ec, int signal) {
-        if (ec)
-            return;
+        if (ec) return;
         spdlog::info(nlohmann::json{{"event", "shutting_down"}, {"signal", signal}}.dump());
         listener.stop();
         asio::co_spawn(
@@ -107,11 +105,9 @@ int run_server(const config& cfg) {
     });
 
     std::vector<std::thread> network_threads;
-    for (int i = 1; i < cfg.threads; ++i)
-        network_threads.emplace_back([&io] { io.run(); });
+    for (int i = 1; i < cfg.threads; ++i) network_threads.emplace_back([&io] { io.run(); });
     io.run();
-    for (auto& t : network_threads)
-        t.join();
+    for (auto& t : network_threads) t.join();
     blocking.join();  // database work already handed out finishes before the store closes
     spdlog::info(nlohmann::json{{"event", "stopped"}}.dump());
     return 0;

@@ -9,8 +9,7 @@ rate_limiter::rate_limiter(int per_minute, const clock& clock)
     : per_minute_(per_minute), clock_(clock) {}
 
 std::optional<int> rate_limiter::acquire(std::string_view key) {
-    if (per_minute_ <= 0)
-        return std::nullopt;
+    if (per_minute_ <= 0) return std::nullopt;
     const double capacity = per_minute_;
     const double per_ms = capacity / 60'000.0;
     std::lock_guard lock(mutex_);
@@ -31,8 +30,7 @@ std::optional<int> rate_limiter::acquire(std::string_view key) {
 // A bucket that would be full again carries no information: drop it, so that memory is
 // bounded by the clients seen in the last minute.
 void rate_limiter::forget_full_buckets(millis now) {
-    if (now - last_sweep_ < 60'000)
-        return;
+    if (now - last_sweep_ < 60'000) return;
     last_sweep_ = now;
     std::erase_if(buckets_,
                   [&](const auto& entry) { return now - entry.second.refilled_at >= 60'000; });

@@ -16,8 +16,7 @@ namespace parlor::auth {
 namespace {
 
 std::string trimmed(std::string s) {
-    while (!s.empty() && (s.back() == '\n' || s.back() == '\r' || s.back() == ' '))
-        s.pop_back();
+    while (!s.empty() && (s.back() == '\n' || s.back() == '\r' || s.back() == ' ')) s.pop_back();
     return s;
 }
 
@@ -41,8 +40,7 @@ std::string load_or_create_secret(const std::string& configured,
             ::write(fd, fresh.data(), fresh.size()) == static_cast<ssize_t>(fresh.size());
         written = (::fsync(fd) == 0) && written;
         ::close(fd);
-        if (!written)
-            throw std::runtime_error("cannot write " + path.string());
+        if (!written) throw std::runtime_error("cannot write " + path.string());
     } else if (errno != EEXIST) {
         throw std::runtime_error("cannot create " + path.string() + ": " + std::strerror(errno));
     }
@@ -55,8 +53,7 @@ std::string load_or_create_secret(const std::string& configured,
     std::stringstream content;
     content << in.rdbuf();
     std::string secret = trimmed(content.str());
-    if (secret.size() < 32)
-        throw std::runtime_error(path.string() + " holds no usable secret");
+    if (secret.size() < 32) throw std::runtime_error(path.string() + " holds no usable secret");
     return secret;
 }
 

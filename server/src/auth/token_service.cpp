@@ -41,8 +41,7 @@ token_service::token_service(std::string secret, const clock& clock, std::chrono
 
 issued_token token_service::issue(std::string_view member_id, std::string_view room_id) const {
     jwt_t* raw = nullptr;
-    if (jwt_new(&raw) != 0)
-        throw std::bad_alloc();
+    if (jwt_new(&raw) != 0) throw std::bad_alloc();
     jwt_ptr jwt(raw);
     millis now = clock_.now();
     millis expires_at =
@@ -57,48 +56,40 @@ issued_token token_service::issue(std::string_view member_id, std::string_view r
         throw std::runtime_error("could not build a token");
     }
     std::unique_ptr<char, jwt_string_deleter> encoded(jwt_encode_str(jwt.get()));
-    if (!encoded)
-        throw std::runtime_error("could not sign a token");
+    if (!encoded) throw std::runtime_error("could not sign a token");
     // `exp` has whole-second precision; report what the token really says.
     return {std::string(encoded.get()), (expires_at / 1000) * 1000};
 }
 
 token_claims token_service::verify(std::string_view token) const {
-    if (token.empty() || token.size() > 4096)
-        reject("The token is missing or malformed");
+    if (token.empty() || token.size() > 4096) reject("The token is missing or malformed");
     std::string text(token);
     jwt_t* raw = nullptr;
     // libjwt checks the signature with our key; it refuses "none" when a key is given, and
     // we refuse anything that is not HS256 below, so no algorithm confusion is possible.
     if (jwt_decode(&raw, text.c_str(), key_bytes(secret_), static_cast<int>(secret_.size())) != 0) {
-        if (raw)
-            jwt_free(raw);
+        if (raw) jwt_free(raw);
         reject("The token is invalid");
     }
     jwt_ptr jwt(raw);
-    if (jwt_get_alg(jwt.get()) != JWT_ALG_HS256)
-        reject("The token is invalid");
+    if (jwt_get_alg(jwt.get()) != JWT_ALG_HS256) reject("The token is invalid");
 
     auto string_claim = [&](const char* name) {
         const char* value = jwt_get_grant(jwt.get(), name);
-        if (!value || !*value)
-            reject("The token is invalid");
+        if (!value || !*value) reject("The token is invalid");
         return std::string(value);
     };
     auto time_claim = [&](const char* name) {
         errno = 0;
         long seconds = jwt_get_grant_int(jwt.get(), name);
-        if (errno != 0)
-            reject("The token is invalid");
+        if (errno != 0) reject("The token is invalid");
         return static_cast<millis>(seconds) * 1000;
     };
     token_claims claims{string_claim("sub"), string_claim("room"), time_claim("iat"),
                         time_claim("exp")};
     millis now = clock_.now();
-    if (claims.expires_at <= now)
-        reject("The token has expired");
-    if (claims.issued_at > now + iat_leeway_ms)
-        reject("The token is not valid yet");
+    if (claims.expires_at <= now) reject("The token has expired");
+    if (claims.issued_at > now + iat_leeway_ms) reject("The token is not valid yet");
     return claims;
 }
 

@@ -40,12 +40,10 @@ void connection_registry::begin_shutdown() {
     {
         std::lock_guard lock(mutex_);
         for (auto& [_, weak] : sessions_) {
-            if (auto session = weak.lock())
-                open.push_back(std::move(session));
+            if (auto session = weak.lock()) open.push_back(std::move(session));
         }
     }
-    for (auto& session : open)
-        session->close_if_idle();
+    for (auto& session : open) session->close_if_idle();
 }
 
 std::size_t connection_registry::size() const {
@@ -83,8 +81,7 @@ asio::awaitable<void> http_session::run() {
         header_parser.header_limit(header_limit);
         co_await http::async_read_header(stream_, buffer_, header_parser,
                                          asio::redirect_error(asio::use_awaitable, ec));
-        if (ec)
-            co_return co_await reply_and_close(ec);
+        if (ec) co_return co_await reply_and_close(ec);
 
         busy_ = true;
         auto started = std::chrono::steady_clock::now();
@@ -95,8 +92,7 @@ asio::awaitable<void> http_session::run() {
         stream_.expires_after(request_timeout);
         co_await http::async_read(stream_, buffer_, parser,
                                   asio::redirect_error(asio::use_awaitable, ec));
-        if (ec)
-            co_return co_await reply_and_close(ec);
+        if (ec) co_return co_await reply_and_close(ec);
         api::request req = parser.release();
 
         auto path = path_only(req.target());
@@ -112,8 +108,7 @@ asio::awaitable<void> http_session::run() {
                 [&](auto& res) { return send(std::move(res), req, request_id, started); }, served);
         }
         busy_ = false;
-        if (!keep_open || registry_.shutting_down())
-            break;
+        if (!keep_open || registry_.shutting_down()) break;
     }
     beast::error_code ignored;
     stream_.socket().shutdown(tcp::socket::shutdown_send, ignored);
@@ -124,8 +119,7 @@ asio::awaitable<bool> http_session::send(Response&& res, const api::request& req
                                          const std::string& request_id,
                                          std::chrono::steady_clock::time_point started) {
     res.set("X-Request-Id", request_id);
-    if (registry_.shutting_down())
-        res.keep_alive(false);
+    if (registry_.shutting_down()) res.keep_alive(false);
     bool keep_alive = res.keep_alive();
     auto status = res.result_int();
     beast::error_code ec;

@@ -31,8 +31,7 @@ asio::awaitable<void> listener::accept_loop() {
         // when several threads run the io_context.
         tcp::socket socket(asio::make_strand(io_));
         co_await acceptor_.async_accept(socket, asio::redirect_error(asio::use_awaitable, ec));
-        if (ec == asio::error::operation_aborted || !acceptor_.is_open())
-            co_return;
+        if (ec == asio::error::operation_aborted || !acceptor_.is_open()) co_return;
         if (ec) {
             // Out of file descriptors and the like: say so and keep serving the others.
             spdlog::warn("accept failed: {}", ec.message());
@@ -50,8 +49,7 @@ asio::awaitable<void> listener::accept_loop() {
         asio::co_spawn(
             executor, [session]() -> asio::awaitable<void> { co_await session->run(); },
             [](std::exception_ptr failure) {
-                if (!failure)
-                    return;
+                if (!failure) return;
                 try {
                     std::rethrow_exception(failure);
                 } catch (const std::exception& e) {

@@ -33,19 +33,15 @@ const char* mime_type(const std::filesystem::path& path) {
     }};
     auto ext = path.extension().string();
     for (auto [known, type] : types) {
-        if (ext == known)
-            return type;
+        if (ext == known) return type;
     }
     return "application/octet-stream";
 }
 
 int hex_value(char c) {
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
+    if (c >= '0' && c <= '9') return c - '0';
+    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
     return -1;
 }
 
@@ -60,11 +56,9 @@ std::optional<std::vector<std::string>> safe_segments(std::string_view target) {
                 segment.push_back(raw[i]);
                 continue;
             }
-            if (i + 2 >= raw.size())
-                return std::nullopt;
+            if (i + 2 >= raw.size()) return std::nullopt;
             int hi = hex_value(raw[i + 1]), lo = hex_value(raw[i + 2]);
-            if (hi < 0 || lo < 0)
-                return std::nullopt;
+            if (hi < 0 || lo < 0) return std::nullopt;
             segment.push_back(static_cast<char>(hi * 16 + lo));
             i += 2;
         }
@@ -96,25 +90,21 @@ static_response static_files::serve(const api::request& req) const {
         return fail(error_code::method_not_allowed, "Only GET and HEAD are served here");
     }
     auto segments = safe_segments(std::string_view(req.target().data(), req.target().size()));
-    if (!segments)
-        return fail(error_code::bad_request, "The path is not valid");
+    if (!segments) return fail(error_code::bad_request, "The path is not valid");
 
     std::filesystem::path path = root_;
-    for (const auto& s : *segments)
-        path /= s;
+    for (const auto& s : *segments) path /= s;
     std::error_code ec;
     bool is_asset = !segments->empty() && segments->front() == "assets";
     if (segments->empty() || !std::filesystem::is_regular_file(path, ec)) {
-        if (is_asset)
-            return fail(error_code::not_found, "No such file");
+        if (is_asset) return fail(error_code::not_found, "No such file");
         path = root_ / "index.html";  // a client-side route: the app decides what it shows
     }
 
     http::file_body::value_type body;
     beast::error_code open_error;
     body.open(path.c_str(), beast::file_mode::scan, open_error);
-    if (open_error)
-        return fail(error_code::not_found, "The web client is not available");
+    if (open_error) return fail(error_code::not_found, "The web client is not available");
 
     bool document = path.filename() == "index.html";
     auto describe = [&](auto& res) {

@@ -20,8 +20,7 @@ std::optional<decoded> decode_utf8(std::string_view s) {
     std::uint8_t lead = byte(0);
     std::size_t length;
     char32_t cp;
-    if (lead < 0x80)
-        return decoded{lead, 1};
+    if (lead < 0x80) return decoded{lead, 1};
     if ((lead & 0xe0) == 0xc0) {
         length = 2;
         cp = lead & 0x1f;
@@ -34,11 +33,9 @@ std::optional<decoded> decode_utf8(std::string_view s) {
     } else {
         return std::nullopt;
     }
-    if (s.size() < length)
-        return std::nullopt;
+    if (s.size() < length) return std::nullopt;
     for (std::size_t i = 1; i < length; ++i) {
-        if ((byte(i) & 0xc0) != 0x80)
-            return std::nullopt;
+        if ((byte(i) & 0xc0) != 0x80) return std::nullopt;
         cp = (cp << 6) | (byte(i) & 0x3f);
     }
     static constexpr char32_t smallest[] = {0, 0, 0x80, 0x800, 0x10000};
@@ -68,24 +65,19 @@ std::string validated_display_name(std::string_view requested) {
     std::vector<decoded> chars;
     for (std::size_t at = 0; at < requested.size();) {
         auto d = decode_utf8(requested.substr(at));
-        if (!d)
-            refuse("Display name is not valid UTF-8 text");
+        if (!d) refuse("Display name is not valid UTF-8 text");
         chars.push_back(*d);
         at += d->length;
     }
     std::size_t first = 0, last = chars.size();
-    while (first < last && is_space(chars[first].code_point))
-        ++first;
-    while (last > first && is_space(chars[last - 1].code_point))
-        --last;
-    if (first == last)
-        refuse("Display name must not be empty");
+    while (first < last && is_space(chars[first].code_point)) ++first;
+    while (last > first && is_space(chars[last - 1].code_point)) --last;
+    if (first == last) refuse("Display name must not be empty");
     if (last - first > max_display_name_chars) {
         refuse("Display name must be at most 64 characters");
     }
     std::size_t begin = 0;
-    for (std::size_t i = 0; i < first; ++i)
-        begin += chars[i].length;
+    for (std::size_t i = 0; i < first; ++i) begin += chars[i].length;
     std::size_t length = 0;
     for (std::size_t i = first; i < last; ++i) {
         if (is_control(chars[i].code_point)) {

@@ -17,8 +17,7 @@ admission room_service::create_room(const std::string& display_name) {
     // 60 random bits make a clash vanishingly rare; the unique index makes it harmless.
     for (int attempt = 0; attempt < 8; ++attempt) {
         room.code = generate_room_code();
-        if (store_.insert_room_with_creator(room, creator))
-            return admit(room, creator);
+        if (store_.insert_room_with_creator(room, creator)) return admit(room, creator);
     }
     throw error(error_code::internal, "Could not allocate a room code");
 }
@@ -27,7 +26,7 @@ admission room_service::join_room(std::string_view typed_code,
                                   const std::optional<std::string>& display_name,
                                   const std::optional<std::string>& bearer) {
     if (bearer) {
-        auto [room, member] = authenticate(typed_code, *bearer);
+        auto [room, member] = authenticate(typed_code, bearer);
         if (display_name && *display_name != member.display_name) {
             store_.rename_member(member.id, *display_name);
             member.display_name = *display_name;
@@ -35,14 +34,14 @@ admission room_service::join_room(std::string_view typed_code,
         return admit(std::move(room), std::move(member));
     }
     auto room = find_room(typed_code);
-    if (!display_name)
-        throw error(error_code::bad_request, "displayName is required");
+    if (!display_name) throw error(error_code::bad_request, "displayName is required");
     store::member_record member{uuid_v4(), room.id, *display_name, clock_.now(), std::nullopt};
     store_.insert_member(member);
     return admit(std::move(room), std::move(member));
 }
 
-room_snapshot room_service::state(std::string_view typed_code, const std::string& bearer) {
+room_snapshot room_service::state(std::string_view typed_code,
+                                  const std::optional<std::string>& bearer) {
     auto [room, self] = authenticate(typed_code, bearer);
     presence_.seen(self.id);
     room_snapshot snapshot{room, self.id, {}};
@@ -53,7 +52,7 @@ room_snapshot room_service::state(std::string_view typed_code, const std::string
     return snapshot;
 }
 
-void room_service::leave(std::string_view typed_code, const std::string& bearer) {
+void room_service::leave(std::string_view typed_code, const std::optional<std::string>& bearer) {
     auto [room, member] = authenticate(typed_code, bearer);
     store_.mark_member_left(member.id, clock_.now());
     presence_.forget(member.id);
@@ -61,8 +60,7 @@ void room_service::leave(std::string_view typed_code, const std::string& bearer)
 
 store::room_record room_service::find_room(std::string_view typed_code) {
     auto code = canonical_room_code(typed_code);
-    if (!code)
-        throw error(error_code::room_not_found, "No room has this code");
+    if (!code) throw error(error_code::room_not_found, "No room has this code");
     auto room = store_.find_room_by_code(*code);
     if (!room) {
         throw error(error_code::room_not_found, "No room has code " + display_room_code(*code));
@@ -71,9 +69,10 @@ store::room_record room_service::find_room(std::string_view typed_code) {
 }
 
 room_service::authenticated room_service::authenticate(std::string_view typed_code,
-                                                       const std::string& bearer) {
+                                                       const std::optional<std::string>& bearer) {
     auto room = find_room(typed_code);
-    auto claims = tokens_.verify(bearer);
+    if (!bearer) throw error(error_code::unauthorized, "This call needs a guest token");
+    auto claims = tokens_.verify(*bearer);
     if (claims.room_id != room.id) {
         throw error(error_code::forbidden, "This token belongs to another room");
     }
@@ -81,8 +80,7 @@ room_service::authenticated room_service::authenticate(std::string_view typed_co
     if (!member || member->room_id != room.id) {
         throw error(error_code::unauthorized, "The token is invalid");
     }
-    if (member->left_at)
-        throw error(error_code::unauthorized, "You have left this room");
+    if (member->left_at) throw error(error_code::unauthorized, "You have left this room");
     return {std::move(room), std::move(*member)};
 }
 

@@ -43,10 +43,12 @@ class room_service {
     admission join_room(std::string_view typed_code, const std::optional<std::string>& display_name,
                         const std::optional<std::string>& bearer);
 
-    room_snapshot state(std::string_view typed_code, const std::string& bearer);
+    // `bearer` is required; it is optional in the signature so that an unknown room is
+    // reported as such (404) before a missing token (401).
+    room_snapshot state(std::string_view typed_code, const std::optional<std::string>& bearer);
 
     // The member leaves for good: their token stops working.
-    void leave(std::string_view typed_code, const std::string& bearer);
+    void leave(std::string_view typed_code, const std::optional<std::string>& bearer);
 
   private:
     struct authenticated {
@@ -54,7 +56,8 @@ class room_service {
         store::member_record member;
     };
     store::room_record find_room(std::string_view typed_code);
-    authenticated authenticate(std::string_view typed_code, const std::string& bearer);
+    authenticated authenticate(std::string_view typed_code,
+                               const std::optional<std::string>& bearer);
     admission admit(store::room_record room, store::member_record member);
 
     store::metadata_store& store_;

@@ -82,10 +82,8 @@ int apply_migrations(soci::session& sql, std::span<const migration> pending) {
         int found = 0;
         sql << "SELECT COUNT(*) FROM schema_migrations WHERE version = :v", soci::use(m.version),
             soci::into(found);
-        if (found > 0)
-            continue;  // the transaction rolls back; nothing was written
-        for (auto statement : m.statements)
-            sql << std::string(statement);
+        if (found > 0) continue;  // the transaction rolls back; nothing was written
+        for (auto statement : m.statements) sql << std::string(statement);
         std::string name(m.name);
         millis now = system_clock().now();
         sql << "INSERT INTO schema_migrations (version, name, applied_at) VALUES (:v, :n, :t)",

@@ -33,8 +33,7 @@ member_record member_from(const soci::row& r) {
     m.room_id = r.get<std::string>(1);
     m.display_name = r.get<std::string>(2);
     m.joined_at = r.get<long long>(3);
-    if (r.get_indicator(4) == soci::i_ok)
-        m.left_at = r.get<long long>(4);
+    if (r.get_indicator(4) == soci::i_ok) m.left_at = r.get<long long>(4);
     return m;
 }
 
@@ -46,10 +45,8 @@ database_location database_location::parse(const std::string& url) {
     constexpr std::string_view sqlite_prefix = "sqlite:";
     if (url.starts_with(sqlite_prefix)) {
         std::string path = url.substr(sqlite_prefix.size());
-        if (path.starts_with("//"))
-            path = path.substr(2);  // sqlite:///abs/path
-        if (path.empty())
-            throw std::invalid_argument("the SQLite database URL has no path");
+        if (path.starts_with("//")) path = path.substr(2);  // sqlite:///abs/path
+        if (path.empty()) throw std::invalid_argument("the SQLite database URL has no path");
         return {std::filesystem::path(path)};
     }
     if (url.starts_with("postgres")) {
@@ -105,8 +102,7 @@ bool sql_store::insert_room_with_creator(const room_record& room, const member_r
         int taken = 0;
         sql << "SELECT COUNT(*) FROM rooms WHERE code = :code", soci::use(room.code),
             soci::into(taken);
-        if (taken > 0)
-            return false;
+        if (taken > 0) return false;
         long long created_at = room.created_at, joined_at = creator.joined_at;
         sql << "INSERT INTO rooms (id, code, created_at, created_by) "
                "VALUES (:id, :code, :created_at, :created_by)",
@@ -129,8 +125,7 @@ std::optional<room_record> sql_store::find_room_by_code(std::string_view code) {
         sql << "SELECT id, code, created_at, created_by FROM rooms WHERE code = :code",
             soci::use(wanted), soci::into(room.id), soci::into(room.code), soci::into(created_at),
             soci::into(room.created_by);
-        if (!sql.got_data())
-            return std::nullopt;
+        if (!sql.got_data()) return std::nullopt;
         room.created_at = created_at;
         return room;
     });
@@ -152,8 +147,7 @@ std::optional<member_record> sql_store::find_member(std::string_view member_id) 
         soci::rowset<soci::row> rows =
             (sql.prepare << "SELECT " << member_columns << " FROM room_members WHERE id = :id",
              soci::use(id));
-        for (const auto& r : rows)
-            return member_from(r);
+        for (const auto& r : rows) return member_from(r);
         return std::nullopt;
     });
 }
@@ -184,8 +178,7 @@ std::vector<member_record> sql_store::present_members(std::string_view room_id) 
                          << " FROM room_members WHERE room_id = :room AND left_at IS NULL "
                             "ORDER BY joined_at, id",
              soci::use(id));
-        for (const auto& r : rows)
-            members.push_back(member_from(r));
+        for (const auto& r : rows) members.push_back(member_from(r));
         return members;
     });
 }

@@ -21,8 +21,7 @@ TEST(RateLimiter, AllowsTheLimitThenAsksToWait) {
 TEST(RateLimiter, RefillsOverTime) {
     testing::manual_clock clock;
     rate_limiter limiter(6, clock);
-    for (int i = 0; i < 6; ++i)
-        ASSERT_EQ(limiter.acquire("ip"), std::nullopt);
+    for (int i = 0; i < 6; ++i) ASSERT_EQ(limiter.acquire("ip"), std::nullopt);
     ASSERT_TRUE(limiter.acquire("ip").has_value());
     clock.advance(9'000);
     EXPECT_EQ(*limiter.acquire("ip"), 1);  // 9 of the 10 s needed for one request
@@ -42,8 +41,7 @@ TEST(RateLimiter, KeysAreIndependent) {
 TEST(RateLimiter, ZeroTurnsTheLimitOff) {
     testing::manual_clock clock;
     rate_limiter limiter(0, clock);
-    for (int i = 0; i < 10'000; ++i)
-        ASSERT_EQ(limiter.acquire("ip"), std::nullopt);
+    for (int i = 0; i < 10'000; ++i) ASSERT_EQ(limiter.acquire("ip"), std::nullopt);
 }
 
 TEST(RateLimiter, ForgottenClientsStartWithAFullBucket) {

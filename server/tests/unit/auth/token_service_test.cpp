@@ -20,10 +20,8 @@ std::string base64url(std::string_view bytes) {
                             reinterpret_cast<const unsigned char*>(bytes.data()),
                             static_cast<int>(bytes.size()));
     out.resize(static_cast<std::size_t>(n));
-    for (auto& c : out)
-        c = c == '+' ? '-' : c == '/' ? '_' : c;
-    while (!out.empty() && out.back() == '=')
-        out.pop_back();
+    for (auto& c : out) c = c == '+' ? '-' : c == '/' ? '_' : c;
+    while (!out.empty() && out.back() == '=') out.pop_back();
     return out;
 }
 

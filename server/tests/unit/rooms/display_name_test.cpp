@@ -20,8 +20,7 @@ std::string refusal(std::string_view name) {
 
 std::string repeat(std::string_view unit, int times) {
     std::string s;
-    for (int i = 0; i < times; ++i)
-        s += unit;
+    for (int i = 0; i < times; ++i) s += unit;
     return s;
 }
 

@@ -65,8 +65,7 @@ TEST_F(RoomServiceTest, JoinersAppearInJoinOrder) {
 TEST_F(RoomServiceTest, CodeMayBeTypedInAnyCaseWithOrWithoutDashes) {
     auto created = rooms.create_room("Alice");
     std::string shouted = display_room_code(created.room.code);
-    for (auto& c : shouted)
-        c = static_cast<char>(std::toupper(c));
+    for (auto& c : shouted) c = static_cast<char>(std::toupper(c));
     EXPECT_EQ(rooms.join_room(shouted, "Bob", std::nullopt).room.id, created.room.id);
 }
 
@@ -118,6 +117,16 @@ TEST_F(RoomServiceTest, UnknownOrMalformedCodeIsRoomNotFound) {
               error_code::room_not_found);
     EXPECT_EQ(failure_of([&] { rooms.state("zzzz-zzzz-zzzz", created.token.token); }),
               error_code::room_not_found);
+}
+
+TEST_F(RoomServiceTest, UnknownRoomIsReportedBeforeAMissingToken) {
+    auto created = rooms.create_room("Alice");
+    EXPECT_EQ(failure_of([&] { rooms.state("zzzz-zzzz-zzzz", std::nullopt); }),
+              error_code::room_not_found);
+    EXPECT_EQ(failure_of([&] { rooms.state(created.room.code, std::nullopt); }),
+              error_code::unauthorized);
+    EXPECT_EQ(failure_of([&] { rooms.leave(created.room.code, std::nullopt); }),
+              error_code::unauthorized);
 }
 
 TEST_F(RoomServiceTest, NewMemberNeedsAName) {
