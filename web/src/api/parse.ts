@@ -1,0 +1,82 @@
+/**
+ * Checks that answers from the server have the protocol's shape before anything else uses
+ * them, so the rest of the client works with typed values and a server bug shows up as one
+ * clear error instead of `undefined` somewhere in a component.
+ */
+import { ApiError } from './http';
+import type { IceServer, Member, RoomInfo, RoomSession, RoomSnapshot, RoomSummary } from './types';
+
+type Json = Record<string, unknown>;
+
+function fail(what: string): never {
+  throw new ApiError('bad_response', `Unexpected answer from the server: ${what}`);
+}
+
+function object(value: unknown, what: string): Json {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) fail(`${what} is not an object`);
+  return value as Json;
+}
+
+function string(parent: Json, key: string, what: string): string {
+  const value = parent[key];
+  if (typeof value !== 'string') fail(`${what}.${key} is not a string`);
+  return value;
+}
+
+function array(value: unknown, what: string): unknown[] {
+  if (!Array.isArray(value)) fail(`${what} is not an array`);
+  return value;
+}
+
+function iceServers(value: unknown): IceServer[] {
+  // Optional in practice until calls land; never fatal.
+  return Array.isArray(value) ? (value as IceServer[]) : [];
+}
+
+function roomSummary(value: unknown): RoomSummary {
+  const room = object(value, 'room');
+  return {
+    id: string(room, 'id', 'room'),
+    code: string(room, 'code', 'room'),
+    createdAt: string(room, 'createdAt', 'room'),
+  };
+}
+
+export function parseRoomSession(value: unknown): RoomSession {
+  const body = object(value, 'body');
+  const member = object(body.member, 'member');
+  return {
+    room: roomSummary(body.room),
+    member: { id: string(member, 'id', 'member'), displayName: string(member, 'displayName', 'member') },
+    token: string(body, 'token', 'body'),
+    expiresAt: typeof body.expiresAt === 'string' ? body.expiresAt : '',
+    iceServers: iceServers(body.iceServers),
+  };
+}
+
+function member(value: unknown): Member {
+  const m = object(value, 'member');
+  return {
+    id: string(m, 'id', 'member'),
+    displayName: string(m, 'displayName', 'member'),
+    joinedAt: typeof m.joinedAt === 'string' ? m.joinedAt : '',
+    online: m.online === true,
+  };
+}
+
+export function parseRoomSnapshot(value: unknown): RoomSnapshot {
+  const body = object(value, 'body');
+  const room = object(body.room, 'room');
+  const info: RoomInfo = {
+    ...roomSummary(room),
+    createdBy: typeof room.createdBy === 'string' ? room.createdBy : '',
+  };
+  return {
+    room: info,
+    self: string(body, 'self', 'body'),
+    members: array(body.members, 'members').map(member),
+    call: body.call ?? null,
+    files: Array.isArray(body.files) ? body.files : [],
+    iceServers: iceServers(body.iceServers),
+  };
+}

@@ -1,0 +1,45 @@
+import { useState } from 'react';
+import { formatRoomCode, roomPath } from '../lib/roomCode';
+import { navigate } from '../lib/router';
+import { leaveCurrentRoom } from '../store/roomSession';
+import { useRoom } from '../store/roomStore';
+import { Brand } from './Brand';
+import { CopyLinkButton } from './CopyLinkButton';
+
+/** Room code (easy to read aloud), "Copy link", connection status, "Leave room". */
+export function RoomHeader({ code, showCopy }: { code: string; showCopy: boolean }) {
+  const inRoom = useRoom((s) => s.phase.kind === 'in-room');
+  const reconnecting = useRoom((s) => s.connection === 'reconnecting' && s.phase.kind === 'in-room');
+  const [leaving, setLeaving] = useState(false);
+  const url = `${window.location.origin}${roomPath(code)}`;
+
+  function leave() {
+    setLeaving(true);
+    void leaveCurrentRoom();
+    navigate('/');
+  }
+
+  return (
+    <header className="room-header">
+      <Brand />
+      <div className="room-id">
+        <span className="room-id-label">Room</span>
+        <span className="room-code">{formatRoomCode(code)}</span>
+      </div>
+      <div className="room-header-actions">
+        {reconnecting && (
+          <span className="connection-status" role="status">
+            <span className="spinner" aria-hidden="true" />
+            Reconnecting…
+          </span>
+        )}
+        {showCopy && <CopyLinkButton url={url} />}
+        {inRoom && (
+          <button type="button" className="button danger-quiet" onClick={leave} disabled={leaving}>
+            Leave room
+          </button>
+        )}
+      </div>
+    </header>
+  );
+}

@@ -1,0 +1,29 @@
+import { describe, expect, it } from 'vitest';
+import { ApiError } from '../api/http';
+import { errorText, rateLimitedText } from './errorText';
+
+describe('errorText', () => {
+  it('names the unknown room in display form', () => {
+    expect(errorText(new ApiError('room_not_found', 'x', 404), 'ZZZZZZZZZZZZ')).toBe(
+      'No room has code zzzz-zzzz-zzzz.',
+    );
+  });
+
+  it('tells how long to wait when rate limited', () => {
+    expect(errorText(new ApiError('rate_limited', 'x', 429, 12))).toBe(
+      'Too many attempts — try again in 12 seconds.',
+    );
+    expect(rateLimitedText(1)).toBe('Too many attempts — try again in 1 second.');
+    expect(rateLimitedText(null)).toBe('Too many attempts — try again in a minute.');
+  });
+
+  it("passes on the server's words when it refuses a name", () => {
+    expect(errorText(new ApiError('invalid_display_name', 'display name must not be empty', 400))).toBe(
+      'Display name must not be empty.',
+    );
+  });
+
+  it('explains an unreachable server', () => {
+    expect(errorText(new ApiError('unreachable', 'x'))).toMatch(/Can't reach the Parlor server/);
+  });
+});

@@ -1,0 +1,49 @@
+/** Every failure a person can meet, in words (ui.md: "Errors in words, where they happen"). */
+import { ApiError } from '../api/http';
+import { formatRoomCode } from './roomCode';
+
+export const UNREACHABLE_TEXT = "Can't reach the Parlor server. Check your connection, then try again.";
+
+export function rateLimitedText(retryAfterSeconds: number | null): string {
+  if (retryAfterSeconds === null) return 'Too many attempts — try again in a minute.';
+  const seconds = Math.max(1, retryAfterSeconds);
+  return `Too many attempts — try again in ${seconds} ${seconds === 1 ? 'second' : 'seconds'}.`;
+}
+
+export function unknownRoomText(code: string): string {
+  return `No room has code ${formatRoomCode(code)}.`;
+}
+
+function sentence(message: string): string {
+  const text = message.trim();
+  if (text === '') return text;
+  const capital = text[0]!.toUpperCase() + text.slice(1);
+  return /[.!?]$/.test(capital) ? capital : `${capital}.`;
+}
+
+/** Words for any error thrown by an API call. `code` is the room it was about, if any. */
+export function errorText(error: unknown, code?: string): string {
+  if (!(error instanceof ApiError)) return 'Something went wrong in this page. Reload it and try again.';
+  switch (error.code) {
+    case 'room_not_found':
+      return code ? unknownRoomText(code) : sentence(error.message);
+    case 'rate_limited':
+      return rateLimitedText(error.retryAfterSeconds);
+    case 'unreachable':
+      return UNREACHABLE_TEXT;
+    case 'invalid_display_name':
+      return sentence(error.message) || 'The server did not accept that name.';
+    case 'unauthorized':
+      return 'Your place in this room has ended. Join again to come back in.';
+    case 'forbidden':
+      return 'That link belongs to a different room. Join this room with your name.';
+    case 'payload_too_large':
+      return 'That was too large for the server to accept.';
+    case 'bad_request':
+      return sentence(error.message) || 'The server did not understand that request.';
+    case 'unavailable':
+    case 'internal':
+    case 'bad_response':
+      return 'Something went wrong on the Parlor server. Try again in a moment.';
+  }
+}

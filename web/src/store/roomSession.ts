@@ -1,0 +1,196 @@
+/**
+ * The room page's flows: rejoin with a stored token, probe an unknown visitor's room, join
+ * with a name, keep the state fresh, leave. Plain functions over the store so components
+ * only call them and read the store; no React in here.
+ */
+import { ApiError } from '../api/http';
+import { createRoom, fetchRoomState, joinRoom, leaveRoom } from '../api/rooms';
+import type { RoomSession } from '../api/types';
+import { checkDisplayName } from '../lib/displayName';
+import { errorText, unknownRoomText } from '../lib/errorText';
+import { parseRoomCode } from '../lib/roomCode';
+import { memory } from '../lib/storage';
+import { startRoomFeed, type RoomFeed } from '../realtime/roomFeed';
+import { applySnapshot, initialRoomState, roomStore, type RoomPhase } from './roomStore';
+
+interface ActiveRoom {
+  code: string;
+  /** Bumped on every openRoom/closeRoom so late answers for an old visit are dropped. */
+  visit: number;
+  token: string | null;
+  feed: RoomFeed | null;
+  abort: AbortController;
+}
+
+let active: ActiveRoom | null = null;
+let visits = 0;
+/** A session just created on the landing page, so the room page needs no second join. */
+let handoff: RoomSession | null = null;
+
+function setPhase(phase: RoomPhase, extra: Partial<typeof initialRoomState> = {}): void {
+  roomStore.setState({ phase, ...extra });
+}
+
+function isCurrent(visit: number): boolean {
+  return active !== null && active.visit === visit;
+}
+
+function fail(error: unknown, code: string): void {
+  const unknownRoom = error instanceof ApiError && error.code === 'room_not_found';
+  const retryable = error instanceof ApiError && !unknownRoom && error.code !== 'bad_request';
+  setPhase({ kind: 'failed', message: unknownRoom ? unknownRoomText(code) : errorText(error, code), retryable, unknownRoom });
+}
+
+function startFeed(visit: number, code: string, token: string): void {
+  if (!isCurrent(visit) || active === null) return;
+  active.token = token;
+  active.feed = startRoomFeed(code, token, {
+    snapshot(snapshot) {
+      if (!isCurrent(visit)) return;
+      roomStore.setState((state) => applySnapshot(state, snapshot));
+    },
+    connection(state) {
+      if (isCurrent(visit)) roomStore.setState({ connection: state });
+    },
+    ended(error) {
+      if (!isCurrent(visit) || active === null) return;
+      active.feed = null;
+      active.token = null;
+      if (error.code === 'room_not_found') {
+        memory.forgetToken(code);
+        fail(error, code);
+        return;
+      }
+      // Token refused (expired, left from another tab, another room's): start over.
+      memory.forgetToken(code);
+      roomStore.setState({ ...initialRoomState, code, phase: { kind: 'join', notice: errorText(error, code) } });
+    },
+  });
+}
+
+function entered(visit: number, code: string, session: RoomSession): void {
+  if (!isCurrent(visit)) return;
+  memory.rememberToken(code, session.token);
+  setPhase({ kind: 'entering' }, { selfId: session.member.id, joinError: null });
+  startFeed(visit, code, session.token);
+}
+
+/** Opens the room page for a canonical code. Returns the cleanup for when the page goes. */
+export function openRoom(code: string): () => void {
+  closeRoom();
+  const visit = ++visits;
+  active = { code, visit, token: null, feed: null, abort: new AbortController() };
+  roomStore.setState({ ...initialRoomState, code });
+
+  if (handoff !== null && parseRoomCode(handoff.room.code) === code) {
+    const session = handoff;
+    handoff = null;
+    entered(visit, code, session);
+  } else {
+    const token = memory.token(code);
+    if (token !== null) void rejoin(visit, code, token);
+    else void probe(visit, code);
+  }
+  return () => {
+    if (active?.visit === visit) closeRoom();
+  };
+}
+
+function closeRoom(): void {
+  if (active === null) return;
+  active.abort.abort();
+  active.feed?.stop();
+  active = null;
+}
+
+async function rejoin(visit: number, code: string, token: string): Promise<void> {
+  setPhase({ kind: 'checking' });
+  try {
+    const session = await joinRoom(code, { token }, active?.abort.signal);
+    entered(visit, code, session);
+  } catch (error) {
+    if (!isCurrent(visit) || !(error instanceof ApiError)) return;
+    if (error.code === 'unauthorized' || error.code === 'forbidden') {
+      memory.forgetToken(code);
+      setPhase({ kind: 'join', notice: 'Your earlier place in this room has ended. Join again with your name.' });
+    } else {
+      if (error.code === 'room_not_found') memory.forgetToken(code);
+      fail(error, code);
+    }
+  }
+}
+
+/** Without a token we cannot read the room, but the server still says whether it exists. */
+async function probe(visit: number, code: string): Promise<void> {
+  setPhase({ kind: 'checking' });
+  try {
+    await fetchRoomState(code, null, active?.abort.signal);
+    // A snapshot without a token would be a server bug; joining is still the way in.
+    setPhase({ kind: 'join', notice: null });
+  } catch (error) {
+    if (!isCurrent(visit) || !(error instanceof ApiError)) return;
+    if (error.code === 'room_not_found' || error.code === 'unreachable') fail(error, code);
+    else setPhase({ kind: 'join', notice: null }); // 401: the room is there, we are not in it
+  }
+}
+
+/** The join card's submit. */
+export async function joinWithName(rawName: string): Promise<void> {
+  const room = active;
+  if (room === null) return;
+  const check = checkDisplayName(rawName);
+  if (!check.ok) {
+    roomStore.setState({ joinError: check.message });
+    return;
+  }
+  memory.rememberName(check.name);
+  const previous = roomStore.getState().phase;
+  setPhase({ kind: 'joining' }, { joinError: null });
+  try {
+    const session = await joinRoom(room.code, { displayName: check.name }, room.abort.signal);
+    entered(room.visit, room.code, session);
+  } catch (error) {
+    if (!isCurrent(room.visit) || !(error instanceof ApiError)) return;
+    if (error.code === 'room_not_found') {
+      fail(error, room.code);
+      return;
+    }
+    setPhase(previous.kind === 'join' ? previous : { kind: 'join', notice: null }, {
+      joinError: errorText(error, room.code),
+    });
+  }
+}
+
+/** "Try again" on a failed room page. */
+export function retryRoom(): void {
+  if (active !== null) openRoom(active.code);
+}
+
+/** Leaves for good: tells the server (best effort), forgets the token, resets the page. */
+export async function leaveCurrentRoom(): Promise<void> {
+  const room = active;
+  if (room === null) return;
+  const token = room.token;
+  closeRoom();
+  memory.forgetToken(room.code);
+  roomStore.setState({ ...initialRoomState });
+  if (token !== null) {
+    try {
+      await leaveRoom(room.code, token);
+    } catch {
+      // Already gone (401) or unreachable: the token is forgotten either way, and the
+      // server marks the member offline when the heartbeats stop.
+    }
+  }
+}
+
+/** Landing page "Create room": creates, remembers the token, hands the session to the room page. */
+export async function createRoomAs(name: string): Promise<RoomSession> {
+  const session = await createRoom(name);
+  const code = parseRoomCode(session.room.code);
+  if (code === null) throw new ApiError('bad_response', `The server returned an invalid room code: ${session.room.code}`);
+  memory.rememberName(name);
+  memory.rememberToken(code, session.token);
+  handoff = session;
+  return session;
+}
