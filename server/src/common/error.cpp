@@ -1,59 +1,52 @@
 #include "common/error.hpp"
 
+#include <array>
+
 namespace parlor {
+namespace {
+
+struct code_info {
+    error_code code;
+    std::string_view name;
+    int http_status;
+};
+
+// Call-rule codes are WebSocket errors; were they ever REST answers, they are conflicts.
+constexpr std::array<code_info, 17> codes{{
+    {error_code::bad_request, "bad_request", 400},
+    {error_code::invalid_display_name, "invalid_display_name", 400},
+    {error_code::room_not_found, "room_not_found", 404},
+    {error_code::unauthorized, "unauthorized", 401},
+    {error_code::forbidden, "forbidden", 403},
+    {error_code::not_found, "not_found", 404},
+    {error_code::method_not_allowed, "method_not_allowed", 405},
+    {error_code::rate_limited, "rate_limited", 429},
+    {error_code::payload_too_large, "payload_too_large", 413},
+    {error_code::call_active, "call_active", 409},
+    {error_code::no_active_call, "no_active_call", 409},
+    {error_code::call_full, "call_full", 409},
+    {error_code::not_in_call, "not_in_call", 409},
+    {error_code::unknown_peer, "unknown_peer", 409},
+    {error_code::unsupported, "unsupported", 400},
+    {error_code::unavailable, "unavailable", 503},
+    {error_code::internal, "internal", 500},
+}};
+
+const code_info& info(error_code code) {
+    for (const auto& entry : codes) {
+        if (entry.code == code) return entry;
+    }
+    return codes.back();  // internal
+}
+
+}  // namespace
 
 std::string_view code_name(error_code code) {
-    switch (code) {
-        case error_code::bad_request:
-            return "bad_request";
-        case error_code::invalid_display_name:
-            return "invalid_display_name";
-        case error_code::room_not_found:
-            return "room_not_found";
-        case error_code::unauthorized:
-            return "unauthorized";
-        case error_code::forbidden:
-            return "forbidden";
-        case error_code::not_found:
-            return "not_found";
-        case error_code::method_not_allowed:
-            return "method_not_allowed";
-        case error_code::rate_limited:
-            return "rate_limited";
-        case error_code::payload_too_large:
-            return "payload_too_large";
-        case error_code::unavailable:
-            return "unavailable";
-        case error_code::internal:
-            return "internal";
-    }
-    return "internal";
+    return info(code).name;
 }
 
 int http_status(error_code code) {
-    switch (code) {
-        case error_code::bad_request:
-        case error_code::invalid_display_name:
-            return 400;
-        case error_code::unauthorized:
-            return 401;
-        case error_code::forbidden:
-            return 403;
-        case error_code::room_not_found:
-        case error_code::not_found:
-            return 404;
-        case error_code::method_not_allowed:
-            return 405;
-        case error_code::payload_too_large:
-            return 413;
-        case error_code::rate_limited:
-            return 429;
-        case error_code::unavailable:
-            return 503;
-        case error_code::internal:
-            return 500;
-    }
-    return 500;
+    return info(code).http_status;
 }
 
 }  // namespace parlor

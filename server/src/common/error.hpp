@@ -19,6 +19,12 @@ enum class error_code {
     method_not_allowed,
     rate_limited,
     payload_too_large,
+    call_active,
+    no_active_call,
+    call_full,
+    not_in_call,
+    unknown_peer,
+    unsupported,
     unavailable,
     internal,
 };

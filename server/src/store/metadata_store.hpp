@@ -8,6 +8,13 @@
 
 namespace parlor::store {
 
+enum class start_outcome { started, call_active };
+enum class join_outcome { joined, already_in, full, not_active };
+struct leave_outcome {
+    bool was_participant = false;
+    bool call_ended = false;
+};
+
 // The source of truth for rooms, members, calls and files. Every call blocks on the
 // database: callers on network threads must hop to the blocking pool first.
 // Implementations throw parlor::error(unavailable) when the database cannot be reached.
@@ -30,6 +37,21 @@ class metadata_store {
     virtual void mark_member_left(std::string_view member_id, millis at) = 0;
     // Members who have not left, in the order they joined.
     virtual std::vector<member_record> present_members(std::string_view room_id) = 0;
+
+    // Calls. Each transition is one transaction; the database's unique index keeps one
+    // active call per room even when several instances race.
+    virtual std::optional<call_record> active_call(std::string_view room_id) = 0;
+    // Starts `call` with its starter as the first participant, unless the room already
+    // has an active call.
+    virtual start_outcome start_call(const call_record& call) = 0;
+    virtual join_outcome join_call(std::string_view call_id, std::string_view member_id, millis at,
+                                   int capacity) = 0;
+    // Removes the member from the call; the call ends (reason "empty") with its last one.
+    virtual leave_outcome leave_call(std::string_view call_id, std::string_view member_id,
+                                     millis at, std::string_view reason) = 0;
+    // Ends the call for everyone; false when it had already ended.
+    virtual bool end_call(std::string_view call_id, millis at, std::string_view reason,
+                          std::string_view ended_by) = 0;
 };
 
 }  // namespace parlor::store

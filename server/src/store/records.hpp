@@ -2,6 +2,7 @@
 
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "common/time.hpp"
 
@@ -20,6 +21,20 @@ struct member_record {
     std::string display_name;
     millis joined_at = 0;
     std::optional<millis> left_at;
+};
+
+struct participant_record {
+    std::string member_id;
+    millis joined_at = 0;
+};
+
+// An active call. `participants` are those in it now, in the order they joined.
+struct call_record {
+    std::string id;
+    std::string room_id;
+    std::string started_by;
+    millis started_at = 0;
+    std::vector<participant_record> participants;
 };
 
 }  // namespace parlor::store

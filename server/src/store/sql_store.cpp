@@ -8,6 +8,7 @@
 #include <stdexcept>
 
 #include "common/error.hpp"
+#include "common/random.hpp"
 #include "store/migrations.hpp"
 
 namespace parlor::store {
@@ -26,6 +27,55 @@ class leased_session {
     soci::connection_pool& pool_;
     std::size_t pos_;
 };
+
+// A write transaction that takes SQLite's write lock at BEGIN, so that concurrent writers
+// wait for each other (busy timeout) instead of one failing at its first write after a
+// read. Rolls back unless committed.
+class write_transaction {
+  public:
+    explicit write_transaction(soci::session& sql) : sql_(sql) { sql_ << "BEGIN IMMEDIATE"; }
+    ~write_transaction() {
+        if (done_) return;
+        try {
+            sql_ << "ROLLBACK";
+        } catch (const soci::soci_error& e) {
+            spdlog::error("rollback failed: {}", e.what());
+        }
+    }
+    write_transaction(const write_transaction&) = delete;
+    write_transaction& operator=(const write_transaction&) = delete;
+    void commit() {
+        sql_ << "COMMIT";
+        done_ = true;
+    }
+
+  private:
+    soci::session& sql_;
+    bool done_ = false;
+};
+
+// Runs an UPDATE or DELETE and says how many rows it changed.
+template <class... Uses>
+long long changed_rows(soci::session& sql, const std::string& statement, Uses&&... uses) {
+    auto prepared = sql.prepare << statement;
+    soci::statement st = (prepared, ..., std::forward<Uses>(uses));
+    st.execute(true);
+    return st.get_affected_rows();
+}
+
+int count_of(soci::session& sql, const std::string& query, const std::string& key) {
+    int n = 0;
+    sql << query, soci::use(key), soci::into(n);
+    return n;
+}
+
+void insert_participant(soci::session& sql, const std::string& call_id,
+                        const std::string& member_id, long long joined_at) {
+    std::string id = uuid_v4();
+    sql << "INSERT INTO call_participants (id, call_id, member_id, joined_at) "
+           "VALUES (:id, :call, :member, :at)",
+        soci::use(id), soci::use(call_id), soci::use(member_id), soci::use(joined_at);
+}
 
 member_record member_from(const soci::row& r) {
     member_record m;
@@ -98,7 +148,7 @@ void sql_store::check() {
 
 bool sql_store::insert_room_with_creator(const room_record& room, const member_record& creator) {
     return with_session([&](soci::session& sql) {
-        soci::transaction tx(sql);
+        write_transaction tx(sql);
         int taken = 0;
         sql << "SELECT COUNT(*) FROM rooms WHERE code = :code", soci::use(room.code),
             soci::into(taken);
@@ -180,6 +230,122 @@ std::vector<member_record> sql_store::present_members(std::string_view room_id) 
              soci::use(id));
         for (const auto& r : rows) members.push_back(member_from(r));
         return members;
+    });
+}
+
+std::optional<call_record> sql_store::active_call(std::string_view room_id) {
+    return with_session([&](soci::session& sql) -> std::optional<call_record> {
+        std::string room(room_id);
+        call_record call;
+        long long started_at = 0;
+        sql << "SELECT id, room_id, started_by, started_at FROM calls "
+               "WHERE room_id = :room AND ended_at IS NULL",
+            soci::use(room), soci::into(call.id), soci::into(call.room_id),
+            soci::into(call.started_by), soci::into(started_at);
+        if (!sql.got_data()) return std::nullopt;
+        call.started_at = started_at;
+        soci::rowset<soci::row> rows =
+            (sql.prepare << "SELECT member_id, joined_at FROM call_participants "
+                            "WHERE call_id = :call AND left_at IS NULL ORDER BY joined_at, id",
+             soci::use(call.id));
+        for (const auto& r : rows) {
+            call.participants.push_back({r.get<std::string>(0), r.get<long long>(1)});
+        }
+        return call;
+    });
+}
+
+start_outcome sql_store::start_call(const call_record& call) {
+    return with_session([&](soci::session& sql) {
+        write_transaction tx(sql);
+        if (count_of(sql, "SELECT COUNT(*) FROM calls WHERE room_id = :room AND ended_at IS NULL",
+                     call.room_id) > 0) {
+            return start_outcome::call_active;
+        }
+        long long started_at = call.started_at;
+        sql << "INSERT INTO calls (id, room_id, started_by, started_at) "
+               "VALUES (:id, :room, :by, :at)",
+            soci::use(call.id), soci::use(call.room_id), soci::use(call.started_by),
+            soci::use(started_at);
+        insert_participant(sql, call.id, call.started_by, started_at);
+        tx.commit();
+        return start_outcome::started;
+    });
+}
+
+join_outcome sql_store::join_call(std::string_view call_id, std::string_view member_id, millis at,
+                                  int capacity) {
+    return with_session([&](soci::session& sql) {
+        std::string call(call_id), member(member_id);
+        write_transaction tx(sql);
+        if (count_of(sql, "SELECT COUNT(*) FROM calls WHERE id = :id AND ended_at IS NULL", call) ==
+            0) {
+            return join_outcome::not_active;
+        }
+        int already = 0;
+        sql << "SELECT COUNT(*) FROM call_participants "
+               "WHERE call_id = :call AND member_id = :member AND left_at IS NULL",
+            soci::use(call), soci::use(member), soci::into(already);
+        if (already > 0) return join_outcome::already_in;
+        if (count_of(sql,
+                     "SELECT COUNT(*) FROM call_participants "
+                     "WHERE call_id = :call AND left_at IS NULL",
+                     call) >= capacity) {
+            return join_outcome::full;
+        }
+        insert_participant(sql, call, member, at);
+        tx.commit();
+        return join_outcome::joined;
+    });
+}
+
+leave_outcome sql_store::leave_call(std::string_view call_id, std::string_view member_id, millis at,
+                                    std::string_view reason) {
+    return with_session([&](soci::session& sql) {
+        std::string call(call_id), member(member_id), why(reason);
+        long long left_at = at;
+        leave_outcome outcome;
+        write_transaction tx(sql);
+        outcome.was_participant =
+            changed_rows(sql,
+                         "UPDATE call_participants SET left_at = :at, leave_reason = :why "
+                         "WHERE call_id = :call AND member_id = :member AND left_at IS NULL",
+                         soci::use(left_at), soci::use(why), soci::use(call),
+                         soci::use(member)) > 0;
+        if (outcome.was_participant && count_of(sql,
+                                                "SELECT COUNT(*) FROM call_participants "
+                                                "WHERE call_id = :call AND left_at IS NULL",
+                                                call) == 0) {
+            outcome.call_ended =
+                changed_rows(sql,
+                             "UPDATE calls SET ended_at = :at, end_reason = 'empty' "
+                             "WHERE id = :call AND ended_at IS NULL",
+                             soci::use(left_at), soci::use(call)) > 0;
+        }
+        tx.commit();
+        return outcome;
+    });
+}
+
+bool sql_store::end_call(std::string_view call_id, millis at, std::string_view reason,
+                         std::string_view ended_by) {
+    return with_session([&](soci::session& sql) {
+        std::string call(call_id), why(reason), by(ended_by);
+        long long ended_at = at;
+        write_transaction tx(sql);
+        bool ended =
+            changed_rows(sql,
+                         "UPDATE calls SET ended_at = :at, end_reason = :why, "
+                         "ended_by = :by WHERE id = :call AND ended_at IS NULL",
+                         soci::use(ended_at), soci::use(why), soci::use(by), soci::use(call)) > 0;
+        if (ended) {
+            changed_rows(sql,
+                         "UPDATE call_participants SET left_at = :at, leave_reason = 'ended' "
+                         "WHERE call_id = :call AND left_at IS NULL",
+                         soci::use(ended_at), soci::use(call));
+        }
+        tx.commit();
+        return ended;
     });
 }
 

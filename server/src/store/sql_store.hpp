@@ -38,6 +38,14 @@ class sql_store final : public metadata_store {
     void rename_member(std::string_view member_id, std::string_view display_name) override;
     void mark_member_left(std::string_view member_id, millis at) override;
     std::vector<member_record> present_members(std::string_view room_id) override;
+    std::optional<call_record> active_call(std::string_view room_id) override;
+    start_outcome start_call(const call_record& call) override;
+    join_outcome join_call(std::string_view call_id, std::string_view member_id, millis at,
+                           int capacity) override;
+    leave_outcome leave_call(std::string_view call_id, std::string_view member_id, millis at,
+                             std::string_view reason) override;
+    bool end_call(std::string_view call_id, millis at, std::string_view reason,
+                  std::string_view ended_by) override;
 
   private:
     template <class Work>

@@ -1,0 +1,80 @@
+#include "rooms/call_service.hpp"
+
+#include <algorithm>
+
+#include "common/error.hpp"
+#include "common/random.hpp"
+
+namespace parlor::rooms {
+namespace {
+
+bool takes_part(const store::call_record& call, std::string_view member_id) {
+    return std::any_of(call.participants.begin(), call.participants.end(),
+                       [&](const auto& p) { return p.member_id == member_id; });
+}
+
+}  // namespace
+
+call_service::call_service(store::metadata_store& store, const clock& clock, int capacity)
+    : store_(store), clock_(clock), capacity_(capacity) {}
+
+std::optional<store::call_record> call_service::active(std::string_view room_id) {
+    return store_.active_call(room_id);
+}
+
+store::call_record call_service::start(const caller& who) {
+    millis now = clock_.now();
+    store::call_record call{uuid_v4(), who.room_id, who.member_id, now, {{who.member_id, now}}};
+    if (store_.start_call(call) == store::start_outcome::call_active) {
+        throw error(error_code::call_active, "A call is already running in this room");
+    }
+    return call;
+}
+
+join_result call_service::join(const caller& who, std::string_view call_id) {
+    active_call_named(who, call_id);
+    auto outcome = store_.join_call(call_id, who.member_id, clock_.now(), capacity_);
+    switch (outcome) {
+        case store::join_outcome::not_active:
+            throw error(error_code::no_active_call, "That call has ended");
+        case store::join_outcome::full:
+            throw error(error_code::call_full,
+                        "The call is full (" + std::to_string(capacity_) + " people at most)");
+        case store::join_outcome::joined:
+        case store::join_outcome::already_in:
+            break;
+    }
+    return {active_call_named(who, call_id), outcome == store::join_outcome::joined};
+}
+
+store::leave_outcome call_service::leave(const caller& who, std::string_view call_id,
+                                         std::string_view reason) {
+    auto call = active_call_named(who, call_id);
+    if (!takes_part(call, who.member_id)) {
+        throw error(error_code::not_in_call, "You are not in this call");
+    }
+    return store_.leave_call(call_id, who.member_id, clock_.now(), reason);
+}
+
+void call_service::end(const caller& who, std::string_view call_id) {
+    auto call = active_call_named(who, call_id);
+    if (who.member_id != call.started_by && who.member_id != who.room_creator_id) {
+        throw error(error_code::forbidden,
+                    "Only the person who started the call or the room's creator can end it");
+    }
+    if (!store_.end_call(call_id, clock_.now(), "ended", who.member_id)) {
+        throw error(error_code::no_active_call, "That call has ended");
+    }
+}
+
+// The room's active call, which must be the one the client named: a stale call id (from
+// before a reconnect, or from another room) is no_active_call.
+store::call_record call_service::active_call_named(const caller& who, std::string_view call_id) {
+    auto call = store_.active_call(who.room_id);
+    if (!call || call->id != call_id) {
+        throw error(error_code::no_active_call, "There is no such call running in this room");
+    }
+    return *call;
+}
+
+}  // namespace parlor::rooms

@@ -1,0 +1,50 @@
+#pragma once
+
+#include <string>
+#include <string_view>
+
+#include "store/metadata_store.hpp"
+
+namespace parlor::rooms {
+
+// Who is asking, as the realtime layer knows after `room:join` authenticated the socket.
+struct caller {
+    std::string room_id;
+    std::string member_id;
+    std::string room_creator_id;
+};
+
+struct join_result {
+    store::call_record call;
+    bool newly_joined = false;  // false when the member was already in (joining twice is harmless)
+};
+
+// The call state machine of protocol.md: one active call per room, a capacity (6 by
+// default), ended only by its starter or the room's creator, over when the last one
+// leaves. Blocking (it calls the store); failures are parlor::error with the protocol's
+// call codes. The realtime layer turns results into events.
+class call_service {
+  public:
+    call_service(store::metadata_store& store, const clock& clock, int capacity);
+
+    int capacity() const { return capacity_; }
+
+    store::call_record start(const caller& who);
+    join_result join(const caller& who, std::string_view call_id);
+    // reason: "left" (asked) or "dropped" (gone past the grace period).
+    store::leave_outcome leave(const caller& who, std::string_view call_id,
+                               std::string_view reason);
+    void end(const caller& who, std::string_view call_id);
+
+    // The room's active call, if any, for snapshots and signal checks.
+    std::optional<store::call_record> active(std::string_view room_id);
+
+  private:
+    store::call_record active_call_named(const caller& who, std::string_view call_id);
+
+    store::metadata_store& store_;
+    const clock& clock_;
+    int capacity_;
+};
+
+}  // namespace parlor::rooms

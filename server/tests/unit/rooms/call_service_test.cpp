@@ -1,0 +1,110 @@
+#include "rooms/call_service.hpp"
+
+#include <gtest/gtest.h>
+
+#include "common/error.hpp"
+#include "store/sql_store.hpp"
+#include "support/manual_clock.hpp"
+#include "support/temp_dir.hpp"
+
+namespace parlor::rooms {
+namespace {
+
+class CallServiceTest : public ::testing::Test {
+  protected:
+    CallServiceTest() {
+        store.migrate();
+        store.insert_room_with_creator({"r1", "abcdefghjkmn", 1, "creator"},
+                                       {"creator", "r1", "Cleo", 1, std::nullopt});
+        for (auto id : {"a", "b", "c", "d"}) store.insert_member({id, "r1", id, 2, std::nullopt});
+        store.insert_room_with_creator({"r2", "zzzzzzzzzzzz", 1, "other"},
+                                       {"other", "r2", "Otto", 1, std::nullopt});
+    }
+    caller in_room(const std::string& member) { return {"r1", member, "creator"}; }
+
+    error_code failure_of(const std::function<void()>& call) {
+        try {
+            call();
+        } catch (const error& e) {
+            return e.code();
+        }
+        ADD_FAILURE() << "the call succeeded";
+        return error_code::internal;
+    }
+
+    testing::temp_dir dir;
+    testing::manual_clock clock;
+    store::sql_store store{{dir.path() / "parlor.db"}, 1};
+    call_service calls{store, clock, 3};
+};
+
+TEST_F(CallServiceTest, StartMakesTheStarterTheFirstParticipant) {
+    auto call = calls.start(in_room("a"));
+    EXPECT_EQ(call.started_by, "a");
+    ASSERT_EQ(call.participants.size(), 1u);
+    EXPECT_EQ(call.participants[0].member_id, "a");
+    EXPECT_EQ(calls.active("r1")->id, call.id);
+}
+
+TEST_F(CallServiceTest, OnlyOneCallAtATime) {
+    calls.start(in_room("a"));
+    EXPECT_EQ(failure_of([&] { calls.start(in_room("b")); }), error_code::call_active);
+}
+
+TEST_F(CallServiceTest, JoiningTwiceIsHarmless) {
+    auto call = calls.start(in_room("a"));
+    auto first = calls.join(in_room("b"), call.id);
+    EXPECT_TRUE(first.newly_joined);
+    auto second = calls.join(in_room("b"), call.id);
+    EXPECT_FALSE(second.newly_joined);
+    EXPECT_EQ(second.call.participants.size(), 2u);
+}
+
+TEST_F(CallServiceTest, FullCallSaysSo) {
+    auto call = calls.start(in_room("a"));
+    calls.join(in_room("b"), call.id);
+    calls.join(in_room("c"), call.id);
+    EXPECT_EQ(failure_of([&] { calls.join(in_room("d"), call.id); }), error_code::call_full);
+}
+
+TEST_F(CallServiceTest, StaleOrForeignCallIdIsNoActiveCall) {
+    EXPECT_EQ(failure_of([&] { calls.join(in_room("a"), "nope"); }), error_code::no_active_call);
+    auto call = calls.start(in_room("a"));
+    // A member of another room cannot reach this call by its id.
+    EXPECT_EQ(failure_of([&] {
+                  calls.join({"r2", "other", "other"}, call.id);
+              }),
+              error_code::no_active_call);
+    calls.end(in_room("a"), call.id);
+    EXPECT_EQ(failure_of([&] { calls.join(in_room("b"), call.id); }), error_code::no_active_call);
+}
+
+TEST_F(CallServiceTest, LeavingNeedsToBeIn) {
+    auto call = calls.start(in_room("a"));
+    EXPECT_EQ(failure_of([&] { calls.leave(in_room("b"), call.id, "left"); }),
+              error_code::not_in_call);
+}
+
+TEST_F(CallServiceTest, LastToLeaveEndsIt) {
+    auto call = calls.start(in_room("a"));
+    calls.join(in_room("b"), call.id);
+    EXPECT_FALSE(calls.leave(in_room("a"), call.id, "left").call_ended);
+    EXPECT_TRUE(calls.leave(in_room("b"), call.id, "dropped").call_ended);
+    EXPECT_EQ(calls.active("r1"), std::nullopt);
+}
+
+TEST_F(CallServiceTest, OnlyStarterOrRoomCreatorMayEnd) {
+    auto call = calls.start(in_room("a"));
+    calls.join(in_room("b"), call.id);
+    EXPECT_EQ(failure_of([&] { calls.end(in_room("b"), call.id); }), error_code::forbidden);
+    EXPECT_TRUE(calls.active("r1"));
+    calls.end(in_room("a"), call.id);
+    EXPECT_EQ(calls.active("r1"), std::nullopt);
+
+    auto next = calls.start(in_room("b"));
+    calls.end(in_room("creator"), next.id);  // the room's creator, though not in the call
+    EXPECT_EQ(calls.active("r1"), std::nullopt);
+}
+
+}  // namespace
+}  // namespace parlor::rooms
