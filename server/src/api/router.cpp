@@ -26,9 +26,11 @@ void router::add(http::verb method, std::string pattern, handler handle) {
 
 asio::awaitable<response> router::dispatch(request_context& ctx) const {
     const auto& req = ctx.req;
+    // HEAD is GET without the body, as HTTP says.
+    const auto method = req.method() == http::verb::head ? http::verb::get : req.method();
     auto segments = path_segments(std::string_view(req.target().data(), req.target().size()));
     const route* found = nullptr;
-    bool path_known = false;
+    std::string allowed;  // methods of the routes whose path matches, for 405's Allow
     for (const auto& r : routes_) {
         if (r.segments.size() != segments.size()) continue;
         std::vector<std::string> params;
@@ -41,19 +43,31 @@ asio::awaitable<response> router::dispatch(request_context& ctx) const {
             }
         }
         if (!match) continue;
-        path_known = true;
-        if (r.method == req.method()) {
+        if (r.method == method) {
             found = &r;
             ctx.params = std::move(params);
             break;
         }
+        auto name = http::to_string(r.method);
+        allowed += (allowed.empty() ? "" : ", ") + std::string(name.data(), name.size());
+        if (r.method == http::verb::get) allowed += ", HEAD";
     }
     try {
-        if (!found && path_known) {
-            throw error(error_code::method_not_allowed, "This method is not allowed here");
+        if (!found && !allowed.empty()) {
+            auto refusal = error_response(
+                req.version(), req.keep_alive(),
+                error(error_code::method_not_allowed, "This method is not allowed here"));
+            refusal.set(http::field::allow, allowed);
+            co_return refusal;
         }
         if (!found) throw error(error_code::not_found, "No such API route");
-        co_return co_await found->handle(ctx);
+        auto res = co_await found->handle(ctx);
+        if (req.method() == http::verb::head) {
+            auto length = res.body().size();
+            res.body().clear();
+            res.content_length(length);
+        }
+        co_return res;
     } catch (const error& failure) {
         co_return error_response(req.version(), req.keep_alive(), failure);
     } catch (const std::exception& e) {

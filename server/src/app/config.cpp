@@ -96,7 +96,7 @@ std::optional<config> parse_config(int argc, char** argv, int& exit_code) {
     media
         .add_option("--stun-url", c.stun_urls,
                     "STUN server URL handed to browsers; repeat or comma-separate")
-        ->envname("PARLOR_STUN_URLS")
+        ->envname("PARLOR_STUN_URL")
         ->delimiter(',');
 
     auto& ops = *cli.add_option_group("Operations");

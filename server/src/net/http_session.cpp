@@ -90,8 +90,14 @@ asio::awaitable<void> http_session::run() {
         http::request_parser<http::string_body> parser(std::move(header_parser));
         parser.body_limit(handlers_.max_json_body_bytes);
         stream_.expires_after(request_timeout);
-        co_await http::async_read(stream_, buffer_, parser,
-                                  asio::redirect_error(asio::use_awaitable, ec));
+        // Beast weighs Content-Length against the limit only while parsing the header, so
+        // header_parser let through anything up to its own default: weigh it here.
+        if (parser.content_length() > handlers_.max_json_body_bytes) {
+            ec = http::error::body_limit;
+        } else {
+            co_await http::async_read(stream_, buffer_, parser,
+                                      asio::redirect_error(asio::use_awaitable, ec));
+        }
         if (ec) co_return co_await reply_and_close(ec);
         api::request req = parser.release();
 
@@ -161,6 +167,7 @@ asio::awaitable<void> http_session::reply_and_close(const beast::error_code& rea
         read_error != http::error::partial_message) {
         auto res = api::error_response(11, false, *answer);
         res.result(status);
+        res.set("X-Request-Id", random_hex(8));
         add_security_headers(res, content_kind::api);
         beast::error_code ignored;
         stream_.expires_after(std::chrono::seconds(5));
