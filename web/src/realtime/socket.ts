@@ -1,0 +1,516 @@
+/**
+ * The realtime client: one WebSocket to `/ws` speaking protocol.md's envelopes.
+ *
+ * - Every (re)connection starts with `room:join {token}`; the `room:state` reply is delivered
+ *   to subscribers as a resync: the whole room, to replace local state wholesale. The client is
+ *   `open` only from that reply on, so nothing else is ever sent before `room:join`.
+ * - A dropped socket is reopened with exponential backoff and full jitter (base 500 ms, cap
+ *   15 s); the attempt count resets once a connection got its `room:state`. It is not reopened
+ *   after `room:leave`, `close()`, or an `unauthorized`/`forbidden`/`room_not_found` answer to
+ *   `room:join` (reported once through `fatal`, so the page can show the join card).
+ * - Frames are written only while open. `send` and `request` fail fast while disconnected:
+ *   nothing is queued or replayed, because after a reconnect the resync says what is true and
+ *   the caller re-establishes what it needs (e.g. `call:join`) from there.
+ *
+ * Framework-free; the WebSocket constructor, timers, clock and randomness are injectable.
+ */
+import { ApiError } from '../api/http';
+import { parseRoomSnapshot } from '../api/parse';
+import type { RoomSnapshot } from '../api/types';
+import {
+  parseEnvelope,
+  parseServerEvent,
+  type ClientEventMap,
+  type ClientEventType,
+  type Envelope,
+  type ServerEvent,
+  type ServerEventMap,
+  type ServerEventType,
+} from './events';
+
+export type ConnectionStatus =
+  /** The first connection is being made. */
+  | 'connecting'
+  /** Joined: `room:state` arrived on this socket. */
+  | 'open'
+  /** Lost; waiting for the next attempt (`nextRetryAt`) or making it. */
+  | 'reconnecting'
+  /** Stopped for good: `close()`, `room:leave`, or a fatal answer to `room:join`. */
+  | 'closed';
+
+export interface ConnectionInfo {
+  status: ConnectionStatus;
+  /** Failed attempts in a row since the last good connection; 0 while open. */
+  attempt: number;
+  /** When the next attempt starts (ms, on the injected clock) while waiting for it; else null. */
+  nextRetryAt: number | null;
+}
+
+/** Client-side codes; anything else is a protocol.md error code echoed by the server. */
+export type LocalErrorCode = 'not_connected' | 'disconnected' | 'closed' | 'timeout' | 'payload_too_large';
+
+/** A failed `send`/`request`: the server's `{code, message}`, or one of `LocalErrorCode`. */
+export class RealtimeError extends Error {
+  readonly code: string;
+
+  constructor(code: string, message: string) {
+    super(message);
+    this.name = 'RealtimeError';
+    this.code = code;
+  }
+}
+
+export interface RealtimeSubscriber {
+  /** `room:state`, after every (re)join: replace the room state with it, don't merge. */
+  resync?(snapshot: RoomSnapshot): void;
+  /** Every other checked server event, in order; `error` events no request claimed too. */
+  event?(event: ServerEvent): void;
+  status?(info: ConnectionInfo): void;
+  /** The server refused the token or the room is gone; the client has stopped. */
+  fatal?(error: ApiError): void;
+}
+
+/** The part of the browser's WebSocket this client uses. */
+export interface WebSocketLike {
+  readonly readyState: number;
+  onopen: ((event: unknown) => void) | null;
+  onmessage: ((event: { data: unknown }) => void) | null;
+  onclose: ((event: { code: number; reason: string }) => void) | null;
+  onerror: ((event: unknown) => void) | null;
+  send(data: string): void;
+  close(code?: number, reason?: string): void;
+}
+
+export interface Timers {
+  setTimeout(callback: () => void, ms: number): unknown;
+  clearTimeout(handle: unknown): void;
+}
+
+export interface RequestOptions<R extends ServerEventType> {
+  /** The event that means success, e.g. `call:started` for `call:start`. */
+  expect: R;
+  /** Narrows which `expect` event counts, e.g. the one with our `memberId`. */
+  match?: (data: ServerEventMap[R]) => boolean;
+  timeoutMs?: number;
+}
+
+export interface RealtimeOptions {
+  token: string;
+  /** Default: `/ws` on the page's origin (`ws:` or `wss:` to match the page). */
+  url?: string;
+  createSocket?: (url: string) => WebSocketLike;
+  timers?: Timers;
+  /** In [0, 1), like Math.random. */
+  random?: () => number;
+  now?: () => number;
+  backoffBaseMs?: number;
+  backoffCapMs?: number;
+  /** A socket without `room:state` this long after it was created is dropped and retried. */
+  joinTimeoutMs?: number;
+  requestTimeoutMs?: number;
+  /** How long `leave()` waits for an error about `room:leave` before calling it done. */
+  leaveTimeoutMs?: number;
+}
+
+export const BACKOFF_BASE_MS = 500;
+export const BACKOFF_CAP_MS = 15_000;
+export const JOIN_TIMEOUT_MS = 10_000;
+export const REQUEST_TIMEOUT_MS = 10_000;
+export const LEAVE_TIMEOUT_MS = 1_000;
+/** protocol.md: frames above 64 KiB close the socket (1009). */
+export const MAX_FRAME_BYTES = 64 * 1024;
+
+const OPEN = 1;
+/** Answers to `room:join` after which trying again cannot help. */
+const FATAL_JOIN_CODES = new Set(['unauthorized', 'forbidden', 'room_not_found']);
+
+/**
+ * Full jitter (a uniformly random wait between 0 and the exponential bound): clients that
+ * lost the same server spread out instead of returning together. `attempt` counts from 0.
+ */
+export function backoffDelay(
+  attempt: number,
+  random: () => number,
+  baseMs = BACKOFF_BASE_MS,
+  capMs = BACKOFF_CAP_MS,
+): number {
+  const bound = Math.min(capMs, baseMs * 2 ** Math.min(attempt, 30));
+  return Math.floor(random() * bound);
+}
+
+export function defaultSocketUrl(location: { protocol: string; host: string }): string {
+  return `${location.protocol === 'https:' ? 'wss:' : 'ws:'}//${location.host}/ws`;
+}
+
+const browserTimers: Timers = {
+  setTimeout: (callback, ms) => globalThis.setTimeout(callback, ms),
+  clearTimeout: (handle) => globalThis.clearTimeout(handle as ReturnType<typeof setTimeout>),
+};
+
+interface PendingRequest {
+  expect: ServerEventType;
+  match: ((data: never) => boolean) | undefined;
+  resolve(data: unknown): void;
+  reject(error: RealtimeError): void;
+  timer: unknown;
+}
+
+export class RealtimeClient {
+  private readonly token: string;
+  private readonly url: string;
+  private readonly createSocket: (url: string) => WebSocketLike;
+  private readonly timers: Timers;
+  private readonly random: () => number;
+  private readonly now: () => number;
+  private readonly backoffBaseMs: number;
+  private readonly backoffCapMs: number;
+  private readonly joinTimeoutMs: number;
+  private readonly requestTimeoutMs: number;
+  private readonly leaveTimeoutMs: number;
+
+  private readonly subscribers = new Set<RealtimeSubscriber>();
+  private readonly pending = new Map<string, PendingRequest>();
+  private socket: WebSocketLike | null = null;
+  private joinRid: string | null = null;
+  private joined = false;
+  private started = false;
+  /** Set by close(), room:leave and fatal errors: no more reconnecting. */
+  private stopped = false;
+  /** close() ran (or a fatal answer did its work): nothing is left to tear down. */
+  private finished = false;
+  private retryTimer: unknown = null;
+  private joinTimer: unknown = null;
+  private ridCounter = 0;
+  private info: ConnectionInfo = { status: 'connecting', attempt: 0, nextRetryAt: null };
+
+  constructor(options: RealtimeOptions) {
+    this.token = options.token;
+    this.url = options.url ?? defaultSocketUrl(globalThis.location);
+    this.createSocket = options.createSocket ?? ((url) => new WebSocket(url) as unknown as WebSocketLike);
+    this.timers = options.timers ?? browserTimers;
+    this.random = options.random ?? Math.random;
+    this.now = options.now ?? Date.now;
+    this.backoffBaseMs = options.backoffBaseMs ?? BACKOFF_BASE_MS;
+    this.backoffCapMs = options.backoffCapMs ?? BACKOFF_CAP_MS;
+    this.joinTimeoutMs = options.joinTimeoutMs ?? JOIN_TIMEOUT_MS;
+    this.requestTimeoutMs = options.requestTimeoutMs ?? REQUEST_TIMEOUT_MS;
+    this.leaveTimeoutMs = options.leaveTimeoutMs ?? LEAVE_TIMEOUT_MS;
+  }
+
+  /** Opens the first connection. Calling it again does nothing. */
+  connect(): void {
+    if (this.started || this.stopped) return;
+    this.started = true;
+    this.openSocket();
+  }
+
+  get status(): ConnectionInfo {
+    return this.info;
+  }
+
+  /** True while joined: `send` and `request` will write their frame. */
+  get isOpen(): boolean {
+    return this.info.status === 'open';
+  }
+
+  /** Returns the unsubscribe. Nothing is replayed: read `status` for the current state. */
+  subscribe(subscriber: RealtimeSubscriber): () => void {
+    this.subscribers.add(subscriber);
+    return () => {
+      this.subscribers.delete(subscriber);
+    };
+  }
+
+  /** Handler for one event type. Returns the unsubscribe. */
+  on<K extends ServerEventType>(type: K, handler: (data: ServerEventMap[K]) => void): () => void {
+    return this.subscribe({
+      event(event) {
+        if (event.type === type) handler(event.data as ServerEventMap[K]);
+      },
+    });
+  }
+
+  /**
+   * Writes one frame with a fresh rid and returns the rid. Fire and forget: an `error` that
+   * echoes the rid reaches subscribers as an ordinary `error` event.
+   * Throws RealtimeError `not_connected` unless open, `payload_too_large` past 64 KiB.
+   */
+  send<K extends ClientEventType>(type: K, data: ClientEventMap[K]): string {
+    const rid = this.nextRid();
+    this.write(type, data, rid);
+    return rid;
+  }
+
+  /**
+   * Writes one frame and settles on the server's reply:
+   * - resolves with the data of the first `expect` event (passing `match`) that arrives after
+   *   the frame was written; the event still reaches subscribers as usual;
+   * - rejects with the server's `{code, message}` when an `error` echoes this frame's rid;
+   * - rejects `timeout` after `timeoutMs` (default 10 s), `disconnected` if the socket drops
+   *   first (the outcome is then unknown: the resync will tell), `closed` on close();
+   * - rejects at once with `not_connected` unless open.
+   */
+  request<K extends ClientEventType, R extends ServerEventType>(
+    type: K,
+    data: ClientEventMap[K],
+    options: RequestOptions<R>,
+  ): Promise<ServerEventMap[R]> {
+    const rid = this.nextRid();
+    try {
+      this.write(type, data, rid);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    return new Promise<ServerEventMap[R]>((resolve, reject) => {
+      const timer = this.timers.setTimeout(() => {
+        this.pending.delete(rid);
+        reject(new RealtimeError('timeout', `No answer to ${type}.`));
+      }, options.timeoutMs ?? this.requestTimeoutMs);
+      this.pending.set(rid, {
+        expect: options.expect,
+        match: options.match as ((data: never) => boolean) | undefined,
+        resolve: resolve as (data: unknown) => void,
+        reject,
+        timer,
+      });
+    });
+  }
+
+  /**
+   * Leaves the room for good (`room:leave`), then closes. Resolves once the server closed the
+   * socket or `leaveTimeoutMs` passed without an error about it; rejects with the server's
+   * error if there was one. While not open it only closes and rejects `not_connected`, so the
+   * caller can fall back to `POST …/leave`. Either way the client ends `closed`.
+   */
+  leave(): Promise<void> {
+    if (!this.isOpen) {
+      this.close();
+      return Promise.reject(new RealtimeError('not_connected', 'Not connected; nothing was sent.'));
+    }
+    return new Promise<void>((resolve, reject) => {
+      const rid = this.nextRid();
+      this.write('room:leave', {}, rid);
+      const finish = (error: RealtimeError | null) => {
+        this.timers.clearTimeout(timer);
+        this.pending.delete(rid);
+        this.close();
+        if (error === null || error.code === 'disconnected' || error.code === 'closed') resolve();
+        else reject(error);
+      };
+      const timer = this.timers.setTimeout(() => finish(null), this.leaveTimeoutMs);
+      // An `expect` that never comes: only an error or the socket's end settles this one.
+      this.pending.set(rid, { expect: 'error', match: () => false, resolve: () => {}, reject: finish, timer });
+    });
+  }
+
+  /** Skips the wait before the next attempt (e.g. the browser came back online). */
+  reconnectNow(): void {
+    if (this.stopped || !this.started || this.retryTimer === null) return;
+    this.timers.clearTimeout(this.retryTimer);
+    this.retryTimer = null;
+    this.openSocket();
+  }
+
+  /** Stops for good: closes the socket, cancels retries, fails what is pending. */
+  close(): void {
+    if (this.finished) return;
+    this.finished = true;
+    this.stopped = true;
+    this.teardown(new RealtimeError('closed', 'The connection was closed.'));
+    this.setStatus({ status: 'closed', attempt: this.info.attempt, nextRetryAt: null });
+  }
+
+  private nextRid(): string {
+    this.ridCounter += 1;
+    return `r${this.ridCounter}`;
+  }
+
+  private write(type: string, data: unknown, rid: string): void {
+    const socket = this.socket;
+    if (!this.isOpen || socket === null || socket.readyState !== OPEN) {
+      throw new RealtimeError('not_connected', `Not connected; ${type} was not sent.`);
+    }
+    const frame = JSON.stringify({ type, data, rid } satisfies Envelope);
+    if (frame.length > MAX_FRAME_BYTES / 4 && new TextEncoder().encode(frame).length > MAX_FRAME_BYTES) {
+      throw new RealtimeError('payload_too_large', `${type} is larger than the server accepts.`);
+    }
+    // Once room:leave is on the wire, the end of this socket is the end of the session.
+    if (type === 'room:leave') this.stopped = true;
+    socket.send(frame);
+  }
+
+  private openSocket(): void {
+    this.setStatus({
+      status: this.info.attempt === 0 && this.info.status === 'connecting' ? 'connecting' : 'reconnecting',
+      attempt: this.info.attempt,
+      nextRetryAt: null,
+    });
+    let socket: WebSocketLike;
+    try {
+      socket = this.createSocket(this.url);
+    } catch {
+      // A malformed URL or a blocked scheme: as good as a refused connection.
+      this.scheduleReconnect();
+      return;
+    }
+    this.socket = socket;
+    this.joined = false;
+    this.joinRid = this.nextRid();
+    this.joinTimer = this.timers.setTimeout(() => {
+      this.joinTimer = null;
+      if (this.socket === socket) this.dropSocket();
+    }, this.joinTimeoutMs);
+
+    socket.onopen = () => {
+      if (this.socket !== socket) return;
+      const join: Envelope = { type: 'room:join', data: { token: this.token }, rid: this.joinRid ?? undefined };
+      socket.send(JSON.stringify(join));
+    };
+    socket.onmessage = (event) => {
+      if (this.socket === socket && typeof event.data === 'string') this.receive(event.data);
+    };
+    socket.onclose = () => {
+      if (this.socket === socket) this.socketClosed();
+    };
+    socket.onerror = () => {
+      // Always followed by close; nothing to do here.
+    };
+  }
+
+  private receive(text: string): void {
+    const envelope = parseEnvelope(text);
+    if (envelope === null) return;
+
+    if (envelope.type === 'room:state') {
+      let snapshot: RoomSnapshot;
+      try {
+        snapshot = parseRoomSnapshot(envelope.data);
+      } catch {
+        // A server bug; a fresh connection is the only thing that might help.
+        this.dropSocket();
+        return;
+      }
+      if (!this.joined) {
+        this.joined = true;
+        if (this.joinTimer !== null) this.timers.clearTimeout(this.joinTimer);
+        this.joinTimer = null;
+        this.setStatus({ status: 'open', attempt: 0, nextRetryAt: null });
+      }
+      for (const s of [...this.subscribers]) s.resync?.(snapshot);
+      return;
+    }
+
+    const event = parseServerEvent(envelope);
+    if (event === null) return;
+
+    if (!this.joined) {
+      // Before room:state only the answer to room:join matters; the state supersedes the rest.
+      if (event.type === 'error' && (event.data.rid === undefined || event.data.rid === this.joinRid)) {
+        this.joinRefused(event.data.code, event.data.message);
+      }
+      return;
+    }
+
+    if (event.type === 'error' && event.data.rid !== undefined) {
+      const request = this.pending.get(event.data.rid);
+      if (request !== undefined) {
+        this.pending.delete(event.data.rid);
+        this.timers.clearTimeout(request.timer);
+        request.reject(new RealtimeError(event.data.code, event.data.message));
+        return;
+      }
+    }
+    for (const [rid, request] of this.pending) {
+      if (request.expect !== event.type) continue;
+      if (request.match !== undefined && !request.match(event.data as never)) continue;
+      this.pending.delete(rid);
+      this.timers.clearTimeout(request.timer);
+      request.resolve(event.data);
+    }
+    for (const s of [...this.subscribers]) s.event?.(event);
+  }
+
+  private joinRefused(code: string, message: string): void {
+    if (!FATAL_JOIN_CODES.has(code)) {
+      this.dropSocket();
+      return;
+    }
+    this.close();
+    const status = code === 'unauthorized' ? 401 : code === 'forbidden' ? 403 : 404;
+    const error = new ApiError(code as 'unauthorized' | 'forbidden' | 'room_not_found', message, status);
+    for (const s of [...this.subscribers]) s.fatal?.(error);
+  }
+
+  /** Closes the current socket ourselves and goes on as if the server had. */
+  private dropSocket(): void {
+    const socket = this.socket;
+    if (socket === null) return;
+    this.detach(socket);
+    socket.close(1000);
+    this.socketClosed();
+  }
+
+  private socketClosed(): void {
+    const socket = this.socket;
+    if (socket !== null) this.detach(socket);
+    this.socket = null;
+    this.joined = false;
+    if (this.joinTimer !== null) this.timers.clearTimeout(this.joinTimer);
+    this.joinTimer = null;
+    this.failPending(new RealtimeError('disconnected', 'The connection dropped before an answer came.'));
+    if (this.stopped) {
+      this.setStatus({ status: 'closed', attempt: this.info.attempt, nextRetryAt: null });
+      return;
+    }
+    this.scheduleReconnect();
+  }
+
+  private scheduleReconnect(): void {
+    const attempt = this.info.attempt;
+    const delay = backoffDelay(attempt, this.random, this.backoffBaseMs, this.backoffCapMs);
+    this.setStatus({ status: 'reconnecting', attempt: attempt + 1, nextRetryAt: this.now() + delay });
+    this.retryTimer = this.timers.setTimeout(() => {
+      this.retryTimer = null;
+      if (!this.stopped) this.openSocket();
+    }, delay);
+  }
+
+  private teardown(reason: RealtimeError): void {
+    if (this.retryTimer !== null) this.timers.clearTimeout(this.retryTimer);
+    this.retryTimer = null;
+    if (this.joinTimer !== null) this.timers.clearTimeout(this.joinTimer);
+    this.joinTimer = null;
+    const socket = this.socket;
+    this.socket = null;
+    this.joined = false;
+    if (socket !== null) {
+      this.detach(socket);
+      socket.close(1000);
+    }
+    this.failPending(reason);
+  }
+
+  private failPending(reason: RealtimeError): void {
+    const requests = [...this.pending.values()];
+    this.pending.clear();
+    for (const request of requests) {
+      this.timers.clearTimeout(request.timer);
+      request.reject(reason);
+    }
+  }
+
+  private detach(socket: WebSocketLike): void {
+    socket.onopen = null;
+    socket.onmessage = null;
+    socket.onclose = null;
+    socket.onerror = null;
+  }
+
+  private setStatus(info: ConnectionInfo): void {
+    const same =
+      info.status === this.info.status && info.attempt === this.info.attempt && info.nextRetryAt === this.info.nextRetryAt;
+    this.info = info;
+    if (same) return;
+    for (const s of [...this.subscribers]) s.status?.(info);
+  }
+}

@@ -1,0 +1,147 @@
+/**
+ * Per-peer quality from `RTCPeerConnection.getStats()`: a small digest of the numbers the UI
+ * shows, and the badge it derives from them. Pure functions over plain stats objects, so they
+ * are tested with hand-made reports.
+ */
+
+/** What getStats() resolves to: RTCStatsReport, or a Map of stats objects in tests. */
+export interface StatsReportLike {
+  forEach(callback: (stat: unknown) => void): void;
+}
+
+export interface StatsDigest {
+  /** When the stats were taken (ms, the stats' own clock). */
+  timestamp: number;
+  /** Round trip time of the selected candidate pair. */
+  rttMs: number | null;
+  /**
+   * Share of inbound packets lost, lost / (lost + received), since `previous` (over the whole
+   * connection on the first sample). Null while nothing has been expected.
+   */
+  packetLoss: number | null;
+  /** Inbound bits per second, all RTP streams, since `previous`. Null on the first sample. */
+  inboundBitrate: number | null;
+  /** Whether the selected pair's local candidate is a TURN relay; null before a pair is selected. */
+  relayed: boolean | null;
+  /** Frames decoded so far from inbound video; null without inbound video. */
+  framesDecoded: number | null;
+  /** Cumulative counters behind the rates, kept for the next sample. */
+  bytesReceived: number;
+  packetsReceived: number;
+  packetsLost: number;
+}
+
+export type Quality =
+  /** Not connected yet. */
+  | 'connecting'
+  | 'good'
+  /** Connected, but with a long round trip or lost packets. */
+  | 'poor'
+  /** Connected and fine, through a TURN relay (worth knowing: it costs the server bandwidth). */
+  | 'relayed'
+  /** Was connected; the path is down and being restored (ICE restart). */
+  | 'reconnecting';
+
+export const POOR_RTT_MS = 400;
+export const POOR_PACKET_LOSS = 0.05;
+
+type Stat = Record<string, unknown> & { id?: unknown; type?: unknown; timestamp?: unknown };
+
+function num(value: unknown): number | null {
+  return typeof value === 'number' && Number.isFinite(value) ? value : null;
+}
+
+function selectedPair(stats: Stat[], byId: Map<unknown, Stat>): Stat | undefined {
+  // Standard: the transport names its selected pair.
+  for (const s of stats) {
+    if (s.type === 'transport' && typeof s.selectedCandidatePairId === 'string') {
+      const pair = byId.get(s.selectedCandidatePairId);
+      if (pair !== undefined) return pair;
+    }
+  }
+  // Firefox marks the pair itself; older engines only say nominated + succeeded.
+  const pairs = stats.filter((s) => s.type === 'candidate-pair');
+  return pairs.find((p) => p.selected === true) ?? pairs.find((p) => p.nominated === true && p.state === 'succeeded');
+}
+
+export function summarizeStats(report: StatsReportLike, previous: StatsDigest | null): StatsDigest {
+  const stats: Stat[] = [];
+  report.forEach((value) => {
+    if (typeof value === 'object' && value !== null) stats.push(value as Stat);
+  });
+  const byId = new Map(stats.map((s) => [s.id, s]));
+
+  let timestamp = 0;
+  for (const s of stats) timestamp = Math.max(timestamp, num(s.timestamp) ?? 0);
+
+  const pair = selectedPair(stats, byId);
+  const rttSeconds = pair === undefined ? null : num(pair.currentRoundTripTime);
+  const local = pair === undefined ? undefined : byId.get(pair.localCandidateId);
+  const relayed = local === undefined ? null : local.candidateType === 'relay';
+
+  let bytesReceived = 0;
+  let packetsReceived = 0;
+  let packetsLost = 0;
+  let inbound = 0;
+  let framesDecoded: number | null = null;
+  for (const s of stats) {
+    if (s.type !== 'inbound-rtp') continue;
+    inbound += 1;
+    bytesReceived += num(s.bytesReceived) ?? 0;
+    packetsReceived += num(s.packetsReceived) ?? 0;
+    // packetsLost is signed (duplicates can make it negative); never count below zero.
+    packetsLost += Math.max(0, num(s.packetsLost) ?? 0);
+    if ((s.kind ?? s.mediaType) === 'video') framesDecoded = (framesDecoded ?? 0) + (num(s.framesDecoded) ?? 0);
+  }
+
+  // Counters that went backwards belong to new streams (an ICE restart, a renegotiation):
+  // start the rates over rather than report nonsense.
+  const comparable =
+    previous !== null &&
+    timestamp > previous.timestamp &&
+    bytesReceived >= previous.bytesReceived &&
+    packetsReceived >= previous.packetsReceived &&
+    packetsLost >= previous.packetsLost;
+
+  let inboundBitrate: number | null = null;
+  let packetLoss: number | null = null;
+  if (inbound > 0) {
+    const received = comparable ? packetsReceived - previous.packetsReceived : packetsReceived;
+    const lost = comparable ? packetsLost - previous.packetsLost : packetsLost;
+    packetLoss = received + lost > 0 ? lost / (received + lost) : null;
+    if (comparable) inboundBitrate = ((bytesReceived - previous.bytesReceived) * 8 * 1000) / (timestamp - previous.timestamp);
+  }
+
+  return {
+    timestamp,
+    rttMs: rttSeconds === null ? null : rttSeconds * 1000,
+    packetLoss,
+    inboundBitrate,
+    relayed,
+    framesDecoded,
+    bytesReceived,
+    packetsReceived,
+    packetsLost,
+  };
+}
+
+/**
+ * The badge for one peer, from its RTCPeerConnectionState, its latest digest, and whether it
+ * was ever connected (a peer going through `connecting` again after an ICE restart is
+ * reconnecting, not connecting).
+ */
+export function classifyQuality(connectionState: string, digest: StatsDigest | null, wasConnected = false): Quality {
+  switch (connectionState) {
+    case 'connected':
+      break;
+    case 'disconnected':
+    case 'failed':
+      return 'reconnecting';
+    default:
+      // new, connecting (closed peers are not listed)
+      return wasConnected ? 'reconnecting' : 'connecting';
+  }
+  if (digest === null) return 'good';
+  if ((digest.rttMs ?? 0) > POOR_RTT_MS || (digest.packetLoss ?? 0) > POOR_PACKET_LOSS) return 'poor';
+  return digest.relayed === true ? 'relayed' : 'good';
+}
