@@ -17,15 +17,29 @@ nlohmann::json admission_json(const rooms::admission& admitted, const nlohmann::
     };
 }
 
+nlohmann::json member_json(const rooms::member_view& view) {
+    return {{"id", view.member.id},
+            {"displayName", view.member.display_name},
+            {"joinedAt", format_rfc3339(view.member.joined_at)},
+            {"online", view.online}};
+}
+
+nlohmann::json call_json(const store::call_record& call) {
+    auto participants = nlohmann::json::array();
+    for (const auto& p : call.participants) {
+        participants.push_back(
+            {{"memberId", p.member_id}, {"joinedAt", format_rfc3339(p.joined_at)}});
+    }
+    return {{"id", call.id},
+            {"startedBy", call.started_by},
+            {"startedAt", format_rfc3339(call.started_at)},
+            {"participants", participants}};
+}
+
 nlohmann::json snapshot_json(const rooms::room_snapshot& snapshot,
                              const nlohmann::json& ice_servers) {
     auto members = nlohmann::json::array();
-    for (const auto& view : snapshot.members) {
-        members.push_back({{"id", view.member.id},
-                           {"displayName", view.member.display_name},
-                           {"joinedAt", format_rfc3339(view.member.joined_at)},
-                           {"online", view.online}});
-    }
+    for (const auto& view : snapshot.members) members.push_back(member_json(view));
     return {
         {"room",
          {{"id", snapshot.room.id},
@@ -34,8 +48,8 @@ nlohmann::json snapshot_json(const rooms::room_snapshot& snapshot,
           {"createdBy", snapshot.room.created_by}}},
         {"self", snapshot.self},
         {"members", members},
-        {"call", nullptr},                   // calls arrive with the realtime layer
-        {"files", nlohmann::json::array()},  // and files with the file history
+        {"call", snapshot.call ? call_json(*snapshot.call) : nlohmann::json(nullptr)},
+        {"files", nlohmann::json::array()},  // files arrive with the file history
         {"iceServers", ice_servers},
     };
 }

@@ -94,6 +94,24 @@ std::optional<config> parse_config(int argc, char** argv, int& exit_code) {
 
     auto& media = *cli.add_option_group("Calls");
     media
+        .add_option("--call-capacity", c.call_capacity,
+                    "People one call can hold (mesh: keep it small)")
+        ->envname("PARLOR_CALL_CAPACITY")
+        ->check(CLI::Range(2, 16))
+        ->capture_default_str();
+    media
+        .add_option("--call-grace", c.call_grace_seconds,
+                    "Seconds a caller whose connection dropped keeps their place in the call")
+        ->envname("PARLOR_CALL_GRACE")
+        ->check(CLI::Range(0, 600))
+        ->capture_default_str();
+    limits
+        .add_option("--ws-messages-per-second", c.ws_messages_per_second,
+                    "Messages one socket may send a second, bursts of twice that (0: no limit)")
+        ->envname("PARLOR_WS_MESSAGES_PER_SECOND")
+        ->check(CLI::NonNegativeNumber)
+        ->capture_default_str();
+    media
         .add_option("--stun-url", c.stun_urls,
                     "STUN server URL handed to browsers; repeat or comma-separate")
         ->envname("PARLOR_STUN_URL")

@@ -25,6 +25,9 @@ struct config {
     int db_threads = 4;
     std::string log_level = "info";
     int shutdown_grace_seconds = 10;
+    int call_capacity = 6;
+    int call_grace_seconds = 20;
+    int ws_messages_per_second = 100;
 
     std::string effective_database_url() const;
     std::vector<std::string> effective_public_origins() const;

@@ -12,15 +12,15 @@
 #include "blobs/local_blob_store.hpp"
 #include "net/listener.hpp"
 #include "net/static_files.hpp"
-#include "rooms/presence.hpp"
+#include "realtime/bus.hpp"
+#include "realtime/hub.hpp"
+#include "realtime/realtime_service.hpp"
+#include "rooms/call_service.hpp"
 #include "rooms/room_service.hpp"
 #include "store/sql_store.hpp"
 
 namespace parlor::app {
 namespace {
-
-// Members count as online for this long after their last API call (see rooms/presence.hpp).
-constexpr millis presence_window_ms = 15'000;
 
 nlohmann::json ice_servers_from(const config& cfg) {
     auto servers = nlohmann::json::array();
@@ -41,13 +41,22 @@ int run_server(const config& cfg) {
     blobs::local_blob_store blobs(data_dir / "files");
     auth::token_service tokens(auth::load_or_create_secret(cfg.token_secret, data_dir), clock,
                                std::chrono::seconds(cfg.token_ttl_seconds));
-    rooms::presence presence(clock, presence_window_ms);
-    rooms::room_service rooms(metadata, tokens, presence, clock);
+    realtime::hub sockets;  // also the presence: online while a socket is attached
+    rooms::room_service rooms(metadata, tokens, sockets, clock);
+    rooms::call_service calls(metadata, clock, cfg.call_capacity);
     auth::rate_limiter room_creates(cfg.room_create_per_minute, clock);
     auth::rate_limiter joins(cfg.join_per_minute, clock);
 
     asio::io_context io(cfg.threads);
     asio::thread_pool blocking(static_cast<std::size_t>(cfg.db_threads));
+
+    realtime::in_process_bus events;
+    events.subscribe([&sockets](const realtime::room_event& e) { sockets.deliver(e); });
+    realtime::socket_limits limits;
+    limits.messages_per_second = cfg.ws_messages_per_second;
+    realtime::realtime_service realtime(io, blocking, rooms, calls, events, sockets,
+                                        ice_servers_from(cfg),
+                                        std::chrono::seconds(cfg.call_grace_seconds), limits);
 
     api::services deps{
         rooms, metadata, blobs, room_creates, joins, blocking, ice_servers_from(cfg)};
@@ -60,7 +69,8 @@ int run_server(const config& cfg) {
         spdlog::warn("no web client in {} (build it with `make build`); serving the API only",
                      cfg.static_dir);
     }
-    net::http_handlers handlers{routes, files, cfg.max_json_body_bytes};
+    net::http_handlers handlers{routes, files, realtime, cfg.effective_public_origins(),
+                                cfg.max_json_body_bytes};
     net::listener listener(io, {asio::ip::make_address(cfg.host), cfg.port}, handlers);
     listener.start();
     auto bound = listener.local_endpoint();
@@ -84,6 +94,7 @@ int run_server(const config& cfg) {
         if (ec) return;
         spdlog::info(nlohmann::json{{"event", "shutting_down"}, {"signal", signal}}.dump());
         listener.stop();
+        realtime.close_all();
         asio::co_spawn(
             io,
             [&]() -> asio::awaitable<void> {

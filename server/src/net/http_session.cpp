@@ -9,6 +9,7 @@
 #include "common/error.hpp"
 #include "common/random.hpp"
 #include "net/security_headers.hpp"
+#include "realtime/realtime_service.hpp"
 
 namespace parlor::net {
 namespace {
@@ -103,7 +104,10 @@ asio::awaitable<void> http_session::run() {
 
         auto path = path_only(req.target());
         bool keep_open = false;
-        if (path.starts_with("/api/") || path == "/api" || path == "/ws") {
+        if (path == "/ws") {
+            if (co_await upgrade(req, request_id, started)) co_return;  // the socket moved on
+            keep_open = false;
+        } else if (path.starts_with("/api/") || path == "/api") {
             api::request_context ctx{req, client_ip_, request_id, {}};
             auto res = co_await handlers_.api.dispatch(ctx);
             add_security_headers(res, content_kind::api);
@@ -182,6 +186,44 @@ asio::awaitable<void> http_session::reply_and_close(const beast::error_code& rea
     }
     beast::error_code ignored;
     stream_.socket().shutdown(tcp::socket::shutdown_both, ignored);
+}
+
+asio::awaitable<bool> http_session::upgrade(api::request& req, const std::string& request_id,
+                                            std::chrono::steady_clock::time_point started) {
+    std::optional<error> refusal;
+    auto status = http::status::bad_request;
+    auto origin = req.find(http::field::origin);
+    if (!beast::websocket::is_upgrade(req)) {
+        refusal.emplace(error_code::bad_request, "This endpoint speaks WebSocket only");
+        status = http::status::upgrade_required;
+    } else if (origin != req.end() &&
+               std::find(handlers_.allowed_origins.begin(), handlers_.allowed_origins.end(),
+                         std::string_view(origin->value().data(), origin->value().size())) ==
+                   handlers_.allowed_origins.end()) {
+        // A page on another site must not open sockets with our users' cookies or tokens.
+        refusal.emplace(error_code::forbidden, "Sockets from this origin are not allowed");
+        status = http::status::forbidden;
+    }
+    if (refusal) {
+        auto res = api::error_response(req.version(), false, *refusal);
+        res.result(status);
+        add_security_headers(res, content_kind::api);
+        co_await send(std::move(res), req, request_id, started);
+        co_return false;
+    }
+    spdlog::info(nlohmann::json{
+        {"event", "websocket"},
+        {"request_id", request_id},
+        {"status", 101},
+        {"client_ip",
+         client_ip_}}.dump());
+    auto socket = std::make_shared<realtime::ws_session>(std::move(stream_), handlers_.realtime,
+                                                         handlers_.realtime.limits());
+    asio::co_spawn(
+        socket->executor(),
+        [socket, req = std::move(req)]() mutable { return socket->run(std::move(req)); },
+        asio::detached);
+    co_return true;
 }
 
 }  // namespace parlor::net

@@ -8,12 +8,18 @@
 #include "api/router.hpp"
 #include "net/static_files.hpp"
 
+namespace parlor::realtime {
+class realtime_service;
+}
+
 namespace parlor::net {
 
 // What every connection serves, shared by all of them; outlives them all.
 struct http_handlers {
     const api::router& api;
     const static_files& files;
+    realtime::realtime_service& realtime;
+    std::vector<std::string> allowed_origins;  // browser origins that may open sockets
     std::size_t max_json_body_bytes;
 };
 
@@ -54,6 +60,9 @@ class http_session : public std::enable_shared_from_this<http_session> {
                                const std::string& request_id,
                                std::chrono::steady_clock::time_point started);
     asio::awaitable<void> reply_and_close(const beast::error_code& read_error);
+    // Hands the connection to a WebSocket session, or answers why it cannot have one.
+    asio::awaitable<bool> upgrade(api::request& req, const std::string& request_id,
+                                  std::chrono::steady_clock::time_point started);
 
     beast::tcp_stream stream_;
     beast::flat_buffer buffer_;

@@ -7,7 +7,7 @@
 namespace parlor::rooms {
 
 room_service::room_service(store::metadata_store& store, const auth::token_service& tokens,
-                           presence& presence, const clock& clock)
+                           const presence& presence, const clock& clock)
     : store_(store), tokens_(tokens), presence_(presence), clock_(clock) {}
 
 admission room_service::create_room(const std::string& display_name) {
@@ -43,19 +43,36 @@ admission room_service::join_room(std::string_view typed_code,
 room_snapshot room_service::state(std::string_view typed_code,
                                   const std::optional<std::string>& bearer) {
     auto [room, self] = authenticate(typed_code, bearer);
-    presence_.seen(self.id);
-    room_snapshot snapshot{room, self.id, {}};
+    return snapshot(room, self.id);
+}
+
+room_snapshot room_service::snapshot(const store::room_record& room, std::string_view self_id) {
+    room_snapshot result{room, std::string(self_id), {}, store_.active_call(room.id)};
     for (auto& member : store_.present_members(room.id)) {
         bool online = presence_.online(member.id);
-        snapshot.members.push_back({std::move(member), online});
+        result.members.push_back({std::move(member), online});
     }
-    return snapshot;
+    return result;
+}
+
+attendee room_service::authenticate_token(const std::string& token) {
+    auto claims = tokens_.verify(token);
+    auto room = store_.find_room_by_id(claims.room_id);
+    auto member = store_.find_member(claims.member_id);
+    if (!room || !member || member->room_id != room->id) {
+        throw error(error_code::unauthorized, "The token is invalid");
+    }
+    if (member->left_at) throw error(error_code::unauthorized, "You have left this room");
+    return {std::move(*room), std::move(*member)};
+}
+
+void room_service::leave_member(std::string_view member_id) {
+    store_.mark_member_left(member_id, clock_.now());
 }
 
 void room_service::leave(std::string_view typed_code, const std::optional<std::string>& bearer) {
     auto [room, member] = authenticate(typed_code, bearer);
-    store_.mark_member_left(member.id, clock_.now());
-    presence_.forget(member.id);
+    leave_member(member.id);
 }
 
 store::room_record room_service::find_room(std::string_view typed_code) {
@@ -85,7 +102,6 @@ room_service::authenticated room_service::authenticate(std::string_view typed_co
 }
 
 admission room_service::admit(store::room_record room, store::member_record member) {
-    presence_.seen(member.id);
     auto token = tokens_.issue(member.id, room.id);
     return {std::move(room), std::move(member), std::move(token)};
 }

@@ -27,6 +27,13 @@ struct room_snapshot {
     store::room_record room;
     std::string self;
     std::vector<member_view> members;
+    std::optional<store::call_record> call;
+};
+
+// A socket's member, authenticated by its token alone (the token names the room).
+struct attendee {
+    store::room_record room;
+    store::member_record member;
 };
 
 // The rules of rooms and guest identity. Blocking (it calls the store): run it on the
@@ -34,7 +41,7 @@ struct room_snapshot {
 class room_service {
   public:
     room_service(store::metadata_store& store, const auth::token_service& tokens,
-                 presence& presence, const clock& clock);
+                 const presence& presence, const clock& clock);
 
     admission create_room(const std::string& display_name);
 
@@ -50,6 +57,11 @@ class room_service {
     // The member leaves for good: their token stops working.
     void leave(std::string_view typed_code, const std::optional<std::string>& bearer);
 
+    // For sockets: the member and room a token names, if the member has not left.
+    attendee authenticate_token(const std::string& token);
+    room_snapshot snapshot(const store::room_record& room, std::string_view self_id);
+    void leave_member(std::string_view member_id);
+
   private:
     struct authenticated {
         store::room_record room;
@@ -62,7 +74,7 @@ class room_service {
 
     store::metadata_store& store_;
     const auth::token_service& tokens_;
-    presence& presence_;
+    const presence& presence_;
     const clock& clock_;
 };
 

@@ -30,6 +30,7 @@ class metadata_store {
     virtual bool insert_room_with_creator(const room_record& room,
                                           const member_record& creator) = 0;
     virtual std::optional<room_record> find_room_by_code(std::string_view code) = 0;
+    virtual std::optional<room_record> find_room_by_id(std::string_view room_id) = 0;
 
     virtual void insert_member(const member_record& member) = 0;
     virtual std::optional<member_record> find_member(std::string_view member_id) = 0;

@@ -168,11 +168,20 @@ bool sql_store::insert_room_with_creator(const room_record& room, const member_r
 }
 
 std::optional<room_record> sql_store::find_room_by_code(std::string_view code) {
+    return find_room("code", code);
+}
+
+std::optional<room_record> sql_store::find_room_by_id(std::string_view room_id) {
+    return find_room("id", room_id);
+}
+
+std::optional<room_record> sql_store::find_room(std::string_view column, std::string_view value) {
     return with_session([&](soci::session& sql) -> std::optional<room_record> {
-        std::string wanted(code);
+        std::string wanted(value);
         room_record room;
         long long created_at = 0;
-        sql << "SELECT id, code, created_at, created_by FROM rooms WHERE code = :code",
+        sql << "SELECT id, code, created_at, created_by FROM rooms WHERE " << std::string(column)
+            << " = :value",
             soci::use(wanted), soci::into(room.id), soci::into(room.code), soci::into(created_at),
             soci::into(room.created_by);
         if (!sql.got_data()) return std::nullopt;

@@ -33,6 +33,7 @@ class sql_store final : public metadata_store {
     void check() override;
     bool insert_room_with_creator(const room_record& room, const member_record& creator) override;
     std::optional<room_record> find_room_by_code(std::string_view code) override;
+    std::optional<room_record> find_room_by_id(std::string_view room_id) override;
     void insert_member(const member_record& member) override;
     std::optional<member_record> find_member(std::string_view member_id) override;
     void rename_member(std::string_view member_id, std::string_view display_name) override;
@@ -50,6 +51,8 @@ class sql_store final : public metadata_store {
   private:
     template <class Work>
     auto with_session(Work&& work);
+    // `column` is "id" or "code", never input from the network.
+    std::optional<room_record> find_room(std::string_view column, std::string_view value);
 
     std::size_t pool_size_;
     std::unique_ptr<soci::connection_pool> pool_;

@@ -272,14 +272,17 @@ TEST_F(RobustnessTest, UnknownApiRoutesAre404Json) {
                                                           {"GET", "/api/rooms/a/state/extra"},
                                                           {"GET", "/api/health/"},
                                                           {"GET", "/api/HEALTH"},
-                                                          {"DELETE", "/api/files/1"},
-                                                          {"GET", "/ws"}}) {
+                                                          {"DELETE", "/api/files/1"}}) {
         SCOPED_TRACE(method + " " + target);
         auto r = api().call(method, target);
         // "/api/health/" may be read as "/api/health"; anything else is unknown.
         if (target == "/api/health/" && r.status == 200) continue;
         EXPECT_TRUE(is_error(r, 404, "not_found"));
     }
+    // The socket endpoint answers plain HTTP with 426 and says why.
+    auto plain = api().call("GET", "/ws");
+    EXPECT_EQ(plain.status, 426);
+    EXPECT_TRUE(plain.json()["error"]["code"] == "bad_request") << plain.body;
     EXPECT_TRUE(still_serving());
 }
 

@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <set>
+
 #include "common/error.hpp"
 #include "rooms/room_code.hpp"
 #include "store/sql_store.hpp"
@@ -12,6 +14,13 @@ namespace parlor::rooms {
 namespace {
 
 using namespace std::chrono_literals;
+
+// Who is online is the realtime layer's knowledge; here the test decides.
+class fake_presence final : public presence {
+  public:
+    std::set<std::string, std::less<>> members;
+    bool online(std::string_view member_id) const override { return members.contains(member_id); }
+};
 
 class RoomServiceTest : public ::testing::Test {
   protected:
@@ -31,7 +40,7 @@ class RoomServiceTest : public ::testing::Test {
     testing::manual_clock clock;
     store::sql_store store{{dir.path() / "parlor.db"}, 1};
     auth::token_service tokens{std::string(40, 's'), clock, 12h};
-    presence online{clock, 15'000};
+    fake_presence online;
     room_service rooms{store, tokens, online, clock};
 };
 
@@ -46,7 +55,7 @@ TEST_F(RoomServiceTest, CreatorIsTheFirstMember) {
     EXPECT_EQ(snapshot.self, created.member.id);
     ASSERT_EQ(snapshot.members.size(), 1u);
     EXPECT_EQ(snapshot.members[0].member.display_name, "Alice");
-    EXPECT_TRUE(snapshot.members[0].online);
+    EXPECT_FALSE(snapshot.members[0].online);  // no socket attached
 }
 
 TEST_F(RoomServiceTest, JoinersAppearInJoinOrder) {
@@ -142,16 +151,35 @@ TEST_F(RoomServiceTest, ExpiredTokenIsUnauthorized) {
               error_code::unauthorized);
 }
 
-TEST_F(RoomServiceTest, MembersGoOfflineWhenTheyStopCallingAndComeBackWhenTheyCall) {
+TEST_F(RoomServiceTest, SnapshotSaysWhoIsOnline) {
     auto created = rooms.create_room("Alice");
     clock.advance(10);
     auto bob = rooms.join_room(created.room.code, "Bob", std::nullopt);
-    clock.advance(16'000);
+    online.members = {bob.member.id};
     auto snapshot = rooms.state(created.room.code, created.token.token);
-    EXPECT_TRUE(snapshot.members[0].online);   // Alice just asked
-    EXPECT_FALSE(snapshot.members[1].online);  // Bob has been quiet for 16 s
-    rooms.state(created.room.code, bob.token.token);
-    EXPECT_TRUE(rooms.state(created.room.code, created.token.token).members[1].online);
+    EXPECT_FALSE(snapshot.members[0].online);
+    EXPECT_TRUE(snapshot.members[1].online);
+}
+
+TEST_F(RoomServiceTest, TokenAloneNamesTheRoomForSockets) {
+    auto created = rooms.create_room("Alice");
+    auto bob = rooms.join_room(created.room.code, "Bob", std::nullopt);
+    auto who = rooms.authenticate_token(bob.token.token);
+    EXPECT_EQ(who.room.id, created.room.id);
+    EXPECT_EQ(who.member.id, bob.member.id);
+    rooms.leave_member(bob.member.id);
+    EXPECT_EQ(failure_of([&] { rooms.authenticate_token(bob.token.token); }),
+              error_code::unauthorized);
+}
+
+TEST_F(RoomServiceTest, SnapshotCarriesTheActiveCall) {
+    auto created = rooms.create_room("Alice");
+    EXPECT_EQ(rooms.state(created.room.code, created.token.token).call, std::nullopt);
+    store.start_call({"c1", created.room.id, created.member.id, 5, {}});
+    auto snapshot = rooms.state(created.room.code, created.token.token);
+    ASSERT_TRUE(snapshot.call);
+    EXPECT_EQ(snapshot.call->id, "c1");
+    ASSERT_EQ(snapshot.call->participants.size(), 1u);
 }
 
 }  // namespace

@@ -1,0 +1,85 @@
+#include "realtime/hub.hpp"
+
+#include <algorithm>
+
+#include "realtime/ws_session.hpp"
+
+namespace parlor::realtime {
+
+bool hub::attach(const std::string& room_id, const std::string& member_id,
+                 const std::shared_ptr<ws_session>& socket) {
+    std::lock_guard lock(mutex_);
+    auto& entry = members_[member_id];
+    bool first = entry.sockets.empty();
+    entry.room_id = room_id;
+    entry.sockets.push_back(socket);
+    if (first) rooms_[room_id].push_back(member_id);
+    return first;
+}
+
+bool hub::detach(const std::string& room_id, const std::string& member_id,
+                 const ws_session* socket) {
+    std::lock_guard lock(mutex_);
+    auto it = members_.find(member_id);
+    if (it == members_.end()) return false;
+    auto& sockets = it->second.sockets;
+    auto before = sockets.size();
+    std::erase_if(sockets, [&](const auto& weak) {
+        auto held = weak.lock();
+        return !held || held.get() == socket;
+    });
+    if (sockets.size() == before || !sockets.empty()) return false;
+    members_.erase(it);
+    auto room = rooms_.find(room_id);
+    if (room != rooms_.end()) {
+        std::erase(room->second, member_id);
+        if (room->second.empty()) rooms_.erase(room);
+    }
+    return true;
+}
+
+void hub::deliver(const room_event& event) const {
+    std::vector<std::shared_ptr<ws_session>> targets;
+    {
+        std::lock_guard lock(mutex_);
+        auto room = rooms_.find(event.room_id);
+        if (room == rooms_.end()) return;
+        for (const auto& member_id : room->second) {
+            if (!event.only_member.empty() && member_id != event.only_member) continue;
+            if (member_id == event.except_member) continue;
+            for (const auto& weak : members_.at(member_id).sockets) {
+                if (auto socket = weak.lock()) targets.push_back(std::move(socket));
+            }
+        }
+    }
+    for (const auto& socket : targets) socket->send(event.frame);
+}
+
+bool hub::online(std::string_view member_id) const {
+    std::lock_guard lock(mutex_);
+    return members_.contains(std::string(member_id));
+}
+
+std::vector<std::shared_ptr<ws_session>> hub::all_sockets() const {
+    std::lock_guard lock(mutex_);
+    std::vector<std::shared_ptr<ws_session>> all;
+    for (const auto& [_, entry] : members_) {
+        for (const auto& weak : entry.sockets) {
+            if (auto socket = weak.lock()) all.push_back(std::move(socket));
+        }
+    }
+    return all;
+}
+
+std::vector<std::shared_ptr<ws_session>> hub::sockets_of(const std::string& member_id) const {
+    std::lock_guard lock(mutex_);
+    std::vector<std::shared_ptr<ws_session>> found;
+    auto it = members_.find(member_id);
+    if (it == members_.end()) return found;
+    for (const auto& weak : it->second.sockets) {
+        if (auto socket = weak.lock()) found.push_back(std::move(socket));
+    }
+    return found;
+}
+
+}  // namespace parlor::realtime

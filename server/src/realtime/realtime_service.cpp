@@ -1,0 +1,304 @@
+#include "realtime/realtime_service.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+
+#include "api/views.hpp"
+#include "common/error.hpp"
+#include "net/blocking.hpp"
+
+namespace parlor::realtime {
+namespace {
+
+const nlohmann::json& field(const nlohmann::json& data, const char* name) {
+    static const nlohmann::json missing;
+    auto it = data.find(name);
+    return it == data.end() ? missing : *it;
+}
+
+std::string required_string(const nlohmann::json& data, const char* name) {
+    const auto& value = field(data, name);
+    if (!value.is_string() || value.get_ref<const std::string&>().empty()) {
+        throw error(error_code::bad_request, std::string(name) + " must be a non-empty string");
+    }
+    return value.get<std::string>();
+}
+
+bool takes_part(const store::call_record& call, std::string_view member_id) {
+    return std::any_of(call.participants.begin(), call.participants.end(),
+                       [&](const auto& p) { return p.member_id == member_id; });
+}
+
+std::shared_ptr<const std::string> error_frame(const error& failure, const nlohmann::json& rid) {
+    nlohmann::json data = {{"code", code_name(failure.code())}, {"message", failure.what()}};
+    if (!rid.is_null()) data["rid"] = rid;
+    return make_frame("error", data);
+}
+
+}  // namespace
+
+std::shared_ptr<const std::string> make_frame(const std::string& type, const nlohmann::json& data) {
+    return std::make_shared<const std::string>(nlohmann::json{{"type", type}, {"data", data}}.dump(
+        -1, ' ', false, nlohmann::json::error_handler_t::replace));
+}
+
+realtime_service::realtime_service(asio::io_context& io, asio::thread_pool& blocking,
+                                   rooms::room_service& rooms, rooms::call_service& calls,
+                                   bus& events, hub& sockets, nlohmann::json ice_servers,
+                                   std::chrono::seconds call_grace, socket_limits limits)
+    : io_(io),
+      blocking_(blocking),
+      rooms_(rooms),
+      calls_(calls),
+      bus_(events),
+      hub_(sockets),
+      ice_servers_(std::move(ice_servers)),
+      call_grace_(call_grace),
+      limits_(limits) {}
+
+void realtime_service::opened(const std::shared_ptr<ws_session>& socket) {
+    std::lock_guard lock(mutex_);
+    open_.emplace(socket.get(), socket);
+}
+
+void realtime_service::closed(ws_session& socket) {
+    {
+        std::lock_guard lock(mutex_);
+        open_.erase(&socket);
+    }
+    const auto& who = socket.caller();
+    if (!who || !hub_.detach(who->room_id, who->member_id, &socket)) return;
+    publish(who->room_id, "member:left", {{"memberId", who->member_id}, {"reason", "offline"}});
+    start_grace(*who);
+}
+
+void realtime_service::close_all() {
+    std::vector<std::shared_ptr<ws_session>> sockets;
+    {
+        std::lock_guard lock(mutex_);
+        for (auto& [_, weak] : open_) {
+            if (auto socket = weak.lock()) sockets.push_back(std::move(socket));
+        }
+        for (auto& [_, timer] : grace_) timer->cancel();
+        grace_.clear();
+    }
+    for (auto& socket : sockets) {
+        socket->close(websocket::close_code::going_away, "server shutting down");
+    }
+}
+
+void realtime_service::refuse_rate(ws_session& socket, const std::string& text) {
+    auto parsed = nlohmann::json::parse(text, nullptr, false);
+    nlohmann::json rid = parsed.is_object() ? parsed.value("rid", nlohmann::json()) : nullptr;
+    socket.send(error_frame(error(error_code::rate_limited, "Too many messages; slow down"), rid));
+}
+
+asio::awaitable<void> realtime_service::handle(std::shared_ptr<ws_session> socket,
+                                               const std::string& text) {
+    envelope msg;
+    std::optional<error> failure;
+    try {
+        auto parsed = nlohmann::json::parse(text, nullptr, false);
+        if (!parsed.is_object()) throw error(error_code::bad_request, "A frame is a JSON object");
+        msg.rid = parsed.value("rid", nlohmann::json());
+        if (!msg.rid.is_null() && !msg.rid.is_string() && !msg.rid.is_number()) {
+            msg.rid = nullptr;
+            throw error(error_code::bad_request, "rid must be a string or a number");
+        }
+        auto type = parsed.find("type");
+        if (type == parsed.end() || !type->is_string()) {
+            throw error(error_code::bad_request, "type must be a string");
+        }
+        msg.type = type->get<std::string>();
+        msg.data = parsed.value("data", nlohmann::json::object());
+        if (!msg.data.is_object()) throw error(error_code::bad_request, "data must be an object");
+        co_await dispatch(socket, msg);
+    } catch (const error& e) {
+        failure = e;
+    } catch (const std::exception& e) {
+        spdlog::error("realtime {} failed: {}", msg.type, e.what());
+        failure = error(error_code::internal, "Something went wrong on our side");
+    }
+    if (failure) socket->send(error_frame(*failure, msg.rid));
+}
+
+asio::awaitable<void> realtime_service::dispatch(const std::shared_ptr<ws_session>& socket,
+                                                 const envelope& msg) {
+    if (msg.type == "room:join") co_return co_await join_room(socket, msg);
+    if (!socket->caller()) throw error(error_code::unauthorized, "Send room:join first");
+    const rooms::caller who = *socket->caller();
+
+    if (msg.type == "room:leave") co_return co_await leave_room(socket);
+    if (msg.type == "call:start") {
+        auto call = co_await run_blocking(blocking_, [&] { return calls_.start(who); });
+        publish(who.room_id, "call:started", {{"call", api::call_json(call)}});
+        co_return;
+    }
+    if (msg.type == "call:join") {
+        auto call_id = required_string(msg.data, "callId");
+        auto joined = co_await run_blocking(blocking_, [&] { return calls_.join(who, call_id); });
+        nlohmann::json data = {{"callId", call_id}, {"memberId", who.member_id}};
+        if (joined.newly_joined) {
+            publish(who.room_id, "call:participant-joined", data);
+        } else {
+            socket->send(make_frame("call:participant-joined", data));  // joining twice is harmless
+        }
+        co_return;
+    }
+    if (msg.type == "call:leave") {
+        auto call_id = required_string(msg.data, "callId");
+        auto outcome =
+            co_await run_blocking(blocking_, [&] { return calls_.leave(who, call_id, "left"); });
+        publish_call_left(who, call_id, "left", outcome.call_ended);
+        co_return;
+    }
+    if (msg.type == "call:end") {
+        auto call_id = required_string(msg.data, "callId");
+        co_await run_blocking(blocking_, [&] { calls_.end(who, call_id); });
+        publish(who.room_id, "call:ended",
+                {{"callId", call_id}, {"reason", "ended"}, {"endedBy", who.member_id}});
+        co_return;
+    }
+    if (msg.type == "signal:offer" || msg.type == "signal:answer" || msg.type == "signal:ice") {
+        co_return co_await relay_signal(socket, msg);
+    }
+    throw error(error_code::unsupported, "Unknown event type");
+}
+
+asio::awaitable<void> realtime_service::join_room(const std::shared_ptr<ws_session>& socket,
+                                                  const envelope& msg) {
+    auto token = required_string(msg.data, "token");
+    auto admitted =
+        co_await run_blocking(blocking_, [&] { return rooms_.authenticate_token(token); });
+    if (socket->caller() && socket->caller()->member_id != admitted.member.id) {
+        throw error(error_code::bad_request, "This socket has joined as someone else");
+    }
+    rooms::caller who{admitted.room.id, admitted.member.id, admitted.room.created_by};
+    bool came_online = false;
+    if (!socket->caller()) {
+        socket->set_caller(who);
+        came_online = hub_.attach(who.room_id, who.member_id, socket);
+    }
+    end_grace(who);
+    auto snapshot = co_await run_blocking(
+        blocking_, [&] { return rooms_.snapshot(admitted.room, admitted.member.id); });
+    nlohmann::json reply = {{"type", "room:state"},
+                            {"data", api::snapshot_json(snapshot, ice_servers_)}};
+    if (!msg.rid.is_null()) reply["rid"] = msg.rid;
+    socket->send(std::make_shared<const std::string>(reply.dump()));
+    if (came_online) {
+        publish(who.room_id, "member:joined",
+                {{"member", api::member_json({admitted.member, true})}}, {}, who.member_id);
+    }
+}
+
+asio::awaitable<void> realtime_service::leave_room(const std::shared_ptr<ws_session>& socket) {
+    const rooms::caller who = *socket->caller();
+    auto left_call = co_await run_blocking(
+        blocking_, [&]() -> std::optional<std::pair<std::string, store::leave_outcome>> {
+            std::optional<std::pair<std::string, store::leave_outcome>> result;
+            auto call = calls_.active(who.room_id);
+            if (call && takes_part(*call, who.member_id)) {
+                result.emplace(call->id, calls_.leave(who, call->id, "left"));
+            }
+            rooms_.leave_member(who.member_id);
+            return result;
+        });
+    if (left_call) publish_call_left(who, left_call->first, "left", left_call->second.call_ended);
+    // Detach first, so that closing these sockets does not also announce "offline".
+    auto sockets = hub_.sockets_of(who.member_id);
+    for (const auto& s : sockets) hub_.detach(who.room_id, who.member_id, s.get());
+    publish(who.room_id, "member:left", {{"memberId", who.member_id}, {"reason", "left"}});
+    for (const auto& s : sockets) s->close(websocket::close_code::normal, "left the room");
+}
+
+asio::awaitable<void> realtime_service::relay_signal(const std::shared_ptr<ws_session>& socket,
+                                                     const envelope& msg) {
+    const rooms::caller who = *socket->caller();
+    auto to = required_string(msg.data, "to");
+    auto call_id = required_string(msg.data, "callId");
+    nlohmann::json forwarded = {{"from", who.member_id}, {"callId", call_id}};
+    if (msg.type == "signal:ice") {
+        const auto& candidate = field(msg.data, "candidate");
+        if (!candidate.is_object() && !candidate.is_null()) {
+            throw error(error_code::bad_request, "candidate must be an object or null");
+        }
+        forwarded["candidate"] = candidate;
+    } else {
+        forwarded["sdp"] = required_string(msg.data, "sdp");
+    }
+    auto call = co_await run_blocking(blocking_, [&] { return calls_.active(who.room_id); });
+    if (!call || call->id != call_id || !takes_part(*call, who.member_id)) {
+        throw error(error_code::not_in_call, "You are not in this call");
+    }
+    if (to == who.member_id || !takes_part(*call, to)) {
+        throw error(error_code::unknown_peer, "That member is not in this call");
+    }
+    publish(who.room_id, msg.type, std::move(forwarded), to);
+}
+
+void realtime_service::publish(const std::string& room_id, const std::string& type,
+                               nlohmann::json data, std::string only_member,
+                               std::string except_member) {
+    bus_.publish(
+        {room_id, make_frame(type, data), std::move(only_member), std::move(except_member)});
+}
+
+void realtime_service::publish_call_left(const rooms::caller& who, const std::string& call_id,
+                                         const char* reason, bool call_ended) {
+    publish(who.room_id, "call:participant-left",
+            {{"callId", call_id}, {"memberId", who.member_id}, {"reason", reason}});
+    if (call_ended) publish(who.room_id, "call:ended", {{"callId", call_id}, {"reason", "empty"}});
+}
+
+// A member whose last socket dropped keeps their place in the call for the grace period;
+// past it, if they have not come back, they are removed with reason "dropped".
+void realtime_service::start_grace(const rooms::caller& who) {
+    auto timer = std::make_shared<asio::steady_timer>(io_, call_grace_);
+    {
+        std::lock_guard lock(mutex_);
+        if (auto old = grace_.find(who.member_id); old != grace_.end()) old->second->cancel();
+        grace_[who.member_id] = timer;
+    }
+    timer->async_wait([this, who, timer](const beast::error_code& ec) {
+        if (ec) return;  // cancelled: the member came back
+        {
+            std::lock_guard lock(mutex_);
+            auto it = grace_.find(who.member_id);
+            if (it == grace_.end() || it->second != timer) return;
+            grace_.erase(it);
+        }
+        if (hub_.online(who.member_id)) return;
+        asio::co_spawn(
+            io_,
+            [this, who]() -> asio::awaitable<void> {
+                auto left = co_await run_blocking(
+                    blocking_,
+                    [&]() -> std::optional<std::pair<std::string, store::leave_outcome>> {
+                        auto call = calls_.active(who.room_id);
+                        if (!call || !takes_part(*call, who.member_id)) return std::nullopt;
+                        return std::make_pair(call->id, calls_.leave(who, call->id, "dropped"));
+                    });
+                if (left) publish_call_left(who, left->first, "dropped", left->second.call_ended);
+            },
+            [](std::exception_ptr failure) {
+                if (!failure) return;
+                try {
+                    std::rethrow_exception(failure);
+                } catch (const std::exception& e) {
+                    spdlog::error("removing a dropped call participant failed: {}", e.what());
+                }
+            });
+    });
+}
+
+void realtime_service::end_grace(const rooms::caller& who) {
+    std::lock_guard lock(mutex_);
+    if (auto it = grace_.find(who.member_id); it != grace_.end()) {
+        it->second->cancel();
+        grace_.erase(it);
+    }
+}
+
+}  // namespace parlor::realtime

@@ -1,0 +1,74 @@
+#pragma once
+
+#include <memory>
+#include <mutex>
+#include <string>
+#include <unordered_map>
+
+#include "realtime/bus.hpp"
+#include "realtime/hub.hpp"
+#include "realtime/ws_session.hpp"
+#include "rooms/call_service.hpp"
+#include "rooms/room_service.hpp"
+
+namespace parlor::realtime {
+
+// The WebSocket half of protocol.md: turns each client frame into a typed command, applies
+// it through the rooms layer on the blocking pool, and publishes the resulting events on
+// the bus. Keeps presence (through the hub) and the call grace period.
+class realtime_service {
+  public:
+    realtime_service(asio::io_context& io, asio::thread_pool& blocking, rooms::room_service& rooms,
+                     rooms::call_service& calls, bus& events, hub& sockets,
+                     nlohmann::json ice_servers, std::chrono::seconds call_grace,
+                     socket_limits limits);
+
+    const socket_limits& limits() const { return limits_; }
+
+    // Called by ws_session.
+    void opened(const std::shared_ptr<ws_session>& socket);
+    void closed(ws_session& socket);
+    asio::awaitable<void> handle(std::shared_ptr<ws_session> socket, const std::string& text);
+    void refuse_rate(ws_session& socket, const std::string& text);
+
+    // Shutdown: close every socket with 1001 (going away).
+    void close_all();
+
+  private:
+    struct envelope {
+        std::string type;
+        nlohmann::json data;
+        nlohmann::json rid;  // null when absent
+    };
+    asio::awaitable<void> dispatch(const std::shared_ptr<ws_session>& socket, const envelope& msg);
+    asio::awaitable<void> join_room(const std::shared_ptr<ws_session>& socket, const envelope& msg);
+    asio::awaitable<void> leave_room(const std::shared_ptr<ws_session>& socket);
+    asio::awaitable<void> relay_signal(const std::shared_ptr<ws_session>& socket,
+                                       const envelope& msg);
+    void publish(const std::string& room_id, const std::string& type, nlohmann::json data,
+                 std::string only_member = {}, std::string except_member = {});
+    void publish_call_left(const rooms::caller& who, const std::string& call_id, const char* reason,
+                           bool call_ended);
+    void start_grace(const rooms::caller& who);
+    void end_grace(const rooms::caller& who);
+
+    asio::io_context& io_;
+    asio::thread_pool& blocking_;
+    rooms::room_service& rooms_;
+    rooms::call_service& calls_;
+    bus& bus_;
+    hub& hub_;
+    nlohmann::json ice_servers_;
+    std::chrono::seconds call_grace_;
+    socket_limits limits_;
+
+    std::mutex mutex_;
+    std::unordered_map<const ws_session*, std::weak_ptr<ws_session>> open_;
+    // member id -> the timer that removes them from the call if they do not come back
+    std::unordered_map<std::string, std::shared_ptr<asio::steady_timer>> grace_;
+};
+
+// One text frame: {"type","data","rid"?}.
+std::shared_ptr<const std::string> make_frame(const std::string& type, const nlohmann::json& data);
+
+}  // namespace parlor::realtime

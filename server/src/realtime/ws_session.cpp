@@ -1,0 +1,165 @@
+#include "realtime/ws_session.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+
+#include "realtime/realtime_service.hpp"
+
+namespace parlor::realtime {
+
+ws_session::ws_session(beast::tcp_stream stream, realtime_service& service,
+                       const socket_limits& limits)
+    : ws_(std::move(stream)),
+      service_(service),
+      limits_(limits),
+      watchdog_timer_(ws_.get_executor()) {}
+
+ws_session::~ws_session() = default;
+
+asio::awaitable<void> ws_session::run(api::request upgrade) {
+    beast::get_lowest_layer(ws_).expires_never();  // the websocket stream keeps its own time
+    websocket::stream_base::timeout timeouts{};
+    timeouts.handshake_timeout = std::chrono::seconds(10);
+    timeouts.idle_timeout = websocket::stream_base::none();  // see watchdog()
+    timeouts.keep_alive_pings = false;
+    ws_.set_option(timeouts);
+    ws_.read_message_max(limits_.max_frame_bytes);  // larger frames close the socket with 1009
+    ws_.auto_fragment(false);
+    ws_.control_callback([this](websocket::frame_type, beast::string_view) {
+        last_heard_ = std::chrono::steady_clock::now();  // pongs count as signs of life
+    });
+    beast::error_code ec;
+    co_await ws_.async_accept(upgrade, asio::redirect_error(asio::use_awaitable, ec));
+    if (ec) co_return;
+    opened_at_ = last_heard_ = refilled_at_ = std::chrono::steady_clock::now();
+    tokens_ = limits_.messages_per_second * 2.0;
+    service_.opened(shared_from_this());
+    asio::co_spawn(
+        ws_.get_executor(), [self = shared_from_this()] { return self->watchdog(); },
+        asio::detached);
+    co_await read_loop();
+    closing_ = true;
+    watchdog_timer_.cancel();
+    service_.closed(*this);
+}
+
+asio::awaitable<void> ws_session::read_loop() {
+    beast::flat_buffer buffer;
+    for (;;) {
+        beast::error_code ec;
+        co_await ws_.async_read(buffer, asio::redirect_error(asio::use_awaitable, ec));
+        if (ec) co_return;  // closed, too big (Beast answered 1009), or the network went
+        last_heard_ = std::chrono::steady_clock::now();
+        if (!ws_.got_text()) {
+            close(websocket::close_code::bad_payload, "text frames only");
+            co_return;
+        }
+        std::string text = beast::buffers_to_string(buffer.data());
+        buffer.consume(buffer.size());
+        if (!within_rate()) {
+            if (++strikes_ >= limits_.rate_limit_strikes) {
+                close(websocket::close_code::policy_error, "too many messages");
+                co_return;
+            }
+            service_.refuse_rate(*this, text);
+            continue;
+        }
+        co_await service_.handle(shared_from_this(), text);
+    }
+}
+
+bool ws_session::within_rate() {
+    if (limits_.messages_per_second <= 0) return true;
+    auto now = std::chrono::steady_clock::now();
+    double elapsed = std::chrono::duration<double>(now - refilled_at_).count();
+    refilled_at_ = now;
+    double burst = limits_.messages_per_second * 2.0;
+    tokens_ = std::min(burst, tokens_ + elapsed * limits_.messages_per_second);
+    if (tokens_ < 1.0) return false;
+    tokens_ -= 1.0;
+    return true;
+}
+
+void ws_session::send(std::shared_ptr<const std::string> frame) {
+    asio::post(ws_.get_executor(), [self = shared_from_this(), frame = std::move(frame)]() mutable {
+        if (self->closing_) return;
+        if (self->queue_.size() >= self->limits_.max_queued_frames ||
+            self->queued_bytes_ + frame->size() > self->limits_.max_queued_bytes) {
+            // A reader this far behind would make us buffer without bound: drop it; the
+            // client reconnects and resyncs from room:state.
+            spdlog::warn("dropping a socket that fell {} frames behind", self->queue_.size());
+            self->close(websocket::close_code::try_again_later, "too slow");
+            return;
+        }
+        self->queued_bytes_ += frame->size();
+        self->queue_.push_back(std::move(frame));
+        if (!self->writing_) {
+            self->writing_ = true;
+            asio::co_spawn(
+                self->ws_.get_executor(), [self] { return self->write_loop(); }, asio::detached);
+        }
+    });
+}
+
+asio::awaitable<void> ws_session::write_loop() {
+    while (!queue_.empty() && !closing_) {
+        auto frame = queue_.front();
+        beast::error_code ec;
+        ws_.text(true);
+        co_await ws_.async_write(asio::buffer(*frame),
+                                 asio::redirect_error(asio::use_awaitable, ec));
+        queue_.pop_front();
+        queued_bytes_ -= frame->size();
+        if (ec) break;
+    }
+    writing_ = false;
+}
+
+void ws_session::close(websocket::close_code code, std::string reason) {
+    asio::post(ws_.get_executor(), [self = shared_from_this(), code, reason = std::move(reason)] {
+        if (self->closing_) return;
+        self->closing_ = true;
+        self->queue_.clear();
+        asio::co_spawn(
+            self->ws_.get_executor(),
+            [self, code, reason]() -> asio::awaitable<void> {
+                beast::error_code ec;
+                beast::get_lowest_layer(self->ws_).expires_after(std::chrono::seconds(5));
+                co_await self->ws_.async_close(websocket::close_reason(code, reason),
+                                               asio::redirect_error(asio::use_awaitable, ec));
+                if (ec) beast::get_lowest_layer(self->ws_).socket().close(ec);
+            },
+            asio::detached);
+    });
+}
+
+// Pings every ping_interval; closes a socket that never joined within the join deadline,
+// or that has been silent (no frame, no pong) for silence_limit.
+asio::awaitable<void> ws_session::watchdog() {
+    auto& timer = watchdog_timer_;
+    auto next_ping = opened_at_ + limits_.ping_interval;
+    while (!closing_) {
+        auto wake = std::min(next_ping, last_heard_ + limits_.silence_limit);
+        if (!caller_) wake = std::min(wake, opened_at_ + limits_.join_deadline);
+        timer.expires_at(wake);
+        beast::error_code ec;
+        co_await timer.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+        if (closing_) co_return;
+        auto now = std::chrono::steady_clock::now();
+        if (!caller_ && now - opened_at_ >= limits_.join_deadline) {
+            close(websocket::close_code::policy_error, "room:join expected first");
+            co_return;
+        }
+        if (now - last_heard_ >= limits_.silence_limit) {
+            beast::get_lowest_layer(ws_).socket().close(ec);  // gone: no close handshake
+            co_return;
+        }
+        if (now >= next_ping) {
+            next_ping = now + limits_.ping_interval;
+            co_await ws_.async_ping({}, asio::redirect_error(asio::use_awaitable, ec));
+        }
+    }
+}
+
+}  // namespace parlor::realtime
