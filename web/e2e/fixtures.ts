@@ -2,8 +2,8 @@ import { test as base, expect, type Browser, type Page } from '@playwright/test'
 import { serverUrl } from './server';
 
 /** One browser context per person, as two people on two machines would be. */
-export async function person(browser: Browser): Promise<Page> {
-  const context = await browser.newContext({ baseURL: serverUrl() });
+export async function person(browser: Browser, baseURL = serverUrl()): Promise<Page> {
+  const context = await browser.newContext({ baseURL });
   return context.newPage();
 }
 

@@ -1,101 +1,10 @@
-import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { launchParlor } from './launch';
 import { ENV_DATA_DIR, ENV_PID, ENV_URL } from './server';
 
-const webDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const HOST = '127.0.0.1';
-const STARTUP_DEADLINE_MS = 20_000;
-
-/** Asks the kernel for a free loopback port, then releases it for the server to take. */
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = createServer();
-    probe.once('error', reject);
-    probe.listen(0, HOST, () => {
-      const address = probe.address();
-      const port = typeof address === 'object' && address !== null ? address.port : 0;
-      probe.close(() => (port > 0 ? resolve(port) : reject(new Error('no port from the kernel'))));
-    });
-  });
-}
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
+/** Starts the suite's server; global-teardown stops it. */
 export default async function globalSetup(): Promise<void> {
-  const binary = path.resolve(webDir, process.env.PARLOR_BIN ?? '../server/build/parlor');
-  const staticDir = path.join(webDir, 'dist');
-  if (!existsSync(binary)) {
-    throw new Error(`Parlor server binary not found at ${binary}. Build the server, or set PARLOR_BIN.`);
-  }
-  if (!existsSync(path.join(staticDir, 'index.html'))) {
-    throw new Error(`${staticDir}/index.html is missing. Run \`npm run build\` in web/ first.`);
-  }
-
-  const port = await freePort();
-  const dataDir = mkdtempSync(path.join(tmpdir(), 'parlor-e2e-'));
-  const args = [
-    '--host', HOST,
-    '--port', String(port),
-    '--data-dir', dataDir,
-    '--static-dir', staticDir,
-    '--room-create-per-minute', '0',
-    '--join-per-minute', '0',
-  ];
-  const server = spawn(binary, args, { stdio: ['ignore', 'pipe', 'pipe'], detached: false });
-  let output = '';
-  const keep = (chunk: Buffer) => {
-    output = (output + chunk.toString()).slice(-20_000);
-  };
-  server.stdout?.on('data', keep);
-  server.stderr?.on('data', keep);
-  let exit: string | null = null;
-  server.once('exit', (code, signal) => {
-    exit = `exited with ${signal ?? `code ${code}`}`;
-  });
-  server.once('error', (error) => {
-    exit = `failed to start: ${error.message}`;
-  });
-
-  const url = `http://${HOST}:${port}`;
-  const deadline = Date.now() + STARTUP_DEADLINE_MS;
-  let lastProblem = 'no answer yet';
-  const giveUp = (message: string): never => {
-    server.kill('SIGKILL');
-    rmSync(dataDir, { recursive: true, force: true });
-    throw new Error(message);
-  };
-  for (;;) {
-    if (exit !== null) {
-      giveUp(`Parlor server ${exit} before it became healthy.\n$ ${binary} ${args.join(' ')}\n${output}`);
-    }
-    try {
-      const response = await fetch(`${url}/api/health`, { signal: AbortSignal.timeout(2_000) });
-      if (response.status === 200) break;
-      lastProblem = `GET /api/health answered ${response.status}: ${await response.text()}`;
-    } catch (error) {
-      lastProblem = String(error);
-    }
-    if (Date.now() > deadline) {
-      giveUp(
-        `Parlor server did not become healthy within ${STARTUP_DEADLINE_MS / 1000} s (${lastProblem}).\n` +
-          `$ ${binary} ${args.join(' ')}\n${output}`,
-      );
-    }
-    await sleep(100);
-  }
-
-  // The server must not keep the runner alive, and its output is only wanted on failure.
-  server.stdout?.removeListener('data', keep);
-  server.stderr?.removeListener('data', keep);
-  server.stdout?.resume();
-  server.stderr?.resume();
-  server.unref();
-
-  process.env[ENV_URL] = url;
+  const server = await launchParlor();
+  process.env[ENV_URL] = server.url;
   process.env[ENV_PID] = String(server.pid);
-  process.env[ENV_DATA_DIR] = dataDir;
+  process.env[ENV_DATA_DIR] = server.dataDir;
 }

@@ -2,6 +2,7 @@
  * Not a test: pictures of the main pages for a person to look at.
  * `PARLOR_SCREENSHOTS=dir npx playwright test screenshots` writes them into dir.
  */
+import type { Page } from '@playwright/test';
 import path from 'node:path';
 import { expect, memberNamed, person, test } from './fixtures';
 
@@ -53,6 +54,73 @@ for (const scheme of ['light', 'dark'] as const) {
       await shot('unknown-room');
       await guest.context().close();
       await context.close();
+    });
+  }
+}
+
+for (const scheme of ['light', 'dark'] as const) {
+  for (const [device, viewport] of Object.entries(viewports)) {
+    test(`screenshots call ${device} ${scheme}`, async ({ browser }) => {
+      test.setTimeout(120_000);
+      const people = [];
+      for (let i = 0; i < 3; i++) {
+        const context = await browser.newContext({
+          baseURL: process.env.PARLOR_E2E_URL,
+          viewport,
+          colorScheme: scheme,
+          deviceScaleFactor: 1,
+        });
+        people.push(await context.newPage());
+      }
+      const [alice, bob, carol] = people as [Page, Page, Page];
+      const shot = (page: Page, name: string) =>
+        page.screenshot({ path: path.join(outDir, `${device}-${scheme}-${name}.png`), fullPage: device === 'phone' });
+
+      await alice.goto('/');
+      await alice.getByLabel('Your name').fill('Alice Example');
+      await alice.getByRole('button', { name: 'Create room' }).click();
+      await expect(memberNamed(alice, 'Alice Example')).toBeVisible();
+      for (const [page, name] of [
+        [bob, 'Bob'],
+        [carol, 'Carol'],
+      ] as const) {
+        await page.goto(alice.url());
+        await page.getByLabel('Your name').fill(name);
+        await page.getByRole('button', { name: 'Join room' }).click();
+        await expect(memberNamed(page, name)).toBeVisible();
+      }
+
+      await alice.getByRole('button', { name: 'Start call' }).click();
+      await expect(bob.getByRole('button', { name: 'Join call' })).toBeVisible();
+      await shot(bob, 'call-lobby');
+      await bob.getByRole('button', { name: 'Join call' }).click();
+      const frames = async (page: Page, count: number) =>
+        expect
+          .poll(async () => Object.values(await page.evaluate(() => window.__parlor!.stats())).filter((s) => s.framesDecoded > 0).length, {
+            timeout: 20_000,
+          })
+          .toBe(count);
+      await frames(alice, 1);
+      await frames(bob, 1);
+      await shot(alice, 'call-2');
+
+      await carol.getByRole('button', { name: 'Join call' }).click();
+      await frames(alice, 2);
+      await bob.getByRole('button', { name: 'Mute microphone' }).click();
+      await carol.getByRole('button', { name: 'Turn camera off' }).click();
+      // What arrives tells Alice (stats every 2 s): Bob's mic is off, Carol's camera is off.
+      await expect(alice.locator('[data-tile-member-id]').filter({ hasText: 'Bob' }).getByText('Microphone off')).toBeAttached({
+        timeout: 10_000,
+      });
+      await expect(alice.locator('[data-tile-member-id]').filter({ hasText: 'Carol' }).locator('.tile-avatar')).toBeVisible({
+        timeout: 10_000,
+      });
+      await shot(alice, 'call-3');
+      await shot(carol, 'call-3-camera-off');
+      await alice.getByRole('button', { name: 'Device settings' }).click();
+      await expect(alice.getByRole('dialog', { name: 'Device settings' })).toBeVisible();
+      await shot(alice, 'call-device-settings');
+      for (const page of people) await page.context().close();
     });
   }
 }

@@ -1,7 +1,12 @@
 import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
 import { App } from './App';
+import { currentMesh } from './call/callSession';
+import { installDebugHook } from './call/debug';
+import { currentRealtimeClient } from './store/roomSession';
 import './styles.css';
+
+installDebugHook({ client: currentRealtimeClient, mesh: currentMesh });
 
 const root = document.getElementById('root');
 if (root === null) throw new Error('index.html has no #root');

@@ -4,7 +4,7 @@
  * clear error instead of `undefined` somewhere in a component.
  */
 import { ApiError } from './http';
-import type { IceServer, Member, RoomInfo, RoomSession, RoomSnapshot, RoomSummary } from './types';
+import type { CallInfo, CallParticipant, IceServer, Member, RoomInfo, RoomSession, RoomSnapshot, RoomSummary } from './types';
 
 type Json = Record<string, unknown>;
 
@@ -64,6 +64,35 @@ function member(value: unknown): Member {
   };
 }
 
+/**
+ * A call as the server describes it (`room:state`, `call:started`). Null when it does not
+ * fit: no id, or a participant without a member id.
+ */
+export function parseCall(value: unknown): CallInfo | null {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return null;
+  const call = value as Json;
+  if (typeof call.id !== 'string') return null;
+  const participants: CallParticipant[] = [];
+  if (Array.isArray(call.participants)) {
+    for (const p of call.participants as unknown[]) {
+      if (typeof p !== 'object' || p === null || typeof (p as Json).memberId !== 'string') return null;
+      const joinedAt = (p as Json).joinedAt;
+      participants.push({ memberId: (p as Json).memberId as string, joinedAt: typeof joinedAt === 'string' ? joinedAt : '' });
+    }
+  }
+  return {
+    id: call.id,
+    startedBy: typeof call.startedBy === 'string' ? call.startedBy : '',
+    startedAt: typeof call.startedAt === 'string' ? call.startedAt : '',
+    participants,
+  };
+}
+
+function snapshotCall(value: unknown): CallInfo | null {
+  if (value === null || value === undefined) return null;
+  return parseCall(value) ?? fail('call does not have the protocol\'s shape');
+}
+
 export function parseRoomSnapshot(value: unknown): RoomSnapshot {
   const body = object(value, 'body');
   const room = object(body.room, 'room');
@@ -75,7 +104,7 @@ export function parseRoomSnapshot(value: unknown): RoomSnapshot {
     room: info,
     self: string(body, 'self', 'body'),
     members: array(body.members, 'members').map(member),
-    call: body.call ?? null,
+    call: snapshotCall(body.call),
     files: Array.isArray(body.files) ? body.files : [],
     iceServers: iceServers(body.iceServers),
   };

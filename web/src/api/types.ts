@@ -38,13 +38,27 @@ export interface Member {
   online: boolean;
 }
 
-/** `GET /api/rooms/:code/state`, and later the WebSocket `room:state`. */
+export interface CallParticipant {
+  memberId: string;
+  joinedAt: string;
+}
+
+/** The room's active call (protocol.md: at most one per room). */
+export interface CallInfo {
+  id: string;
+  startedBy: string;
+  startedAt: string;
+  /** In order of joining; the starter is the first. */
+  participants: CallParticipant[];
+}
+
+/** `GET /api/rooms/:code/state` and the WebSocket `room:state`. */
 export interface RoomSnapshot {
   room: RoomInfo;
   self: string;
   members: Member[];
-  /** Shape arrives with the call issue; kept opaque until then. */
-  call: unknown;
+  /** The active call, or null when none runs. */
+  call: CallInfo | null;
   files: unknown[];
   iceServers: IceServer[];
 }

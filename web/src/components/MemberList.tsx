@@ -1,15 +1,16 @@
 import type { Member } from '../api/types';
+import { initials } from '../lib/initials';
 import { orderedMembers, useRoom } from '../store/roomStore';
+import { Icon } from './icons';
 
-function initials(name: string): string {
-  const parts = name.trim().split(/\s+/).filter(Boolean);
-  const letters = parts.length > 1 ? [parts[0]!, parts[parts.length - 1]!] : parts;
-  return letters.map((part) => Array.from(part)[0]?.toUpperCase() ?? '').join('') || '?';
-}
-
-function MemberRow({ member, isSelf }: { member: Member; isSelf: boolean }) {
+function MemberRow({ member, isSelf, inCall }: { member: Member; isSelf: boolean; inCall: boolean }) {
   return (
-    <li className="member" data-member-id={member.id} data-self={isSelf ? 'true' : undefined}>
+    <li
+      className="member"
+      data-member-id={member.id}
+      data-self={isSelf ? 'true' : undefined}
+      data-in-call={inCall ? 'true' : undefined}
+    >
       <span className={`avatar${isSelf ? ' avatar-self' : ''}`} aria-hidden="true">
         {initials(member.displayName)}
       </span>
@@ -27,18 +28,26 @@ function MemberRow({ member, isSelf }: { member: Member; isSelf: boolean }) {
           {member.online ? 'online' : 'offline'}
         </span>
       </span>
+      {inCall && (
+        <span className="in-call-badge">
+          <Icon name="video" className="icon icon-small" />
+          <span className="visually-hidden">, </span>in call
+        </span>
+      )}
     </li>
   );
 }
 
-/** People in the room: you first, then in order of joining. */
+/** People in the room: you first, then in order of joining; who is in the call is marked. */
 export function MemberList() {
   const members = useRoom((s) => s.members);
   const selfId = useRoom((s) => s.selfId);
+  const call = useRoom((s) => s.call);
+  const inCall = new Set(call?.participants.map((p) => p.memberId) ?? []);
   return (
     <ul className="member-list" aria-label="People in this room">
       {orderedMembers(members, selfId).map((member) => (
-        <MemberRow key={member.id} member={member} isSelf={member.id === selfId} />
+        <MemberRow key={member.id} member={member} isSelf={member.id === selfId} inCall={inCall.has(member.id)} />
       ))}
     </ul>
   );

@@ -59,7 +59,7 @@ export function RoomPage({ code }: { code: string }) {
   const unknownRoom = phase.kind === 'failed' && phase.unknownRoom;
 
   return (
-    <div className="room-page">
+    <div className={`room-page${phase.kind === 'in-room' ? ' in-room' : ''}`}>
       <RoomHeader code={code} showCopy={!unknownRoom} />
       {phase.kind === 'failed' && <RoomProblem phase={phase} />}
       {(phase.kind === 'checking' || phase.kind === 'entering') && (

@@ -3,25 +3,17 @@
  * are checked. Past `parseServerEvent` the client works with typed events; a frame that does
  * not fit is dropped here instead of surfacing as `undefined` in a component.
  */
-import type { Member } from '../api/types';
+import { parseCall } from '../api/parse';
+import type { CallInfo, CallParticipant, Member } from '../api/types';
+
+export { parseCall };
+export type { CallInfo, CallParticipant };
 
 /** `{type, data, rid?}`: every frame, both ways. */
 export interface Envelope {
   type: string;
   data: unknown;
   rid?: string;
-}
-
-export interface CallParticipant {
-  memberId: string;
-  joinedAt: string;
-}
-
-export interface CallInfo {
-  id: string;
-  startedBy: string;
-  startedAt: string;
-  participants: CallParticipant[];
 }
 
 export interface FileInfo {
@@ -97,23 +89,6 @@ export function parseEnvelope(text: string): Envelope | null {
   const envelope: Envelope = { type: value.type, data: value.data ?? {} };
   if (typeof value.rid === 'string') envelope.rid = value.rid;
   return envelope;
-}
-
-export function parseCall(value: unknown): CallInfo | null {
-  if (!isObject(value) || !hasStrings(value, ['id'])) return null;
-  const participants: CallParticipant[] = [];
-  if (Array.isArray(value.participants)) {
-    for (const p of value.participants) {
-      if (!isObject(p) || typeof p.memberId !== 'string') return null;
-      participants.push({ memberId: p.memberId, joinedAt: typeof p.joinedAt === 'string' ? p.joinedAt : '' });
-    }
-  }
-  return {
-    id: value.id as string,
-    startedBy: typeof value.startedBy === 'string' ? value.startedBy : '',
-    startedAt: typeof value.startedAt === 'string' ? value.startedAt : '',
-    participants,
-  };
 }
 
 function parseMember(value: unknown): Member | null {

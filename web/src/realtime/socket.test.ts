@@ -422,6 +422,27 @@ describe('RealtimeClient', () => {
     await expect(closed).rejects.toMatchObject({ code: 'closed' });
   });
 
+  it('drop() cuts the socket like a network failure: reconnecting, then room:join and a resync', async () => {
+    const { client, clock, sockets, seen, last } = setup();
+    client.connect();
+    last().accept();
+    const pending = client.request('call:start', {}, { expect: 'call:started' });
+    client.drop();
+    expect(sockets[0]!.closedWith).toBe(1000);
+    expect(client.status.status).toBe('reconnecting');
+    await expect(pending).rejects.toMatchObject({ code: 'disconnected' });
+    clock.advance(client.status.nextRetryAt! - clock.now());
+    expect(sockets).toHaveLength(2);
+    last().accept();
+    expect(last().sent[0]).toMatchObject({ type: 'room:join' });
+    expect(seen.resync).toHaveBeenCalledTimes(2);
+    expect(client.isOpen).toBe(true);
+    client.close();
+    client.drop(); // after close(): nothing to drop, nothing reopens
+    clock.advance(60_000);
+    expect(sockets).toHaveLength(2);
+  });
+
   it('refuses frames larger than the server accepts', () => {
     const { client, last } = setup();
     client.connect();

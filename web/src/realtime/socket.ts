@@ -311,6 +311,15 @@ export class RealtimeClient {
     this.openSocket();
   }
 
+  /**
+   * Closes the current socket at once, as if the network had cut it, and goes on as after
+   * any drop (status `reconnecting`, backoff, `room:join`, resync). For tests and debugging.
+   */
+  drop(): void {
+    if (this.stopped || this.socket === null) return;
+    this.dropSocket();
+  }
+
   /** Stops for good: closes the socket, cancels retries, fails what is pending. */
   close(): void {
     if (this.finished) return;

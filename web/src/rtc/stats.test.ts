@@ -107,6 +107,10 @@ describe('classifyQuality', () => {
     inboundBitrate: 800_000,
     relayed: false,
     framesDecoded: 100,
+    audioFlowing: true,
+    videoFlowing: true,
+    audioPacketsReceived: 50,
+    flowBase: null,
     bytesReceived: 0,
     packetsReceived: 0,
     packetsLost: 0,
@@ -133,5 +137,37 @@ describe('classifyQuality', () => {
     expect(classifyQuality('new', null)).toBe('connecting');
     expect(classifyQuality('connecting', null)).toBe('connecting');
     expect(classifyQuality('connecting', fine, true)).toBe('reconnecting');
+  });
+});
+
+describe('media flow', () => {
+  const sample = (timestamp: number, audioPackets: number, frames: number) =>
+    chromium(timestamp, { audio: [audioPackets * 100, audioPackets, 0], video: [frames * 1000, frames, 0], frames });
+
+  it('tells whether audio and video kept arriving, judged over at least a second', () => {
+    let digest = summarizeStats(sample(10_000, 100, 30), null);
+    expect(digest.audioFlowing).toBeNull();
+    expect(digest.videoFlowing).toBeNull();
+    digest = summarizeStats(sample(10_050, 102, 31), digest); // too soon to tell
+    expect(digest.videoFlowing).toBeNull();
+    digest = summarizeStats(sample(11_000, 150, 54), digest);
+    expect(digest).toMatchObject({ audioFlowing: true, videoFlowing: true });
+    // The far side turned its camera off: frames stop, audio goes on.
+    digest = summarizeStats(sample(11_500, 175, 54), digest);
+    expect(digest).toMatchObject({ audioFlowing: true, videoFlowing: true }); // not judged yet
+    digest = summarizeStats(sample(12_100, 205, 54), digest);
+    expect(digest).toMatchObject({ audioFlowing: true, videoFlowing: false });
+    // …and muted the microphone.
+    digest = summarizeStats(sample(13_200, 205, 54), digest);
+    expect(digest).toMatchObject({ audioFlowing: false, videoFlowing: false });
+    digest = summarizeStats(sample(14_300, 250, 80), digest);
+    expect(digest).toMatchObject({ audioFlowing: true, videoFlowing: true });
+  });
+
+  it('has no opinion without inbound media of a kind', () => {
+    const noVideo = report({ ...inbound('IA', 'audio', 1000, [100, 1, 0]) });
+    const first = summarizeStats(noVideo, null);
+    const second = summarizeStats(report({ ...inbound('IA', 'audio', 3000, [200, 2, 0]) }), first);
+    expect(second).toMatchObject({ audioFlowing: true, videoFlowing: null, framesDecoded: null });
   });
 });

@@ -25,6 +25,18 @@ export interface StatsDigest {
   relayed: boolean | null;
   /** Frames decoded so far from inbound video; null without inbound video. */
   framesDecoded: number | null;
+  /**
+   * Whether audio packets and decoded video frames kept arriving over the last interval of at
+   * least FLOW_WINDOW_MS; null until that can be told, or without inbound media of that kind.
+   * A sender that turned its camera or microphone off (`replaceTrack(null)`) sends nothing,
+   * and browsers do not mute the receiving track for that, so this is how the far side knows.
+   */
+  audioFlowing: boolean | null;
+  videoFlowing: boolean | null;
+  /** Inbound audio packets so far (for `audioFlowing`). */
+  audioPacketsReceived: number | null;
+  /** Counters as of the sample that `audioFlowing`/`videoFlowing` were last judged against. */
+  flowBase: { timestamp: number; audioPackets: number | null; frames: number | null } | null;
   /** Cumulative counters behind the rates, kept for the next sample. */
   bytesReceived: number;
   packetsReceived: number;
@@ -43,6 +55,8 @@ export type Quality =
   | 'reconnecting';
 
 export const POOR_RTT_MS = 400;
+/** Shorter gaps between samples say nothing about flow (a 24 fps stream has gaps of ~42 ms). */
+export const FLOW_WINDOW_MS = 1_000;
 export const POOR_PACKET_LOSS = 0.05;
 
 type Stat = Record<string, unknown> & { id?: unknown; type?: unknown; timestamp?: unknown };
@@ -84,6 +98,7 @@ export function summarizeStats(report: StatsReportLike, previous: StatsDigest | 
   let packetsLost = 0;
   let inbound = 0;
   let framesDecoded: number | null = null;
+  let audioPacketsReceived: number | null = null;
   for (const s of stats) {
     if (s.type !== 'inbound-rtp') continue;
     inbound += 1;
@@ -91,7 +106,9 @@ export function summarizeStats(report: StatsReportLike, previous: StatsDigest | 
     packetsReceived += num(s.packetsReceived) ?? 0;
     // packetsLost is signed (duplicates can make it negative); never count below zero.
     packetsLost += Math.max(0, num(s.packetsLost) ?? 0);
-    if ((s.kind ?? s.mediaType) === 'video') framesDecoded = (framesDecoded ?? 0) + (num(s.framesDecoded) ?? 0);
+    const kind = s.kind ?? s.mediaType;
+    if (kind === 'video') framesDecoded = (framesDecoded ?? 0) + (num(s.framesDecoded) ?? 0);
+    if (kind === 'audio') audioPacketsReceived = (audioPacketsReceived ?? 0) + (num(s.packetsReceived) ?? 0);
   }
 
   // Counters that went backwards belong to new streams (an ICE restart, a renegotiation):
@@ -112,6 +129,22 @@ export function summarizeStats(report: StatsReportLike, previous: StatsDigest | 
     if (comparable) inboundBitrate = ((bytesReceived - previous.bytesReceived) * 8 * 1000) / (timestamp - previous.timestamp);
   }
 
+  // Flow is judged against a base sample at least FLOW_WINDOW_MS old, so frequent sampling
+  // (tests, debugging) cannot mistake the gap between two frames for a stopped stream.
+  let audioFlowing: boolean | null = previous?.audioFlowing ?? null;
+  let videoFlowing: boolean | null = previous?.videoFlowing ?? null;
+  let flowBase = previous?.flowBase ?? null;
+  const current = { timestamp, audioPackets: audioPacketsReceived, frames: framesDecoded };
+  if (flowBase === null || timestamp < flowBase.timestamp) {
+    flowBase = current;
+  } else if (timestamp - flowBase.timestamp >= FLOW_WINDOW_MS) {
+    audioFlowing = flowing(flowBase.audioPackets, audioPacketsReceived);
+    videoFlowing = flowing(flowBase.frames, framesDecoded);
+    flowBase = current;
+  }
+  if (audioPacketsReceived === null) audioFlowing = null;
+  if (framesDecoded === null) videoFlowing = null;
+
   return {
     timestamp,
     rttMs: rttSeconds === null ? null : rttSeconds * 1000,
@@ -119,10 +152,21 @@ export function summarizeStats(report: StatsReportLike, previous: StatsDigest | 
     inboundBitrate,
     relayed,
     framesDecoded,
+    audioFlowing,
+    videoFlowing,
+    audioPacketsReceived,
+    flowBase,
     bytesReceived,
     packetsReceived,
     packetsLost,
   };
+}
+
+function flowing(before: number | null, now: number | null): boolean | null {
+  if (now === null) return null;
+  // A counter that went backwards belongs to a new stream: something arrived.
+  if (before === null || now < before) return now > 0;
+  return now > before;
 }
 
 /**

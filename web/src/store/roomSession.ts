@@ -1,24 +1,36 @@
 /**
  * The room page's flows: rejoin with a stored token, probe an unknown visitor's room, join
- * with a name, keep the state fresh, leave. Plain functions over the store so components
- * only call them and read the store; no React in here.
+ * with a name, stay in sync over the realtime socket, leave. Plain functions over the store so
+ * components only call them and read the store; no React in here.
+ *
+ * REST gives the token (create, join, rejoin); from then on the WebSocket is the one source of
+ * room updates: every `room:state` replaces the room state wholesale, events in between are
+ * applied by the store's reducers, and both are handed to the call session (src/call/).
  */
 import { ApiError } from '../api/http';
 import { createRoom, fetchRoomState, joinRoom, leaveRoom } from '../api/rooms';
 import type { RoomSession } from '../api/types';
+import { bindCallSession, callEvent, callResync } from '../call/callSession';
+import { createDebuggableSocket } from '../call/debug';
 import { checkDisplayName } from '../lib/displayName';
 import { errorText, unknownRoomText } from '../lib/errorText';
 import { parseRoomCode } from '../lib/roomCode';
 import { memory } from '../lib/storage';
-import { startRoomFeed, type RoomFeed } from '../realtime/roomFeed';
-import { applySnapshot, initialRoomState, roomStore, type RoomPhase } from './roomStore';
+import { RealtimeClient, type WebSocketLike } from '../realtime/socket';
+import { applyServerEvent, applySnapshot, initialRoomState, roomStore, type RoomPhase } from './roomStore';
+
+interface Realtime {
+  client: RealtimeClient;
+  /** Stops listening to the client and unbinds the call session (leaving the call). */
+  detach(): void;
+}
 
 interface ActiveRoom {
   code: string;
   /** Bumped on every openRoom/closeRoom so late answers for an old visit are dropped. */
   visit: number;
   token: string | null;
-  feed: RoomFeed | null;
+  realtime: Realtime | null;
   abort: AbortController;
 }
 
@@ -41,45 +53,72 @@ function fail(error: unknown, code: string): void {
   setPhase({ kind: 'failed', message: unknownRoom ? unknownRoomText(code) : errorText(error, code), retryable, unknownRoom });
 }
 
-function startFeed(visit: number, code: string, token: string): void {
+/** Opens the realtime socket with the token from REST and makes it the room's source of updates. */
+function connectRealtime(visit: number, code: string, token: string): void {
   if (!isCurrent(visit) || active === null) return;
   active.token = token;
-  active.feed = startRoomFeed(code, token, {
-    snapshot(snapshot) {
+  const client = new RealtimeClient({
+    token,
+    createSocket: (url) => createDebuggableSocket(url) as unknown as WebSocketLike,
+  });
+  const unsubscribe = client.subscribe({
+    resync(snapshot) {
       if (!isCurrent(visit)) return;
       roomStore.setState((state) => applySnapshot(state, snapshot));
+      callResync(snapshot);
     },
-    connection(state) {
-      if (isCurrent(visit)) roomStore.setState({ connection: state });
+    event(event) {
+      if (!isCurrent(visit)) return;
+      roomStore.setState((state) => applyServerEvent(state, event));
+      callEvent(event);
     },
-    ended(error) {
+    status(info) {
+      if (!isCurrent(visit)) return;
+      if (info.status === 'open') roomStore.setState({ connection: 'connected' });
+      else if (info.status === 'reconnecting') roomStore.setState({ connection: 'reconnecting' });
+    },
+    fatal(error) {
       if (!isCurrent(visit) || active === null) return;
-      active.feed = null;
+      active.realtime?.detach();
+      active.realtime = null;
       active.token = null;
+      memory.forgetToken(code);
       if (error.code === 'room_not_found') {
-        memory.forgetToken(code);
         fail(error, code);
         return;
       }
       // Token refused (expired, left from another tab, another room's): start over.
-      memory.forgetToken(code);
       roomStore.setState({ ...initialRoomState, code, phase: { kind: 'join', notice: errorText(error, code) } });
     },
   });
+  const unbindCall = bindCallSession(client);
+  active.realtime = {
+    client,
+    detach() {
+      unbindCall();
+      unsubscribe();
+    },
+  };
+  client.connect();
+}
+
+/** The room's realtime client while the room page is open (for the debug hook). */
+export function currentRealtimeClient(): RealtimeClient | null {
+  return active?.realtime?.client ?? null;
 }
 
 function entered(visit: number, code: string, session: RoomSession): void {
   if (!isCurrent(visit)) return;
   memory.rememberToken(code, session.token);
   setPhase({ kind: 'entering' }, { selfId: session.member.id, joinError: null });
-  startFeed(visit, code, session.token);
+  connectRealtime(visit, code, session.token);
 }
 
 /** Opens the room page for a canonical code. Returns the cleanup for when the page goes. */
 export function openRoom(code: string): () => void {
   closeRoom();
   const visit = ++visits;
-  active = { code, visit, token: null, feed: null, abort: new AbortController() };
+  active = { code, visit, token: null, realtime: null, abort: new AbortController() };
   roomStore.setState({ ...initialRoomState, code });
 
   if (handoff !== null && parseRoomCode(handoff.room.code) === code) {
@@ -96,11 +135,16 @@ export function openRoom(code: string): () => void {
   };
 }
 
+/** Leaves the page's room view: the call (if any), the socket, pending requests. */
 function closeRoom(): void {
   if (active === null) return;
   active.abort.abort();
-  active.feed?.stop();
+  const realtime = active.realtime;
   active = null;
+  if (realtime !== null) {
+    realtime.detach();
+    realtime.client.close();
+  }
 }
 
 async function rejoin(visit: number, code: string, token: string): Promise<void> {
@@ -166,20 +210,34 @@ export function retryRoom(): void {
   if (active !== null) openRoom(active.code);
 }
 
-/** Leaves for good: tells the server (best effort), forgets the token, resets the page. */
+/**
+ * Leaves for good: `room:leave` over the socket when it is up, else `POST …/leave`; forgets
+ * the token and resets the page either way.
+ */
 export async function leaveCurrentRoom(): Promise<void> {
   const room = active;
   if (room === null) return;
   const token = room.token;
+  const realtime = room.realtime;
+  room.realtime = null;
+  realtime?.detach(); // leaves the call first, if we are in one
   closeRoom();
   memory.forgetToken(room.code);
   roomStore.setState({ ...initialRoomState });
+  if (realtime !== null) {
+    try {
+      await realtime.client.leave();
+      return;
+    } catch {
+      // Not connected, or the server refused: REST is the fallback.
+    }
+  }
   if (token !== null) {
     try {
       await leaveRoom(room.code, token);
     } catch {
       // Already gone (401) or unreachable: the token is forgotten either way, and the
-      // server marks the member offline when the heartbeats stop.
+      // server marks the member offline when its socket is gone.
     }
   }
 }

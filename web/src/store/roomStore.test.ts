@@ -1,6 +1,15 @@
 import { describe, expect, it } from 'vitest';
-import type { Member, RoomSnapshot } from '../api/types';
-import { applySnapshot, initialRoomState, membershipChanges, orderedMembers, type RoomState } from './roomStore';
+import type { CallInfo, Member, RoomSnapshot } from '../api/types';
+import type { ServerEvent } from '../realtime/events';
+import {
+  applyServerEvent,
+  applySnapshot,
+  initialRoomState,
+  isInCall,
+  membershipChanges,
+  orderedMembers,
+  type RoomState,
+} from './roomStore';
 
 const alice: Member = { id: 'a', displayName: 'Alice', joinedAt: '2026-01-01T00:00:00Z', online: true };
 const bob: Member = { id: 'b', displayName: 'Bob', joinedAt: '2026-01-01T00:01:00Z', online: true };
@@ -68,5 +77,104 @@ describe('applySnapshot', () => {
 describe('orderedMembers', () => {
   it('puts you first and keeps the rest in order', () => {
     expect(orderedMembers([alice, bob, carol], 'b').map((m) => m.id)).toEqual(['b', 'a', 'c']);
+  });
+});
+
+describe('realtime reducers', () => {
+  const call: CallInfo = {
+    id: 'c1',
+    startedBy: 'a',
+    startedAt: '2026-01-01T00:05:00Z',
+    participants: [{ memberId: 'a', joinedAt: '2026-01-01T00:05:00Z' }],
+  };
+
+  function inRoom(members: Member[], self = 'a'): RoomState {
+    return reduce({ ...initialRoomState, phase: { kind: 'entering' } }, snapshot(members, self));
+  }
+
+  function apply(state: RoomState, event: ServerEvent): RoomState {
+    return { ...state, ...applyServerEvent(state, event) };
+  }
+
+  it('a resync replaces members and call wholesale, and announces the call news', () => {
+    let state = inRoom([alice, bob]);
+    state = apply(state, { type: 'call:started', data: { call } });
+    expect(state.call?.id).toBe('c1');
+    // While we were away: Bob left, Carol came, the call ended, another one started.
+    const next = { ...snapshot([alice, carol]), call: { ...call, id: 'c2', startedBy: 'c' }, iceServers: [{ urls: 'stun:x' }] };
+    state = reduce({ ...state, connection: 'reconnecting' }, next);
+    expect(state.members).toEqual([alice, carol]);
+    expect(state.call).toEqual(next.call);
+    expect(state.iceServers).toEqual([{ urls: 'stun:x' }]);
+    expect(state.connection).toBe('connected');
+    expect(state.announcement?.text).toBe('Carol joined the room. Bob left the room. Carol started a call.');
+    state = reduce(state, snapshot([alice, carol]));
+    expect(state.call).toBeNull();
+    expect(state.announcement?.text).toBe('The call ended.');
+  });
+
+  it('member:joined adds a member or brings one back online; member:left removes or marks offline', () => {
+    let state = inRoom([alice]);
+    state = apply(state, { type: 'member:joined', data: { member: bob } });
+    expect(state.members.map((m) => m.id)).toEqual(['a', 'b']);
+    expect(state.announcement?.text).toBe('Bob joined the room.');
+    state = apply(state, { type: 'member:left', data: { memberId: 'b', reason: 'offline' } });
+    expect(state.members.find((m) => m.id === 'b')?.online).toBe(false);
+    expect(state.announcement?.text).toBe('Bob went offline.');
+    state = apply(state, { type: 'member:joined', data: { member: { ...bob, online: true } } });
+    expect(state.members).toHaveLength(2);
+    expect(state.members.find((m) => m.id === 'b')?.online).toBe(true);
+    expect(state.announcement?.text).toBe('Bob is back online.');
+    state = apply(state, { type: 'member:left', data: { memberId: 'b', reason: 'left' } });
+    expect(state.members).toEqual([alice]);
+    expect(state.announcement?.text).toBe('Bob left the room.');
+    const before = state;
+    state = apply(state, { type: 'member:left', data: { memberId: 'zz', reason: 'left' } });
+    expect(state).toEqual(before);
+  });
+
+  it('call events start, fill, empty and end the call, and ignore other calls', () => {
+    let state = inRoom([alice, bob, carol], 'b');
+    expect(state.selfId).toBe('b');
+    state = apply(state, { type: 'call:started', data: { call } });
+    expect(state.call?.participants.map((p) => p.memberId)).toEqual(['a']);
+    expect(state.announcement?.text).toBe('Alice started a call.');
+    state = apply(state, { type: 'call:participant-joined', data: { callId: 'c1', memberId: 'c' } });
+    expect(state.call?.participants.map((p) => p.memberId)).toEqual(['a', 'c']);
+    expect(state.announcement?.text).toBe('Carol joined the call.');
+    // Twice is harmless; another call's events change nothing.
+    state = apply(state, { type: 'call:participant-joined', data: { callId: 'c1', memberId: 'c' } });
+    state = apply(state, { type: 'call:participant-joined', data: { callId: 'other', memberId: 'b' } });
+    expect(state.call?.participants.map((p) => p.memberId)).toEqual(['a', 'c']);
+    state = apply(state, { type: 'call:participant-left', data: { callId: 'c1', memberId: 'a', reason: 'left' } });
+    expect(state.call?.participants.map((p) => p.memberId)).toEqual(['c']);
+    expect(state.announcement?.text).toBe('Alice left the call.');
+    state = apply(state, { type: 'call:ended', data: { callId: 'other', reason: 'ended' } });
+    expect(state.call).not.toBeNull();
+    state = apply(state, { type: 'call:ended', data: { callId: 'c1', reason: 'ended', endedBy: 'a' } });
+    expect(state.call).toBeNull();
+    expect(state.announcement?.text).toBe('Alice ended the call.');
+  });
+
+  it('a member who leaves the room leaves the call with it', () => {
+    let state = inRoom([alice, bob]);
+    state = apply(state, { type: 'call:started', data: { call } });
+    state = apply(state, { type: 'call:participant-joined', data: { callId: 'c1', memberId: 'b' } });
+    state = apply(state, { type: 'member:left', data: { memberId: 'b', reason: 'left' } });
+    expect(state.call?.participants.map((p) => p.memberId)).toEqual(['a']);
+    // Going offline is not leaving: the server keeps them through its grace period.
+    state = apply(state, { type: 'call:participant-joined', data: { callId: 'c1', memberId: 'b' } });
+    state = apply(state, { type: 'member:left', data: { memberId: 'b', reason: 'offline' } });
+    expect(state.call?.participants.map((p) => p.memberId)).toEqual(['a', 'b']);
+  });
+
+  it('says nothing about ourselves joining or leaving the call', () => {
+    let state = inRoom([alice, bob]);
+    const said = state.announcement;
+    state = apply(state, { type: 'call:started', data: { call: { ...call, startedBy: 'b', participants: [] } } });
+    state = apply(state, { type: 'call:participant-joined', data: { callId: 'c1', memberId: 'a' } });
+    expect(state.announcement?.id).toBe((said?.id ?? 0) + 1);
+    expect(isInCall(state.call, 'a')).toBe(true);
+    expect(isInCall(state.call, 'b')).toBe(false);
   });
 });

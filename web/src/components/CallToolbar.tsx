@@ -1,0 +1,197 @@
+import { useEffect, useId, useRef, useState } from 'react';
+import { canEndForEveryone } from '../call/callPlan';
+import {
+  canShareScreen,
+  chooseCamera,
+  chooseMicrophone,
+  endCallForEveryone,
+  leaveCall,
+  refreshDevices,
+  toggleCamera,
+  toggleMicrophone,
+  toggleScreenShare,
+} from '../call/callSession';
+import { useCall } from '../call/callStore';
+import type { DeviceChoice } from '../call/media';
+import { useRoom } from '../store/roomStore';
+import { Icon, type IconName } from './icons';
+
+function ToolButton({
+  label,
+  icon,
+  off = false,
+  active = false,
+  disabled = false,
+  onClick,
+}: {
+  label: string;
+  icon: IconName;
+  /** Shown as "off" (a struck icon on a filled button), besides the label saying so. */
+  off?: boolean;
+  /** Highlighted while something is going on (sharing the screen). */
+  active?: boolean;
+  disabled?: boolean;
+  onClick(): void;
+}) {
+  return (
+    <button
+      type="button"
+      className={`tool-button${off ? ' tool-off' : ''}${active ? ' tool-active' : ''}`}
+      aria-label={label}
+      title={label}
+      disabled={disabled}
+      onClick={onClick}
+    >
+      <Icon name={icon} />
+    </button>
+  );
+}
+
+function DeviceSelect({
+  label,
+  none,
+  choices,
+  value,
+  onChange,
+}: {
+  label: string;
+  none: string;
+  choices: DeviceChoice[];
+  value: string | null;
+  onChange(id: string): void;
+}) {
+  const id = useId();
+  const known = choices.some((c) => c.id === value);
+  return (
+    <div className="field">
+      <label htmlFor={id}>{label}</label>
+      <select
+        id={id}
+        className="select"
+        value={known ? (value ?? '') : (choices[0]?.id ?? '')}
+        disabled={choices.length === 0}
+        onChange={(event) => onChange(event.target.value)}
+      >
+        {choices.length === 0 && <option value="">{none}</option>}
+        {choices.map((choice) => (
+          <option key={choice.id} value={choice.id}>
+            {choice.label}
+          </option>
+        ))}
+      </select>
+    </div>
+  );
+}
+
+/** "Device settings": choose the camera and the microphone (a modal dialog; Esc closes it). */
+function DeviceSettings() {
+  const dialog = useRef<HTMLDialogElement>(null);
+  const [open, setOpen] = useState(false);
+  const cameras = useCall((s) => s.cameras);
+  const microphones = useCall((s) => s.microphones);
+  const cameraId = useCall((s) => s.cameraId);
+  const microphoneId = useCall((s) => s.microphoneId);
+  const titleId = useId();
+
+  useEffect(() => {
+    const element = dialog.current;
+    if (element === null) return;
+    if (open && !element.open) {
+      void refreshDevices();
+      element.showModal();
+    } else if (!open && element.open) element.close();
+  }, [open]);
+
+  useEffect(() => {
+    // Plugging a headset in or out changes the lists.
+    const devices = typeof navigator === 'undefined' ? undefined : navigator.mediaDevices;
+    if (devices === undefined) return;
+    const changed = () => void refreshDevices();
+    devices.addEventListener('devicechange', changed);
+    return () => devices.removeEventListener('devicechange', changed);
+  }, []);
+
+  return (
+    <>
+      <ToolButton label="Device settings" icon="settings" onClick={() => setOpen(true)} />
+      <dialog ref={dialog} className="device-dialog" aria-labelledby={titleId} onClose={() => setOpen(false)}>
+        <form method="dialog" className="stack">
+          <h2 id={titleId} className="section-title">
+            Device settings
+          </h2>
+          <DeviceSelect
+            label="Camera"
+            none="No camera found"
+            choices={cameras}
+            value={cameraId}
+            onChange={(id) => void chooseCamera(id)}
+          />
+          <DeviceSelect
+            label="Microphone"
+            none="No microphone found"
+            choices={microphones}
+            value={microphoneId}
+            onChange={(id) => void chooseMicrophone(id)}
+          />
+          <div className="dialog-actions">
+            <button type="submit" className="button primary">
+              Done
+            </button>
+          </div>
+        </form>
+      </dialog>
+    </>
+  );
+}
+
+/** The call's controls, at the bottom of the stage. */
+export function CallToolbar() {
+  const media = useCall((s) => s.media);
+  const call = useRoom((s) => s.call);
+  const selfId = useRoom((s) => s.selfId);
+  const createdBy = useRoom((s) => s.room?.createdBy ?? null);
+  const canEnd = canEndForEveryone(call, selfId, createdBy);
+  const starting = media.starting;
+
+  return (
+    <div className="call-toolbar" role="group" aria-label="Call controls">
+      <div className="call-toolbar-main">
+        <ToolButton
+          label={media.micOn ? 'Mute microphone' : 'Unmute microphone'}
+          icon={media.micOn ? 'mic' : 'micOff'}
+          off={!media.micOn}
+          disabled={starting}
+          onClick={() => void toggleMicrophone()}
+        />
+        <ToolButton
+          label={media.cameraOn ? 'Turn camera off' : 'Turn camera on'}
+          icon={media.cameraOn ? 'video' : 'videoOff'}
+          off={!media.cameraOn}
+          disabled={starting}
+          onClick={() => void toggleCamera()}
+        />
+        {canShareScreen() && (
+          <ToolButton
+            label={media.sharing ? 'Stop sharing' : 'Share screen'}
+            icon={media.sharing ? 'screenOff' : 'screen'}
+            active={media.sharing}
+            disabled={starting}
+            onClick={() => void toggleScreenShare()}
+          />
+        )}
+        <DeviceSettings />
+      </div>
+      <div className="call-toolbar-end">
+        <button type="button" className="button danger" onClick={leaveCall} title="Leave call">
+          <Icon name="leave" />
+          <span className="button-text">Leave call</span>
+        </button>
+        {canEnd && (
+          <button type="button" className="button danger-quiet" onClick={() => void endCallForEveryone()}>
+            End call for everyone
+          </button>
+        )}
+      </div>
+    </div>
+  );
+}

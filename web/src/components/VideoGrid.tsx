@@ -1,0 +1,174 @@
+import { useEffect, useRef, type CSSProperties } from 'react';
+import { useCall } from '../call/callStore';
+import { useCallPeers, useGridLayout, useStreamPresence } from '../call/hooks';
+import { initials } from '../lib/initials';
+import type { Quality } from '../rtc/stats';
+import type { PeerState } from '../rtc/types';
+import { nameOf, useRoom } from '../store/roomStore';
+import { Icon } from './icons';
+
+const GAP = 8;
+
+const QUALITY_TEXT: Record<Quality, string> = {
+  connecting: 'Connecting',
+  good: 'Good',
+  poor: 'Poor',
+  relayed: 'Relayed',
+  reconnecting: 'Reconnecting',
+};
+
+const QUALITY_HELP: Record<Quality, string> = {
+  connecting: 'Connecting to this person',
+  good: 'Good connection',
+  poor: 'Poor connection: high delay or lost packets',
+  relayed: 'Good connection through the relay server',
+  reconnecting: 'Connection lost, reconnecting',
+};
+
+/** A <video> showing a stream; `data-member-id` lets tests find whose it is. */
+function StreamVideo({
+  stream,
+  memberId,
+  isSelf,
+  mirror,
+}: {
+  stream: MediaStream | null;
+  memberId: string;
+  isSelf: boolean;
+  mirror: boolean;
+}) {
+  const ref = useRef<HTMLVideoElement>(null);
+  useEffect(() => {
+    const video = ref.current;
+    if (video === null) return;
+    if (video.srcObject !== stream) video.srcObject = stream;
+    // Autoplay may be refused until the person interacts with the page; it retries on the next stream.
+    if (stream !== null) video.play().catch(() => {});
+  }, [stream]);
+  return (
+    <video
+      ref={ref}
+      className={`tile-video${mirror ? ' tile-video-mirror' : ''}`}
+      data-member-id={memberId}
+      autoPlay
+      playsInline
+      // Our own preview never plays our own sound back.
+      muted={isSelf}
+    />
+  );
+}
+
+interface TileProps {
+  memberId: string;
+  name: string;
+  isSelf: boolean;
+  stream: MediaStream | null;
+  /** Our own mic and camera state; for others it is read from what arrives. */
+  micOn?: boolean;
+  videoOn?: boolean;
+  /**
+   * From the peer's stats: whether audio/video kept arriving (a muted mic or a camera turned
+   * off sends nothing, and the browser does not mute our receiving track for it).
+   */
+  audioFlowing?: boolean | null;
+  videoFlowing?: boolean | null;
+  quality: Quality | null;
+  style: CSSProperties;
+  note?: string | null;
+  /** Our own camera shows as in a mirror; a shared screen does not. */
+  mirror?: boolean;
+}
+
+function Tile(props: TileProps) {
+  const { memberId, name, isSelf, stream, micOn, videoOn, audioFlowing, videoFlowing, quality, style, note, mirror = false } = props;
+  const presence = useStreamPresence(stream);
+  const showVideo = videoOn ?? (presence.video.live && videoFlowing !== false);
+  const micMuted = !(micOn ?? (presence.audio.live && audioFlowing !== false));
+  const label = isSelf ? `${name} (you)` : name;
+  return (
+    <li className={`tile${showVideo ? '' : ' tile-no-video'}`} style={style} data-tile-member-id={memberId}>
+      <StreamVideo stream={stream} memberId={memberId} isSelf={isSelf} mirror={mirror} />
+      {!showVideo && (
+        <div className="tile-avatar" aria-hidden="true">
+          <span className="avatar avatar-large">{initials(name)}</span>
+          {note && <span className="tile-note">{note}</span>}
+        </div>
+      )}
+      <div className="tile-label">
+        {micMuted && (
+          <span className="tile-mic-off" title="Microphone off">
+            <Icon name="micOff" className="icon icon-small" />
+            <span className="visually-hidden">Microphone off</span>
+          </span>
+        )}
+        <span className="tile-name">{label}</span>
+      </div>
+      {quality !== null && (
+        <span className={`quality-badge quality-${quality}`} title={QUALITY_HELP[quality]}>
+          <Icon name={quality === 'relayed' ? 'relay' : 'signal'} className="icon icon-small" />
+          <span className="visually-hidden">Connection: </span>
+          {QUALITY_TEXT[quality]}
+        </span>
+      )}
+    </li>
+  );
+}
+
+/** The call's tiles, ourselves first, sized so that all of them fit the stage. */
+export function VideoGrid() {
+  const selfId = useRoom((s) => s.selfId);
+  const members = useRoom((s) => s.members);
+  const participants = useRoom((s) => s.call?.participants);
+  const media = useCall((s) => s.media);
+  const peers = useCallPeers();
+  const area = useRef<HTMLDivElement>(null);
+
+  const byId = new Map<string, PeerState>(peers.map((p) => [p.memberId, p]));
+  const others = (participants ?? []).map((p) => p.memberId).filter((id) => id !== selfId);
+  const count = others.length + 1;
+  const layout = useGridLayout(area, count, GAP);
+  const style: CSSProperties = { width: layout.tileWidth, height: layout.tileHeight };
+  const selfName = selfId === null ? 'You' : nameOf(members, selfId);
+
+  return (
+    <div className="call-grid-area" ref={area}>
+      <ul
+        className="call-grid"
+        aria-label="Video tiles"
+        // Rows wrap after `columns` tiles; a last row that is not full stays centred.
+        style={{ width: layout.columns * layout.tileWidth + (layout.columns - 1) * GAP, gap: GAP }}
+      >
+        {selfId !== null && (
+          <Tile
+            memberId={selfId}
+            name={selfName}
+            isSelf
+            stream={media.preview}
+            micOn={media.micOn}
+            videoOn={media.preview !== null}
+            quality={null}
+            style={style}
+            mirror={!media.sharing}
+            note={media.starting ? 'Starting camera…' : media.preview === null ? 'Camera off' : null}
+          />
+        )}
+        {others.map((memberId) => {
+          const peer = byId.get(memberId);
+          return (
+            <Tile
+              key={memberId}
+              memberId={memberId}
+              name={nameOf(members, memberId)}
+              isSelf={false}
+              stream={peer?.remoteStream ?? null}
+              audioFlowing={peer?.stats?.audioFlowing ?? null}
+              videoFlowing={peer?.stats?.videoFlowing ?? null}
+              quality={peer?.quality ?? 'connecting'}
+              style={style}
+            />
+          );
+        })}
+      </ul>
+    </div>
+  );
+}
