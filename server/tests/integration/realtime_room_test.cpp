@@ -1,0 +1,466 @@
+// The WebSocket's front door (protocol.md, "WebSocket"): the upgrade and its Origin check,
+// room:join first, room:state, presence (member:joined / member:left) and room:leave.
+
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
+
+#include <fstream>
+
+#include "realtime_support.hpp"
+
+namespace parlor::itest {
+namespace {
+
+std::string base64url(std::string_view bytes) {
+    static constexpr char alphabet[] =
+        "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+    std::string out;
+    std::uint32_t bits = 0;
+    int count = 0;
+    for (unsigned char c : bytes) {
+        bits = (bits << 8) | c;
+        count += 8;
+        while (count >= 6) {
+            count -= 6;
+            out.push_back(alphabet[(bits >> count) & 0x3f]);
+        }
+    }
+    if (count > 0) out.push_back(alphabet[(bits << (6 - count)) & 0x3f]);
+    return out;
+}
+
+// An HS256 token with these claims, signed with `secret`.
+std::string make_jwt(const nlohmann::json& claims, std::string_view secret) {
+    auto input = base64url(nlohmann::json{{"alg", "HS256"}, {"typ", "JWT"}}.dump()) + "." +
+                 base64url(claims.dump());
+    unsigned char mac[EVP_MAX_MD_SIZE];
+    unsigned int length = 0;
+    HMAC(EVP_sha256(), secret.data(), static_cast<int>(secret.size()),
+         reinterpret_cast<const unsigned char*>(input.data()), input.size(), mac, &length);
+    return input + "." + base64url(std::string_view(reinterpret_cast<const char*>(mac), length));
+}
+
+long long unix_now() {
+    return std::chrono::duration_cast<std::chrono::seconds>(
+               std::chrono::system_clock::now().time_since_epoch())
+        .count();
+}
+
+// A TCP port that nothing listens on right now.
+unsigned short free_port() {
+    asio::io_context io;
+    tcp::acceptor acceptor(io, tcp::endpoint(asio::ip::address_v4::loopback(), 0));
+    return acceptor.local_endpoint().port();
+}
+
+class RealtimeRoomTest : public realtime_test {
+  protected:
+    std::string server_secret() {
+        std::ifstream in(server().data_dir() / "token-secret");
+        std::string secret;
+        std::getline(in, secret);
+        return secret;
+    }
+
+    // The member `id` as listed in a room snapshot.
+    static nlohmann::json member_in(const nlohmann::json& snapshot, const std::string& id) {
+        for (const auto& m : snapshot["members"]) {
+            if (m["id"] == id) return m;
+        }
+        return nullptr;
+    }
+};
+
+// ---- room:join ----
+
+TEST_F(RealtimeRoomTest, JoinIsAnsweredWithRoomStateEchoingTheRid) {
+    auto ada = api().create_room("Ada");
+    auto grace = api().join_room(ada.code, "Grace");
+    auto socket = connect();
+
+    ASSERT_TRUE(socket->send("room:join", {{"token", ada.token}}, "join-1"));
+    auto reply = socket->next();
+
+    ASSERT_TRUE(is_event(reply, "room:state"));
+    EXPECT_EQ((*reply)["rid"], "join-1");
+    const auto& state = (*reply)["data"];
+    EXPECT_EQ(keys_of(state),
+              (std::set<std::string>{"room", "self", "members", "call", "files", "iceServers"}));
+    EXPECT_EQ(keys_of(state["room"]),
+              (std::set<std::string>{"id", "code", "createdAt", "createdBy"}));
+    EXPECT_EQ(state["room"]["id"], ada.room_id);
+    EXPECT_EQ(state["room"]["code"], ada.code);
+    EXPECT_EQ(state["room"]["createdAt"], ada.body["room"]["createdAt"]);
+    EXPECT_EQ(state["room"]["createdBy"], ada.member_id);
+    EXPECT_EQ(state["self"], ada.member_id);
+    ASSERT_EQ(state["members"].size(), 2u) << state["members"];
+    auto ada_entry = member_in(state, ada.member_id),
+         grace_entry = member_in(state, grace.member_id);
+    EXPECT_EQ(keys_of(ada_entry),
+              (std::set<std::string>{"id", "displayName", "joinedAt", "online"}));
+    EXPECT_EQ(ada_entry["displayName"], "Ada");
+    EXPECT_TRUE(parse_utc_time(ada_entry["joinedAt"]).has_value()) << ada_entry;
+    EXPECT_EQ(ada_entry["online"], true);  // this very socket
+    EXPECT_EQ(grace_entry["displayName"], "Grace");
+    EXPECT_EQ(grace_entry["online"], false);
+    EXPECT_TRUE(state["call"].is_null());
+    EXPECT_EQ(state["files"], nlohmann::json::array());
+    EXPECT_EQ(state["iceServers"], nlohmann::json::array());
+
+    // The REST snapshot says the same.
+    EXPECT_EQ(api().room_state(ada), state);
+}
+
+TEST_F(RealtimeRoomTest, ANumericRidIsEchoedAndNoRidMeansNone) {
+    auto ada = api().create_room("Ada");
+    auto with_number = connect();
+    auto without = connect();
+
+    with_number->send("room:join", {{"token", ada.token}}, 42);
+    without->send("room:join", {{"token", ada.token}});
+
+    auto numbered = with_number->next();
+    ASSERT_TRUE(is_event(numbered, "room:state"));
+    EXPECT_EQ((*numbered)["rid"], 42);
+    auto plain = without->next();
+    ASSERT_TRUE(is_event(plain, "room:state"));
+    EXPECT_FALSE(plain->contains("rid")) << shown(*plain);
+}
+
+TEST_F(RealtimeRoomTest, BadExpiredAndLeftTokensAreUnauthorized) {
+    auto ada = api().create_room("Ada");
+    auto grace = api().join_room(ada.code, "Grace");
+    ASSERT_EQ(api().leave(ada.code, bearer(grace.token)).status, 204);
+    auto now = unix_now();
+    auto expired = make_jwt(
+        {{"sub", ada.member_id}, {"room", ada.room_id}, {"iat", now - 7200}, {"exp", now - 5}},
+        server_secret());
+    auto wrong_key =
+        make_jwt({{"sub", ada.member_id}, {"room", ada.room_id}, {"iat", now}, {"exp", now + 3600}},
+                 std::string(48, 'k'));
+    auto socket = connect();
+
+    const std::pair<const char*, std::string> tokens[] = {
+        {"garbage", "not-a-token"},
+        {"an empty token", ""},
+        {"an expired token", expired},
+        {"a forged token", wrong_key},
+        {"a token of a member who left", grace.token}};
+    int rid = 0;
+    for (const auto& [what, token] : tokens) {
+        SCOPED_TRACE(what);
+        socket->send("room:join", {{"token", token}}, ++rid);
+        auto reply = socket->next();
+        if (token.empty()) {
+            EXPECT_TRUE(is_ws_error(reply, "bad_request", rid) ||
+                        is_ws_error(reply, "unauthorized", rid));
+        } else {
+            EXPECT_TRUE(is_ws_error(reply, "unauthorized", rid));
+        }
+    }
+    socket->send("room:join", {}, "no-token");
+    EXPECT_TRUE(is_ws_error(socket->next(), "bad_request", "no-token"));
+
+    // Still not joined: other frames are refused; still open: a good token joins.
+    socket->send("call:start", {}, "early");
+    EXPECT_TRUE(is_ws_error(socket->next(), "unauthorized", "early"));
+    socket->send("room:join", {{"token", ada.token}});
+    EXPECT_TRUE(is_event(socket->next(), "room:state"));
+}
+
+TEST_F(RealtimeRoomTest, AnyOtherFirstFrameIsUnauthorized) {
+    auto ada = api().create_room("Ada");
+    auto socket = connect();
+
+    for (const char* type : {"call:start", "room:leave", "signal:offer", "no:such-type"}) {
+        SCOPED_TRACE(type);
+        socket->send(type, {}, std::string("rid-") + type);
+        auto reply = socket->next();
+        ASSERT_TRUE(is_ws_error(reply, "unauthorized", std::string("rid-") + type));
+        EXPECT_EQ((*reply)["data"]["message"], "Send room:join first");
+    }
+    EXPECT_TRUE(socket->is_open());
+    socket->send("room:join", {{"token", ada.token}});
+    EXPECT_TRUE(is_event(socket->next(), "room:state"));
+    EXPECT_TRUE(api().room_state(ada)["call"].is_null());  // the early call:start did nothing
+}
+
+// The one slow test: the server's join deadline is 10 s.
+TEST_F(RealtimeRoomTest, ASocketThatNeverJoinsIsClosedWithPolicyAfterTenSeconds) {
+    auto ada = api().create_room("Ada");
+    auto joined = join(ada);
+    auto silent = connect();
+    auto opened = std::chrono::steady_clock::now();
+
+    auto closure = silent->wait_closed(15s);
+
+    ASSERT_TRUE(closure.has_value()) << "still open after 15 s";
+    auto after = std::chrono::steady_clock::now() - opened;
+    EXPECT_TRUE(closure->close_frame) << closure->describe();
+    EXPECT_EQ(closure->code, 1008) << closure->describe();
+    EXPECT_GE(after, 9s);
+    // The socket that joined is not affected.
+    EXPECT_TRUE(joined->is_open());
+    joined->send("room:join", {{"token", ada.token}}, "still-here");
+    auto reply = joined->next();
+    ASSERT_TRUE(is_event(reply, "room:state"));
+    EXPECT_EQ((*reply)["rid"], "still-here");
+}
+
+TEST_F(RealtimeRoomTest, JoiningAgainOnTheSameSocket) {
+    auto ada = api().create_room("Ada");
+    auto grace = api().join_room(ada.code, "Grace");
+    auto socket = join(ada);
+
+    socket->send("room:join", {{"token", ada.token}}, "again");
+    auto again = socket->next();
+    ASSERT_TRUE(is_event(again, "room:state"));
+    EXPECT_EQ((*again)["rid"], "again");
+    EXPECT_EQ((*again)["data"]["self"], ada.member_id);
+
+    socket->send("room:join", {{"token", grace.token}}, "as-grace");
+    EXPECT_TRUE(is_ws_error(socket->next(), "bad_request", "as-grace"));
+    EXPECT_EQ(member_in(api().room_state(ada), grace.member_id)["online"], false);
+}
+
+// ---- presence ----
+
+TEST_F(RealtimeRoomTest, AMembersFirstSocketAnnouncesThemToTheOthers) {
+    auto ada = api().create_room("Ada");
+    auto grace = api().join_room(ada.code, "Grace");
+    auto ada_socket = join(ada);
+
+    auto grace_socket = join(grace);
+
+    auto joined = ada_socket->next();
+    ASSERT_TRUE(is_event(joined, "member:joined"));
+    const auto& member = (*joined)["data"]["member"];
+    EXPECT_EQ(keys_of((*joined)["data"]), std::set<std::string>{"member"});
+    EXPECT_EQ(keys_of(member), (std::set<std::string>{"id", "displayName", "joinedAt", "online"}));
+    EXPECT_EQ(member["id"], grace.member_id);
+    EXPECT_EQ(member["displayName"], "Grace");
+    EXPECT_EQ(member["online"], true);
+    auto rest_state = api().room_state(ada);
+    EXPECT_EQ(member, member_in(rest_state, grace.member_id));
+    EXPECT_TRUE(grace_socket->expect_silence());  // not told of herself
+}
+
+TEST_F(RealtimeRoomTest, OnlyTheFirstAndTheLastSocketOfAMemberAreNoticed) {
+    auto ada = api().create_room("Ada");
+    auto grace = api().join_room(ada.code, "Grace");
+    auto ada_socket = join(ada);
+    auto first = join(grace);
+    ASSERT_TRUE(is_event(ada_socket->next(), "member:joined"));
+
+    auto second = join(grace);  // another tab
+    EXPECT_TRUE(ada_socket->expect_silence());
+
+    first->close();
+    EXPECT_TRUE(ada_socket->expect_silence());
+    EXPECT_EQ(member_in(api().room_state(ada), grace.member_id)["online"], true);
+
+    second->close();
+    auto left = ada_socket->next();
+    ASSERT_TRUE(is_event(left, "member:left"));
+    EXPECT_EQ((*left)["data"],
+              (nlohmann::json{{"memberId", grace.member_id}, {"reason", "offline"}}));
+    EXPECT_EQ(member_in(api().room_state(ada), grace.member_id)["online"], false);
+
+    // Coming back is announced again.
+    auto third = join(grace);
+    auto back = ada_socket->next();
+    ASSERT_TRUE(is_event(back, "member:joined"));
+    EXPECT_EQ((*back)["data"]["member"]["id"], grace.member_id);
+}
+
+TEST_F(RealtimeRoomTest, ADroppedConnectionIsOfflineToo) {
+    auto ada = api().create_room("Ada");
+    auto grace = api().join_room(ada.code, "Grace");
+    auto ada_socket = join(ada);
+    auto grace_socket = join(grace);
+    ASSERT_TRUE(is_event(ada_socket->next(), "member:joined"));
+
+    grace_socket->drop();
+
+    auto left = ada_socket->next();
+    ASSERT_TRUE(is_event(left, "member:left"));
+    EXPECT_EQ((*left)["data"],
+              (nlohmann::json{{"memberId", grace.member_id}, {"reason", "offline"}}));
+}
+
+// ---- room:leave ----
+
+TEST_F(RealtimeRoomTest, RoomLeaveTellsTheOthersClosesTheLeaversSocketsAndEndsTheToken) {
+    auto ada = api().create_room("Ada");
+    auto grace = api().join_room(ada.code, "Grace");
+    auto ada_socket = join(ada);
+    auto grace_tab1 = join(grace);
+    auto grace_tab2 = join(grace);
+    ASSERT_TRUE(is_event(ada_socket->next(), "member:joined"));
+
+    grace_tab1->send("room:leave", {}, "bye");
+
+    auto left = ada_socket->next();
+    ASSERT_TRUE(is_event(left, "member:left"));
+    EXPECT_EQ((*left)["data"], (nlohmann::json{{"memberId", grace.member_id}, {"reason", "left"}}));
+    for (auto* tab : {grace_tab1.get(), grace_tab2.get()}) {
+        auto closure = tab->wait_closed();
+        ASSERT_TRUE(closure.has_value()) << "a socket of the leaver stayed open";
+        EXPECT_TRUE(closure->close_frame) << closure->describe();
+        EXPECT_EQ(closure->code, 1000) << closure->describe();
+    }
+    EXPECT_TRUE(ada_socket->expect_silence());  // no "offline" on top of "left"
+
+    EXPECT_TRUE(is_error(api().state(ada.code, bearer(grace.token)), 401, "unauthorized"));
+    auto state = api().room_state(ada);
+    ASSERT_EQ(state["members"].size(), 1u) << state;
+    EXPECT_EQ(state["members"][0]["id"], ada.member_id);
+    auto again = connect();
+    again->send("room:join", {{"token", grace.token}}, "back");
+    EXPECT_TRUE(is_ws_error(again->next(), "unauthorized", "back"));
+}
+
+TEST_F(RealtimeRoomTest, RoomLeaveDuringACallLeavesTheCallFirst) {
+    auto ada = api().create_room("Ada");
+    auto grace = api().join_room(ada.code, "Grace");
+    auto ada_socket = join(ada);
+    auto grace_socket = join(grace);
+    ASSERT_TRUE(is_event(ada_socket->next(), "member:joined"));
+    auto call_id = start_call(*grace_socket);
+    ASSERT_TRUE(is_event(ada_socket->next(), "call:started"));
+
+    grace_socket->send("room:leave");
+
+    auto participant_left = ada_socket->next();
+    ASSERT_TRUE(is_event(participant_left, "call:participant-left"));
+    EXPECT_EQ(
+        (*participant_left)["data"],
+        (nlohmann::json{{"callId", call_id}, {"memberId", grace.member_id}, {"reason", "left"}}));
+    auto ended = ada_socket->next();
+    ASSERT_TRUE(is_event(ended, "call:ended"));
+    EXPECT_EQ((*ended)["data"], (nlohmann::json{{"callId", call_id}, {"reason", "empty"}}));
+    auto left = ada_socket->next();
+    ASSERT_TRUE(is_event(left, "member:left"));
+    EXPECT_EQ((*left)["data"]["reason"], "left");
+    EXPECT_TRUE(api().room_state(ada)["call"].is_null());
+}
+
+// POST …/leave is the same act as room:leave, so the room hears of it the same way, and
+// the sockets the leaver still has open stop speaking for them.
+// Disabled: server bug. room_service::leave only marks the member left: no member:left is
+// published, the leaver's sockets stay attached with their caller, and through them the
+// member who left can still start calls (announced to the room) and signal.
+TEST_F(RealtimeRoomTest, DISABLED_LeavingOverRestAlsoTellsTheRoomAndEndsTheLeaversSockets) {
+    auto ada = api().create_room("Ada");
+    auto grace = api().join_room(ada.code, "Grace");
+    auto ada_socket = join(ada);
+    auto grace_socket = join(grace);
+    ASSERT_TRUE(is_event(ada_socket->next(), "member:joined"));
+
+    ASSERT_EQ(api().leave(ada.code, bearer(grace.token)).status, 204);
+
+    auto left = ada_socket->next();
+    EXPECT_TRUE(is_event(left, "member:left"));
+    if (left) {
+        EXPECT_EQ((*left)["data"],
+                  (nlohmann::json{{"memberId", grace.member_id}, {"reason", "left"}}));
+    }
+    // Her socket may no longer act in the room: it is closed, or at the very least its
+    // call:start is refused.
+    grace_socket->send("call:start", {}, "after-leaving");
+    auto reply = grace_socket->next();
+    EXPECT_FALSE(is_event(reply, "call:started")) << shown(*reply);
+    // ... and so is Ada, who would be told of the call.
+    EXPECT_TRUE(api().room_state(ada)["call"].is_null());
+    EXPECT_TRUE(ada_socket->expect_silence());
+}
+
+// ---- the upgrade ----
+
+TEST_F(RealtimeRoomTest, AGetWithoutUpgradeIs426) {
+    auto r = api().call("GET", "/ws");
+
+    EXPECT_TRUE(is_error(r, 426, "bad_request"));
+}
+
+TEST_F(RealtimeRoomTest, ACrossSiteOriginIsRefusedWith403BeforeTheUpgrade) {
+    auto own_port = std::to_string(port());
+    for (const auto& origin :
+         {std::string("http://evil.example"), std::string("null"), std::string("http://127.0.0.1"),
+          "https://127.0.0.1:" + own_port, "http://127.0.0.1:" + own_port + ".evil.example",
+          "http://evil.example:" + own_port}) {
+        SCOPED_TRACE(origin);
+        auto refused = ws_client::refusal(port(), origin);
+        ASSERT_TRUE(refused.has_value()) << "the upgrade was accepted";
+        EXPECT_TRUE(is_error(*refused, 403, "forbidden"));
+    }
+    EXPECT_TRUE(still_serving());
+}
+
+TEST_F(RealtimeRoomTest, ASocketWithoutOriginIsAccepted) {
+    auto ada = api().create_room("Ada");
+
+    EXPECT_FALSE(ws_client::refusal(port()).has_value());
+    auto socket = connect();
+    socket->send("room:join", {{"token", ada.token}});
+    EXPECT_TRUE(is_event(socket->next(), "room:state"));
+}
+
+// By default the server's own origins (localhost and 127.0.0.1 on its port) may connect.
+TEST_F(RealtimeRoomTest, TheServersOwnOriginsAreAcceptedByDefault) {
+    auto fixed = free_port();
+    parlor_process on_fixed_port(
+        std::map<std::string, std::string>{{"--port", std::to_string(fixed)}});
+    on_fixed_port.start();
+    auto p = on_fixed_port.port();
+    ASSERT_EQ(p, fixed);
+
+    for (auto origin :
+         {"http://127.0.0.1:" + std::to_string(p), "http://localhost:" + std::to_string(p)}) {
+        SCOPED_TRACE(origin);
+        auto refused = ws_client::refusal(p, origin);
+        EXPECT_FALSE(refused.has_value()) << refused->status << " " << refused->body;
+    }
+    for (auto origin :
+         {"http://localhost:" + std::to_string(p + 1), std::string("http://evil.example")}) {
+        SCOPED_TRACE(origin);
+        auto refused = ws_client::refusal(p, origin);
+        ASSERT_TRUE(refused.has_value());
+        EXPECT_TRUE(is_error(*refused, 403, "forbidden"));
+    }
+}
+
+// The same with --port 0: the allowed origins name the port the server ended up on.
+// Disabled: server bug. config::effective_public_origins() builds the defaults from the
+// configured port, so with --port 0 they are http://localhost:0 and http://127.0.0.1:0 and
+// the server's own pages cannot open sockets.
+TEST_F(RealtimeRoomTest, DISABLED_TheServersOwnOriginsAreAcceptedWithAPickedPort) {
+    for (auto origin : {"http://127.0.0.1:" + std::to_string(port()),
+                        "http://localhost:" + std::to_string(port())}) {
+        SCOPED_TRACE(origin);
+        auto refused = ws_client::refusal(port(), origin);
+        EXPECT_FALSE(refused.has_value()) << refused->status << " " << refused->body;
+    }
+}
+
+TEST_F(RealtimeRoomTest, WithAPublicOriginOnlyThatOriginIsAccepted) {
+    parlor_process configured(
+        std::map<std::string, std::string>{{"--public-origin", "https://meet.example.org"}});
+    configured.start();
+    auto p = configured.port();
+
+    EXPECT_FALSE(ws_client::refusal(p, std::string("https://meet.example.org")).has_value());
+    EXPECT_FALSE(ws_client::refusal(p).has_value());
+    for (auto origin :
+         {std::string("http://meet.example.org"),
+          std::string("https://meet.example.org.evil.example"), std::string("https://evil.example"),
+          "http://127.0.0.1:" + std::to_string(p), "http://localhost:" + std::to_string(p)}) {
+        SCOPED_TRACE(origin);
+        auto refused = ws_client::refusal(p, origin);
+        ASSERT_TRUE(refused.has_value()) << "the upgrade was accepted";
+        EXPECT_TRUE(is_error(*refused, 403, "forbidden"));
+    }
+}
+
+}  // namespace
+}  // namespace parlor::itest

@@ -1,0 +1,95 @@
+#pragma once
+
+// What the WebSocket test files share: a fixture with shortcuts for joined sockets, and
+// checks for the protocol's envelopes.
+
+#include <memory>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "support.hpp"
+#include "ws_client.hpp"
+
+namespace parlor::itest {
+
+// A frame as text for failure messages, cut short when it is long.
+inline std::string shown(const nlohmann::json& frame) {
+    return ws_client::shorten(frame.dump());
+}
+
+// A frame of this type, as the protocol's envelope {"type","data"}.
+inline ::testing::AssertionResult is_event(const std::optional<nlohmann::json>& frame,
+                                           const std::string& type) {
+    if (!frame) return ::testing::AssertionFailure() << "no frame (expected " << type << ")";
+    if (!frame->is_object() || !frame->contains("type") || !frame->contains("data") ||
+        !(*frame)["data"].is_object()) {
+        return ::testing::AssertionFailure() << "not an envelope: " << shown(*frame);
+    }
+    if ((*frame)["type"] != type) {
+        return ::testing::AssertionFailure() << "expected " << type << ", got " << shown(*frame);
+    }
+    return ::testing::AssertionSuccess();
+}
+
+// The protocol's WebSocket error: {"type":"error","data":{"code","message","rid"?}} with
+// this code, echoing `rid` (and no rid when `rid` is null).
+inline ::testing::AssertionResult is_ws_error(const std::optional<nlohmann::json>& frame,
+                                              const std::string& code,
+                                              const nlohmann::json& rid = nullptr) {
+    auto envelope = is_event(frame, "error");
+    if (!envelope) return envelope;
+    const auto& data = (*frame)["data"];
+    if (data.value("code", "") != code) {
+        return ::testing::AssertionFailure() << "expected error " << code << ": " << shown(*frame);
+    }
+    if (!data.contains("message") || !data["message"].is_string() ||
+        data["message"].get<std::string>().empty()) {
+        return ::testing::AssertionFailure() << "the error has no message: " << shown(*frame);
+    }
+    if (rid.is_null() ? data.contains("rid") : data.value("rid", nlohmann::json()) != rid) {
+        return ::testing::AssertionFailure()
+               << "expected rid " << rid.dump() << ": " << shown(*frame);
+    }
+    return ::testing::AssertionSuccess();
+}
+
+// The set of keys of a JSON object, for shape checks.
+inline std::set<std::string> keys_of(const nlohmann::json& object) {
+    std::set<std::string> keys;
+    if (object.is_object()) {
+        for (const auto& [key, _] : object.items()) keys.insert(key);
+    }
+    return keys;
+}
+
+class realtime_test : public parlor_test {
+  protected:
+    std::unique_ptr<ws_client> connect(std::optional<std::string> origin = std::nullopt) {
+        return std::make_unique<ws_client>(port(), std::move(origin));
+    }
+
+    // A socket that has sent room:join as `who` and read its room:state (into *state when
+    // given); throws if the join was not answered with room:state.
+    std::unique_ptr<ws_client> join(const admission& who, nlohmann::json* state = nullptr) {
+        auto socket = connect();
+        socket->send("room:join", {{"token", who.token}});
+        auto reply = socket->next();
+        if (!is_event(reply, "room:state")) {
+            throw std::runtime_error("room:join as " + who.display_name + " was answered with " +
+                                     (reply ? reply->dump() : std::string("nothing")));
+        }
+        if (state) *state = (*reply)["data"];
+        return socket;
+    }
+
+    // Starts a call from `socket` and returns its id, read from the call:started it gets.
+    std::string start_call(ws_client& socket) {
+        socket.send("call:start");
+        auto started = socket.next_of_type("call:started");
+        if (!started) throw std::runtime_error("no call:started after call:start");
+        return (*started)["data"]["call"]["id"].get<std::string>();
+    }
+};
+
+}  // namespace parlor::itest
