@@ -74,6 +74,11 @@ int run_server(const config& cfg) {
     net::listener listener(io, {asio::ip::make_address(cfg.host), cfg.port}, handlers);
     listener.start();
     auto bound = listener.local_endpoint();
+    if (cfg.public_origins.empty() && cfg.port == 0) {
+        auto picked = cfg;
+        picked.port = bound.port();
+        handlers.allowed_origins = picked.effective_public_origins();
+    }
     spdlog::info(nlohmann::json{
         {"event", "listening"},
         {"address", bound.address().to_string()},
@@ -101,12 +106,12 @@ int run_server(const config& cfg) {
                 auto deadline = std::chrono::steady_clock::now() +
                                 std::chrono::seconds(cfg.shutdown_grace_seconds);
                 asio::steady_timer poll(io);
-                while (listener.open_connections() > 0 &&
+                while (listener.open_connections() + realtime.open_sockets() > 0 &&
                        std::chrono::steady_clock::now() < deadline) {
                     poll.expires_after(std::chrono::milliseconds(20));
                     co_await poll.async_wait(asio::use_awaitable);
                 }
-                if (auto open = listener.open_connections(); open > 0) {
+                if (auto open = listener.open_connections() + realtime.open_sockets(); open > 0) {
                     spdlog::warn("{} connection(s) still open after the grace period; closing",
                                  open);
                     io.stop();

@@ -77,6 +77,7 @@ void realtime_service::close_all() {
     std::vector<std::shared_ptr<ws_session>> sockets;
     {
         std::lock_guard lock(mutex_);
+        stopping_ = true;
         for (auto& [_, weak] : open_) {
             if (auto socket = weak.lock()) sockets.push_back(std::move(socket));
         }
@@ -88,9 +89,15 @@ void realtime_service::close_all() {
     }
 }
 
+std::size_t realtime_service::open_sockets() const {
+    std::lock_guard lock(mutex_);
+    return open_.size();
+}
+
 void realtime_service::refuse_rate(ws_session& socket, const std::string& text) {
     auto parsed = nlohmann::json::parse(text, nullptr, false);
     nlohmann::json rid = parsed.is_object() ? parsed.value("rid", nlohmann::json()) : nullptr;
+    if (!rid.is_string() && !rid.is_number()) rid = nullptr;
     socket.send(error_frame(error(error_code::rate_limited, "Too many messages; slow down"), rid));
 }
 
@@ -258,6 +265,7 @@ void realtime_service::start_grace(const rooms::caller& who) {
     auto timer = std::make_shared<asio::steady_timer>(io_, call_grace_);
     {
         std::lock_guard lock(mutex_);
+        if (stopping_) return;
         if (auto old = grace_.find(who.member_id); old != grace_.end()) old->second->cancel();
         grace_[who.member_id] = timer;
     }

@@ -33,6 +33,7 @@ class realtime_service {
 
     // Shutdown: close every socket with 1001 (going away).
     void close_all();
+    std::size_t open_sockets() const;
 
   private:
     struct envelope {
@@ -62,7 +63,8 @@ class realtime_service {
     std::chrono::seconds call_grace_;
     socket_limits limits_;
 
-    std::mutex mutex_;
+    mutable std::mutex mutex_;
+    bool stopping_ = false;  // shutdown: sockets closing now must not start grace timers
     std::unordered_map<const ws_session*, std::weak_ptr<ws_session>> open_;
     // member id -> the timer that removes them from the call if they do not come back
     std::unordered_map<std::string, std::shared_ptr<asio::steady_timer>> grace_;

@@ -52,15 +52,14 @@ asio::awaitable<void> ws_session::read_loop() {
         if (ec) co_return;  // closed, too big (Beast answered 1009), or the network went
         last_heard_ = std::chrono::steady_clock::now();
         if (!ws_.got_text()) {
-            close(websocket::close_code::bad_payload, "text frames only");
-            co_return;
+            co_return co_await close_now(websocket::close_code::bad_payload, "text frames only");
         }
         std::string text = beast::buffers_to_string(buffer.data());
         buffer.consume(buffer.size());
         if (!within_rate()) {
             if (++strikes_ >= limits_.rate_limit_strikes) {
-                close(websocket::close_code::policy_error, "too many messages");
-                co_return;
+                co_return co_await close_now(websocket::close_code::policy_error,
+                                             "too many messages");
             }
             service_.refuse_rate(*this, text);
             continue;
@@ -89,7 +88,7 @@ void ws_session::send(std::shared_ptr<const std::string> frame) {
             // A reader this far behind would make us buffer without bound: drop it; the
             // client reconnects and resyncs from room:state.
             spdlog::warn("dropping a socket that fell {} frames behind", self->queue_.size());
-            self->close(websocket::close_code::try_again_later, "too slow");
+            self->drop();
             return;
         }
         self->queued_bytes_ += frame->size();
@@ -109,18 +108,43 @@ asio::awaitable<void> ws_session::write_loop() {
         ws_.text(true);
         co_await ws_.async_write(asio::buffer(*frame),
                                  asio::redirect_error(asio::use_awaitable, ec));
+        if (ec || closing_) break;  // a close or drop meanwhile has emptied the queue
         queue_.pop_front();
         queued_bytes_ -= frame->size();
-        if (ec) break;
     }
     writing_ = false;
+}
+
+void ws_session::discard_queue() {
+    queue_.clear();
+    queued_bytes_ = 0;
+}
+
+// Ends the connection without a close handshake: for peers that do not read.
+void ws_session::drop() {
+    closing_ = true;
+    discard_queue();
+    beast::error_code ignored;
+    beast::get_lowest_layer(ws_).socket().shutdown(tcp::socket::shutdown_both, ignored);
+    beast::get_lowest_layer(ws_).socket().close(ignored);
+}
+
+// A close started by the read loop itself: the loop waits for it, then the session ends.
+asio::awaitable<void> ws_session::close_now(websocket::close_code code, const char* reason) {
+    closing_ = true;
+    discard_queue();
+    beast::error_code ec;
+    beast::get_lowest_layer(ws_).expires_after(std::chrono::seconds(5));
+    co_await ws_.async_close(websocket::close_reason(code, reason),
+                             asio::redirect_error(asio::use_awaitable, ec));
+    if (ec) drop();
 }
 
 void ws_session::close(websocket::close_code code, std::string reason) {
     asio::post(ws_.get_executor(), [self = shared_from_this(), code, reason = std::move(reason)] {
         if (self->closing_) return;
         self->closing_ = true;
-        self->queue_.clear();
+        self->discard_queue();
         asio::co_spawn(
             self->ws_.get_executor(),
             [self, code, reason]() -> asio::awaitable<void> {
@@ -152,12 +176,19 @@ asio::awaitable<void> ws_session::watchdog() {
             co_return;
         }
         if (now - last_heard_ >= limits_.silence_limit) {
-            beast::get_lowest_layer(ws_).socket().close(ec);  // gone: no close handshake
+            drop();  // gone: no close handshake
             co_return;
         }
         if (now >= next_ping) {
             next_ping = now + limits_.ping_interval;
-            co_await ws_.async_ping({}, asio::redirect_error(asio::use_awaitable, ec));
+            // Not awaited: a ping waits behind a write to a slow reader, and the silence
+            // check above must keep running meanwhile.
+            if (!ping_pending_) {
+                ping_pending_ = true;
+                ws_.async_ping({}, [self = shared_from_this()](const beast::error_code&) {
+                    self->ping_pending_ = false;
+                });
+            }
         }
     }
 }

@@ -53,6 +53,9 @@ class ws_session : public std::enable_shared_from_this<ws_session> {
     asio::awaitable<void> write_loop();
     asio::awaitable<void> watchdog();
     bool within_rate();
+    void drop();
+    void discard_queue();
+    asio::awaitable<void> close_now(websocket::close_code code, const char* reason);
 
     websocket::stream<beast::tcp_stream> ws_;
     realtime_service& service_;
@@ -63,6 +66,7 @@ class ws_session : public std::enable_shared_from_this<ws_session> {
     std::size_t queued_bytes_ = 0;
     bool writing_ = false;
     bool closing_ = false;
+    bool ping_pending_ = false;
     std::chrono::steady_clock::time_point opened_at_;
     std::chrono::steady_clock::time_point last_heard_;
     double tokens_ = 0;

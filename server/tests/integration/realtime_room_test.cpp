@@ -431,10 +431,7 @@ TEST_F(RealtimeRoomTest, TheServersOwnOriginsAreAcceptedByDefault) {
 }
 
 // The same with --port 0: the allowed origins name the port the server ended up on.
-// Disabled: server bug. config::effective_public_origins() builds the defaults from the
-// configured port, so with --port 0 they are http://localhost:0 and http://127.0.0.1:0 and
-// the server's own pages cannot open sockets.
-TEST_F(RealtimeRoomTest, DISABLED_TheServersOwnOriginsAreAcceptedWithAPickedPort) {
+TEST_F(RealtimeRoomTest, TheServersOwnOriginsAreAcceptedWithAPickedPort) {
     for (auto origin : {"http://127.0.0.1:" + std::to_string(port()),
                         "http://localhost:" + std::to_string(port())}) {
         SCOPED_TRACE(origin);

@@ -55,11 +55,7 @@ TEST_F(RealtimeShortGraceShutdownTest, SigtermClosesEverySocketWith1001AndExitsC
     EXPECT_TRUE(status->clean()) << status->describe();
 }
 
-// Disabled: server bug. close_all() cancels the call grace timers, but each socket it
-// closes then goes through realtime_service::closed(), whose start_grace() arms a new one
-// on the io_context: the process lingers --call-grace seconds (20) after the sockets are
-// closed, and those timers remove the participants from the call ("dropped") meanwhile.
-TEST_F(RealtimeShutdownTest, DISABLED_SigtermWithOpenSocketsExitsPromptly) {
+TEST_F(RealtimeShutdownTest, SigtermWithOpenSocketsExitsPromptly) {
     open_sockets();
     auto signalled = std::chrono::steady_clock::now();
 
