@@ -4,11 +4,14 @@
 
 #include "common/error.hpp"
 #include "store/sql_store.hpp"
+#include "support/failure_of.hpp"
 #include "support/manual_clock.hpp"
 #include "support/temp_dir.hpp"
 
 namespace parlor::rooms {
 namespace {
+
+using testing::failure_of;
 
 class CallServiceTest : public ::testing::Test {
   protected:
@@ -21,16 +24,6 @@ class CallServiceTest : public ::testing::Test {
                                        {"other", "r2", "Otto", 1, std::nullopt});
     }
     caller in_room(const std::string& member) { return {"r1", member, "creator"}; }
-
-    error_code failure_of(const std::function<void()>& call) {
-        try {
-            call();
-        } catch (const error& e) {
-            return e.code();
-        }
-        ADD_FAILURE() << "the call succeeded";
-        return error_code::internal;
-    }
 
     testing::temp_dir dir;
     testing::manual_clock clock;

@@ -7,11 +7,14 @@
 #include "common/error.hpp"
 #include "rooms/room_code.hpp"
 #include "store/sql_store.hpp"
+#include "support/failure_of.hpp"
 #include "support/manual_clock.hpp"
 #include "support/temp_dir.hpp"
 
 namespace parlor::rooms {
 namespace {
+
+using testing::failure_of;
 
 using namespace std::chrono_literals;
 
@@ -25,16 +28,6 @@ class fake_presence final : public presence {
 class RoomServiceTest : public ::testing::Test {
   protected:
     RoomServiceTest() { store.migrate(); }
-
-    error_code failure_of(const std::function<void()>& call) {
-        try {
-            call();
-        } catch (const error& e) {
-            return e.code();
-        }
-        ADD_FAILURE() << "the call succeeded";
-        return error_code::internal;
-    }
 
     testing::temp_dir dir;
     testing::manual_clock clock;
