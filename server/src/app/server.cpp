@@ -42,8 +42,8 @@ int run_server(const config& cfg) {
     auth::token_service tokens(auth::load_or_create_secret(cfg.token_secret, data_dir), clock,
                                std::chrono::seconds(cfg.token_ttl_seconds));
     realtime::hub sockets;  // also the presence: online while a socket is attached
-    rooms::room_service rooms(metadata, tokens, sockets, clock);
     rooms::call_service calls(metadata, clock, cfg.call_capacity);
+    rooms::room_service rooms(metadata, tokens, sockets, calls, clock);
     auth::rate_limiter room_creates(cfg.room_create_per_minute, clock);
     auth::rate_limiter joins(cfg.join_per_minute, clock);
 
@@ -57,6 +57,7 @@ int run_server(const config& cfg) {
     realtime::realtime_service realtime(io, blocking, rooms, calls, events, sockets,
                                         ice_servers_from(cfg),
                                         std::chrono::seconds(cfg.call_grace_seconds), limits);
+    rooms.notify(realtime);  // leaving over REST reaches the sockets too
 
     api::services deps{
         rooms, metadata, blobs, room_creates, joins, blocking, ice_servers_from(cfg)};

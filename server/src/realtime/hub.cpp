@@ -38,10 +38,12 @@ bool hub::detach(const std::string& room_id, const std::string& member_id,
     return true;
 }
 
-void hub::deliver(const room_event& event) const {
+void hub::deliver(const room_event& event) {
     std::vector<std::shared_ptr<ws_session>> targets;
+    std::vector<std::shared_ptr<ws_session>> leaving;
     {
         std::lock_guard lock(mutex_);
+        if (!event.closes_member.empty()) leaving = take_member(event.closes_member);
         auto room = rooms_.find(event.room_id);
         if (room == rooms_.end()) return;
         for (const auto& member_id : room->second) {
@@ -53,33 +55,29 @@ void hub::deliver(const room_event& event) const {
         }
     }
     for (const auto& socket : targets) socket->send(event.frame);
+    for (const auto& socket : leaving)
+        socket->close(websocket::close_code::normal, "left the room");
+}
+
+// With mutex_ held: removes the member and returns their sockets.
+std::vector<std::shared_ptr<ws_session>> hub::take_member(const std::string& member_id) {
+    std::vector<std::shared_ptr<ws_session>> sockets;
+    auto it = members_.find(member_id);
+    if (it == members_.end()) return sockets;
+    for (const auto& weak : it->second.sockets) {
+        if (auto socket = weak.lock()) sockets.push_back(std::move(socket));
+    }
+    if (auto room = rooms_.find(it->second.room_id); room != rooms_.end()) {
+        std::erase(room->second, member_id);
+        if (room->second.empty()) rooms_.erase(room);
+    }
+    members_.erase(it);
+    return sockets;
 }
 
 bool hub::online(std::string_view member_id) const {
     std::lock_guard lock(mutex_);
     return members_.contains(std::string(member_id));
-}
-
-std::vector<std::shared_ptr<ws_session>> hub::all_sockets() const {
-    std::lock_guard lock(mutex_);
-    std::vector<std::shared_ptr<ws_session>> all;
-    for (const auto& [_, entry] : members_) {
-        for (const auto& weak : entry.sockets) {
-            if (auto socket = weak.lock()) all.push_back(std::move(socket));
-        }
-    }
-    return all;
-}
-
-std::vector<std::shared_ptr<ws_session>> hub::sockets_of(const std::string& member_id) const {
-    std::lock_guard lock(mutex_);
-    std::vector<std::shared_ptr<ws_session>> found;
-    auto it = members_.find(member_id);
-    if (it == members_.end()) return found;
-    for (const auto& weak : it->second.sockets) {
-        if (auto socket = weak.lock()) found.push_back(std::move(socket));
-    }
-    return found;
 }
 
 }  // namespace parlor::realtime

@@ -23,13 +23,14 @@ class hub final : public rooms::presence {
     // True when it was the member's last socket (the member went offline).
     bool detach(const std::string& room_id, const std::string& member_id, const ws_session* socket);
 
-    void deliver(const room_event& event) const;
+    // Sends the event to the sockets it names; when it says a member left the room, their
+    // sockets are detached first (no "offline" follows) and closed after.
+    void deliver(const room_event& event);
     bool online(std::string_view member_id) const override;
-    // Every socket, for shutdown.
-    std::vector<std::shared_ptr<ws_session>> all_sockets() const;
-    std::vector<std::shared_ptr<ws_session>> sockets_of(const std::string& member_id) const;
 
   private:
+    std::vector<std::shared_ptr<ws_session>> take_member(const std::string& member_id);
+
     struct member_sockets {
         std::string room_id;
         std::vector<std::weak_ptr<ws_session>> sockets;

@@ -25,11 +25,6 @@ std::string required_string(const nlohmann::json& data, const char* name) {
     return value.get<std::string>();
 }
 
-bool takes_part(const store::call_record& call, std::string_view member_id) {
-    return std::any_of(call.participants.begin(), call.participants.end(),
-                       [&](const auto& p) { return p.member_id == member_id; });
-}
-
 std::shared_ptr<const std::string> error_frame(const error& failure, const nlohmann::json& rid) {
     nlohmann::json data = {{"code", code_name(failure.code())}, {"message", failure.what()}};
     if (!rid.is_null()) data["rid"] = rid;
@@ -157,7 +152,7 @@ asio::awaitable<void> realtime_service::dispatch(const std::shared_ptr<ws_sessio
         auto call_id = required_string(msg.data, "callId");
         auto outcome =
             co_await run_blocking(blocking_, [&] { return calls_.leave(who, call_id, "left"); });
-        publish_call_left(who, call_id, "left", outcome.call_ended);
+        publish_call_left(who, {call_id, outcome.call_ended}, "left");
         co_return;
     }
     if (msg.type == "call:end") {
@@ -202,22 +197,18 @@ asio::awaitable<void> realtime_service::join_room(const std::shared_ptr<ws_sessi
 
 asio::awaitable<void> realtime_service::leave_room(const std::shared_ptr<ws_session>& socket) {
     const rooms::caller who = *socket->caller();
-    auto left_call = co_await run_blocking(
-        blocking_, [&]() -> std::optional<std::pair<std::string, store::leave_outcome>> {
-            std::optional<std::pair<std::string, store::leave_outcome>> result;
-            auto call = calls_.active(who.room_id);
-            if (call && takes_part(*call, who.member_id)) {
-                result.emplace(call->id, calls_.leave(who, call->id, "left"));
-            }
-            rooms_.leave_member(who.member_id);
-            return result;
-        });
-    if (left_call) publish_call_left(who, left_call->first, "left", left_call->second.call_ended);
-    // Detach first, so that closing these sockets does not also announce "offline".
-    auto sockets = hub_.sockets_of(who.member_id);
-    for (const auto& s : sockets) hub_.detach(who.room_id, who.member_id, s.get());
-    publish(who.room_id, "member:left", {{"memberId", who.member_id}, {"reason", "left"}});
-    for (const auto& s : sockets) s->close(websocket::close_code::normal, "left the room");
+    co_await run_blocking(blocking_, [&] { rooms_.leave(who); });  // member_left() follows
+}
+
+void realtime_service::member_left(const rooms::departure& gone) {
+    end_grace(gone.who);
+    if (gone.call) publish_call_left(gone.who, *gone.call, "left");
+    // Every instance closes the sockets it holds for them, without announcing "offline".
+    bus_.publish({gone.who.room_id,
+                  make_frame("member:left", {{"memberId", gone.who.member_id}, {"reason", "left"}}),
+                  {},
+                  gone.who.member_id,
+                  gone.who.member_id});
 }
 
 asio::awaitable<void> realtime_service::relay_signal(const std::shared_ptr<ws_session>& socket,
@@ -236,10 +227,10 @@ asio::awaitable<void> realtime_service::relay_signal(const std::shared_ptr<ws_se
         forwarded["sdp"] = required_string(msg.data, "sdp");
     }
     auto call = co_await run_blocking(blocking_, [&] { return calls_.active(who.room_id); });
-    if (!call || call->id != call_id || !takes_part(*call, who.member_id)) {
+    if (!call || call->id != call_id || !rooms::takes_part(*call, who.member_id)) {
         throw error(error_code::not_in_call, "You are not in this call");
     }
-    if (to == who.member_id || !takes_part(*call, to)) {
+    if (to == who.member_id || !rooms::takes_part(*call, to)) {
         throw error(error_code::unknown_peer, "That member is not in this call");
     }
     publish(who.room_id, msg.type, std::move(forwarded), to);
@@ -249,14 +240,16 @@ void realtime_service::publish(const std::string& room_id, const std::string& ty
                                nlohmann::json data, std::string only_member,
                                std::string except_member) {
     bus_.publish(
-        {room_id, make_frame(type, data), std::move(only_member), std::move(except_member)});
+        {room_id, make_frame(type, data), std::move(only_member), std::move(except_member), {}});
 }
 
-void realtime_service::publish_call_left(const rooms::caller& who, const std::string& call_id,
-                                         const char* reason, bool call_ended) {
+void realtime_service::publish_call_left(const rooms::caller& who, const rooms::left_call& call,
+                                         const char* reason) {
     publish(who.room_id, "call:participant-left",
-            {{"callId", call_id}, {"memberId", who.member_id}, {"reason", reason}});
-    if (call_ended) publish(who.room_id, "call:ended", {{"callId", call_id}, {"reason", "empty"}});
+            {{"callId", call.call_id}, {"memberId", who.member_id}, {"reason", reason}});
+    if (call.call_ended) {
+        publish(who.room_id, "call:ended", {{"callId", call.call_id}, {"reason", "empty"}});
+    }
 }
 
 // A member whose last socket dropped keeps their place in the call for the grace period;
@@ -282,13 +275,8 @@ void realtime_service::start_grace(const rooms::caller& who) {
             io_,
             [this, who]() -> asio::awaitable<void> {
                 auto left = co_await run_blocking(
-                    blocking_,
-                    [&]() -> std::optional<std::pair<std::string, store::leave_outcome>> {
-                        auto call = calls_.active(who.room_id);
-                        if (!call || !takes_part(*call, who.member_id)) return std::nullopt;
-                        return std::make_pair(call->id, calls_.leave(who, call->id, "dropped"));
-                    });
-                if (left) publish_call_left(who, left->first, "dropped", left->second.call_ended);
+                    blocking_, [&] { return calls_.leave_current(who, "dropped"); });
+                if (left) publish_call_left(who, *left, "dropped");
             },
             [](std::exception_ptr failure) {
                 if (!failure) return;

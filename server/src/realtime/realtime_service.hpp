@@ -9,6 +9,7 @@
 #include "realtime/hub.hpp"
 #include "realtime/ws_session.hpp"
 #include "rooms/call_service.hpp"
+#include "rooms/room_events.hpp"
 #include "rooms/room_service.hpp"
 
 namespace parlor::realtime {
@@ -16,7 +17,7 @@ namespace parlor::realtime {
 // The WebSocket half of protocol.md: turns each client frame into a typed command, applies
 // it through the rooms layer on the blocking pool, and publishes the resulting events on
 // the bus. Keeps presence (through the hub) and the call grace period.
-class realtime_service {
+class realtime_service final : public rooms::room_events {
   public:
     realtime_service(asio::io_context& io, asio::thread_pool& blocking, rooms::room_service& rooms,
                      rooms::call_service& calls, bus& events, hub& sockets,
@@ -30,6 +31,9 @@ class realtime_service {
     void closed(ws_session& socket);
     asio::awaitable<void> handle(std::shared_ptr<ws_session> socket, const std::string& text);
     void refuse_rate(ws_session& socket, const std::string& text);
+
+    // However they left (REST or room:leave): the room hears it, their sockets close.
+    void member_left(const rooms::departure& gone) override;
 
     // Shutdown: close every socket with 1001 (going away).
     void close_all();
@@ -48,8 +52,8 @@ class realtime_service {
                                        const envelope& msg);
     void publish(const std::string& room_id, const std::string& type, nlohmann::json data,
                  std::string only_member = {}, std::string except_member = {});
-    void publish_call_left(const rooms::caller& who, const std::string& call_id, const char* reason,
-                           bool call_ended);
+    void publish_call_left(const rooms::caller& who, const rooms::left_call& call,
+                           const char* reason);
     void start_grace(const rooms::caller& who);
     void end_grace(const rooms::caller& who);
 

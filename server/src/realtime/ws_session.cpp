@@ -13,7 +13,8 @@ ws_session::ws_session(beast::tcp_stream stream, realtime_service& service,
     : ws_(std::move(stream)),
       service_(service),
       limits_(limits),
-      watchdog_timer_(ws_.get_executor()) {}
+      watchdog_timer_(ws_.get_executor()),
+      drained_(ws_.get_executor()) {}
 
 ws_session::~ws_session() = default;
 
@@ -49,7 +50,8 @@ asio::awaitable<void> ws_session::read_loop() {
     for (;;) {
         beast::error_code ec;
         co_await ws_.async_read(buffer, asio::redirect_error(asio::use_awaitable, ec));
-        if (ec) co_return;  // closed, too big (Beast answered 1009), or the network went
+        // Closed (by us or the peer), too big (Beast answered 1009), or the network went.
+        if (ec || closing_) co_return;
         last_heard_ = std::chrono::steady_clock::now();
         if (!ws_.got_text()) {
             co_return co_await close_now(websocket::close_code::bad_payload, "text frames only");
@@ -58,6 +60,7 @@ asio::awaitable<void> ws_session::read_loop() {
         buffer.consume(buffer.size());
         if (!within_rate()) {
             if (++strikes_ >= limits_.rate_limit_strikes) {
+                co_await flush_queue();  // the rate_limited errors already queued say why
                 co_return co_await close_now(websocket::close_code::policy_error,
                                              "too many messages");
             }
@@ -82,7 +85,7 @@ bool ws_session::within_rate() {
 
 void ws_session::send(std::shared_ptr<const std::string> frame) {
     asio::post(ws_.get_executor(), [self = shared_from_this(), frame = std::move(frame)]() mutable {
-        if (self->closing_) return;
+        if (self->closing_ || self->draining_) return;
         if (self->queue_.size() >= self->limits_.max_queued_frames ||
             self->queued_bytes_ + frame->size() > self->limits_.max_queued_bytes) {
             // A reader this far behind would make us buffer without bound: drop it; the
@@ -113,6 +116,19 @@ asio::awaitable<void> ws_session::write_loop() {
         queued_bytes_ -= frame->size();
     }
     writing_ = false;
+    drained_.cancel();
+}
+
+// Lets the frames already queued go out (new ones are refused meanwhile), within the 5 s
+// a close may take; a peer that does not read past that is dropped by the close.
+asio::awaitable<void> ws_session::flush_queue() {
+    draining_ = true;
+    beast::get_lowest_layer(ws_).expires_after(std::chrono::seconds(5));
+    while (writing_ && !closing_) {
+        drained_.expires_at(std::chrono::steady_clock::time_point::max());
+        beast::error_code ignored;
+        co_await drained_.async_wait(asio::redirect_error(asio::use_awaitable, ignored));
+    }
 }
 
 void ws_session::discard_queue() {

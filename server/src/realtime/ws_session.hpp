@@ -55,17 +55,20 @@ class ws_session : public std::enable_shared_from_this<ws_session> {
     bool within_rate();
     void drop();
     void discard_queue();
+    asio::awaitable<void> flush_queue();
     asio::awaitable<void> close_now(websocket::close_code code, const char* reason);
 
     websocket::stream<beast::tcp_stream> ws_;
     realtime_service& service_;
     const socket_limits& limits_;
     asio::steady_timer watchdog_timer_;
+    asio::steady_timer drained_;  // cancelled whenever the write loop stops
     std::optional<rooms::caller> caller_;
     std::deque<std::shared_ptr<const std::string>> queue_;
     std::size_t queued_bytes_ = 0;
     bool writing_ = false;
-    bool closing_ = false;
+    bool closing_ = false;   // no more reads or writes: the socket is going
+    bool draining_ = false;  // no new frames queued: the queue is being flushed before a close
     bool ping_pending_ = false;
     std::chrono::steady_clock::time_point opened_at_;
     std::chrono::steady_clock::time_point last_heard_;

@@ -6,14 +6,11 @@
 #include "common/random.hpp"
 
 namespace parlor::rooms {
-namespace {
 
 bool takes_part(const store::call_record& call, std::string_view member_id) {
     return std::any_of(call.participants.begin(), call.participants.end(),
                        [&](const auto& p) { return p.member_id == member_id; });
 }
-
-}  // namespace
 
 call_service::call_service(store::metadata_store& store, const clock& clock, int capacity)
     : store_(store), clock_(clock), capacity_(capacity) {}
@@ -54,6 +51,14 @@ store::leave_outcome call_service::leave(const caller& who, std::string_view cal
         throw error(error_code::not_in_call, "You are not in this call");
     }
     return store_.leave_call(call_id, who.member_id, clock_.now(), reason);
+}
+
+std::optional<left_call> call_service::leave_current(const caller& who, std::string_view reason) {
+    auto call = store_.active_call(who.room_id);
+    if (!call || !takes_part(*call, who.member_id)) return std::nullopt;
+    auto outcome = store_.leave_call(call->id, who.member_id, clock_.now(), reason);
+    if (!outcome.was_participant) return std::nullopt;  // gone meanwhile by another path
+    return left_call{call->id, outcome.call_ended};
 }
 
 void call_service::end(const caller& who, std::string_view call_id) {

@@ -14,6 +14,14 @@ struct caller {
     std::string room_creator_id;
 };
 
+// A call someone has just left, and whether that ended it.
+struct left_call {
+    std::string call_id;
+    bool call_ended = false;
+};
+
+bool takes_part(const store::call_record& call, std::string_view member_id);
+
 struct join_result {
     store::call_record call;
     bool newly_joined = false;  // false when the member was already in (joining twice is harmless)
@@ -35,6 +43,8 @@ class call_service {
     store::leave_outcome leave(const caller& who, std::string_view call_id,
                                std::string_view reason);
     void end(const caller& who, std::string_view call_id);
+    // Leaves the room's active call if the member is in it (leaving the room, or dropped).
+    std::optional<left_call> leave_current(const caller& who, std::string_view reason);
 
     // The room's active call, if any, for snapshots and signal checks.
     std::optional<store::call_record> active(std::string_view room_id);

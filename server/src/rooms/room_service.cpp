@@ -7,8 +7,8 @@
 namespace parlor::rooms {
 
 room_service::room_service(store::metadata_store& store, const auth::token_service& tokens,
-                           const presence& presence, const clock& clock)
-    : store_(store), tokens_(tokens), presence_(presence), clock_(clock) {}
+                           const presence& presence, call_service& calls, const clock& clock)
+    : store_(store), tokens_(tokens), presence_(presence), calls_(calls), clock_(clock) {}
 
 admission room_service::create_room(const std::string& display_name) {
     millis now = clock_.now();
@@ -66,13 +66,17 @@ attendee room_service::authenticate_token(const std::string& token) {
     return {std::move(*room), std::move(*member)};
 }
 
-void room_service::leave_member(std::string_view member_id) {
-    store_.mark_member_left(member_id, clock_.now());
+departure room_service::leave(std::string_view typed_code,
+                              const std::optional<std::string>& bearer) {
+    auto [room, member] = authenticate(typed_code, bearer);
+    return leave(caller{room.id, member.id, room.created_by});
 }
 
-void room_service::leave(std::string_view typed_code, const std::optional<std::string>& bearer) {
-    auto [room, member] = authenticate(typed_code, bearer);
-    leave_member(member.id);
+departure room_service::leave(const caller& who) {
+    departure gone{who, calls_.leave_current(who, "left")};
+    store_.mark_member_left(who.member_id, clock_.now());
+    if (events_) events_->member_left(gone);
+    return gone;
 }
 
 store::room_record room_service::find_room(std::string_view typed_code) {

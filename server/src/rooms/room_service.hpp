@@ -6,7 +6,9 @@
 #include <vector>
 
 #include "auth/token_service.hpp"
+#include "rooms/call_service.hpp"
 #include "rooms/presence.hpp"
+#include "rooms/room_events.hpp"
 #include "store/metadata_store.hpp"
 
 namespace parlor::rooms {
@@ -41,7 +43,10 @@ struct attendee {
 class room_service {
   public:
     room_service(store::metadata_store& store, const auth::token_service& tokens,
-                 const presence& presence, const clock& clock);
+                 const presence& presence, call_service& calls, const clock& clock);
+
+    // Who hears of departures; set once at startup, before any request.
+    void notify(room_events& events) { events_ = &events; }
 
     admission create_room(const std::string& display_name);
 
@@ -54,13 +59,14 @@ class room_service {
     // reported as such (404) before a missing token (401).
     room_snapshot state(std::string_view typed_code, const std::optional<std::string>& bearer);
 
-    // The member leaves for good: their token stops working.
-    void leave(std::string_view typed_code, const std::optional<std::string>& bearer);
+    // The member leaves for good: they leave the call they are in, their token stops
+    // working, and the room_events hear of it.
+    departure leave(std::string_view typed_code, const std::optional<std::string>& bearer);
+    departure leave(const caller& who);
 
     // For sockets: the member and room a token names, if the member has not left.
     attendee authenticate_token(const std::string& token);
     room_snapshot snapshot(const store::room_record& room, std::string_view self_id);
-    void leave_member(std::string_view member_id);
 
   private:
     struct authenticated {
@@ -75,7 +81,9 @@ class room_service {
     store::metadata_store& store_;
     const auth::token_service& tokens_;
     const presence& presence_;
+    call_service& calls_;
     const clock& clock_;
+    room_events* events_ = nullptr;
 };
 
 }  // namespace parlor::rooms

@@ -112,9 +112,8 @@ TEST_F(RealtimeLimitsTest, AFloodEndsTheSocket) {
     EXPECT_TRUE(still_answers(*fresh));
 }
 
-// Disabled: server bug. When the strike limit is reached the socket closes with 1008, but
-// the close discards the rate_limited errors still queued, so the client never sees them.
-TEST_F(RealtimeLimitsTest, DISABLED_AFloodIsRateLimitedThenClosedWithPolicy) {
+// The rate_limited errors already queued go out before the close says why.
+TEST_F(RealtimeLimitsTest, AFloodIsRateLimitedThenClosedWithPolicy) {
     auto socket = join(ada);
 
     int sent = 0;

@@ -347,10 +347,7 @@ TEST_F(RealtimeRoomTest, RoomLeaveDuringACallLeavesTheCallFirst) {
 
 // POST …/leave is the same act as room:leave, so the room hears of it the same way, and
 // the sockets the leaver still has open stop speaking for them.
-// Disabled: server bug. room_service::leave only marks the member left: no member:left is
-// published, the leaver's sockets stay attached with their caller, and through them the
-// member who left can still start calls (announced to the room) and signal.
-TEST_F(RealtimeRoomTest, DISABLED_LeavingOverRestAlsoTellsTheRoomAndEndsTheLeaversSockets) {
+TEST_F(RealtimeRoomTest, LeavingOverRestAlsoTellsTheRoomAndEndsTheLeaversSockets) {
     auto ada = api().create_room("Ada");
     auto grace = api().join_room(ada.code, "Grace");
     auto ada_socket = join(ada);

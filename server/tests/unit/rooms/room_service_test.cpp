@@ -25,16 +25,27 @@ class fake_presence final : public presence {
     bool online(std::string_view member_id) const override { return members.contains(member_id); }
 };
 
+class recorded_events final : public room_events {
+  public:
+    std::vector<departure> departures;
+    void member_left(const departure& gone) override { departures.push_back(gone); }
+};
+
 class RoomServiceTest : public ::testing::Test {
   protected:
-    RoomServiceTest() { store.migrate(); }
+    RoomServiceTest() {
+        store.migrate();
+        rooms.notify(events);
+    }
 
     testing::temp_dir dir;
     testing::manual_clock clock;
     store::sql_store store{{dir.path() / "parlor.db"}, 1};
     auth::token_service tokens{std::string(40, 's'), clock, 12h};
     fake_presence online;
-    room_service rooms{store, tokens, online, clock};
+    call_service calls{store, clock, 6};
+    room_service rooms{store, tokens, online, calls, clock};
+    recorded_events events;
 };
 
 TEST_F(RoomServiceTest, CreatorIsTheFirstMember) {
@@ -160,9 +171,40 @@ TEST_F(RoomServiceTest, TokenAloneNamesTheRoomForSockets) {
     auto who = rooms.authenticate_token(bob.token.token);
     EXPECT_EQ(who.room.id, created.room.id);
     EXPECT_EQ(who.member.id, bob.member.id);
-    rooms.leave_member(bob.member.id);
+    rooms.leave(caller{created.room.id, bob.member.id, created.member.id});
     EXPECT_EQ(failure_of([&] { rooms.authenticate_token(bob.token.token); }),
               error_code::unauthorized);
+}
+
+TEST_F(RoomServiceTest, LeavingTheRoomLeavesTheCallAndIsHeard) {
+    auto created = rooms.create_room("Alice");
+    auto bob = rooms.join_room(created.room.code, "Bob", std::nullopt);
+    caller alice{created.room.id, created.member.id, created.member.id};
+    caller bob_in{created.room.id, bob.member.id, created.member.id};
+    auto call = calls.start(alice);
+    calls.join(bob_in, call.id);
+
+    auto gone = rooms.leave(created.room.code, bob.token.token);
+
+    ASSERT_TRUE(gone.call.has_value());
+    EXPECT_EQ(gone.call->call_id, call.id);
+    EXPECT_FALSE(gone.call->call_ended);  // Alice is still in it
+    ASSERT_EQ(events.departures.size(), 1u);
+    EXPECT_EQ(events.departures[0].who.member_id, bob.member.id);
+    EXPECT_EQ(store.active_call(created.room.id)->participants.size(), 1u);
+
+    auto last = rooms.leave(alice);
+    ASSERT_TRUE(last.call.has_value());
+    EXPECT_TRUE(last.call->call_ended);
+    EXPECT_EQ(store.active_call(created.room.id), std::nullopt);
+}
+
+TEST_F(RoomServiceTest, LeavingOutsideACallNamesNoCall) {
+    auto created = rooms.create_room("Alice");
+    auto bob = rooms.join_room(created.room.code, "Bob", std::nullopt);
+
+    EXPECT_EQ(rooms.leave(created.room.code, bob.token.token).call, std::nullopt);
+    EXPECT_EQ(events.departures.size(), 1u);
 }
 
 TEST_F(RoomServiceTest, SnapshotCarriesTheActiveCall) {

@@ -1,0 +1,24 @@
+#pragma once
+
+#include <optional>
+#include <string>
+
+#include "rooms/call_service.hpp"
+
+namespace parlor::rooms {
+
+// A member left the room for good, over REST or over their socket.
+struct departure {
+    caller who;
+    std::optional<left_call> call;  // the call they were in and have now left
+};
+
+// What the rooms layer tells whoever keeps people informed (the realtime layer), so that
+// every way of leaving has the same effects. Called from the blocking pool: thread-safe.
+class room_events {
+  public:
+    virtual ~room_events() = default;
+    virtual void member_left(const departure& gone) = 0;
+};
+
+}  // namespace parlor::rooms
