@@ -58,6 +58,7 @@ int run_server(const config& cfg) {
                                         ice_servers_from(cfg),
                                         std::chrono::seconds(cfg.call_grace_seconds), limits);
     rooms.notify(realtime);  // leaving over REST reaches the sockets too
+    realtime.resume_calls();
 
     api::services deps{
         rooms, metadata, blobs, room_creates, joins, blocking, ice_servers_from(cfg)};

@@ -68,6 +68,10 @@ void realtime_service::closed(ws_session& socket) {
     start_grace(*who);
 }
 
+void realtime_service::resume_calls() {
+    for (const auto& who : calls_.participants_of_active_calls()) start_grace(who);
+}
+
 void realtime_service::close_all() {
     std::vector<std::shared_ptr<ws_session>> sockets;
     {

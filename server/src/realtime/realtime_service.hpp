@@ -35,6 +35,10 @@ class realtime_service final : public rooms::room_events {
     // However they left (REST or room:leave): the room hears it, their sockets close.
     void member_left(const rooms::departure& gone) override;
 
+    // Startup: nobody is online yet, so everyone in a call that outlived the last run gets
+    // the grace period to come back (blocking: call it before serving).
+    void resume_calls();
+
     // Shutdown: close every socket with 1001 (going away).
     void close_all();
     std::size_t open_sockets() const;

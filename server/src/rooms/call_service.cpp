@@ -19,6 +19,18 @@ std::optional<store::call_record> call_service::active(std::string_view room_id)
     return store_.active_call(room_id);
 }
 
+std::vector<caller> call_service::participants_of_active_calls() {
+    std::vector<caller> everyone;
+    for (const auto& call : store_.active_calls()) {
+        auto room = store_.find_room_by_id(call.room_id);
+        if (!room) continue;
+        for (const auto& p : call.participants) {
+            everyone.push_back({call.room_id, p.member_id, room->created_by});
+        }
+    }
+    return everyone;
+}
+
 store::call_record call_service::start(const caller& who) {
     millis now = clock_.now();
     store::call_record call{uuid_v4(), who.room_id, who.member_id, now, {{who.member_id, now}}};

@@ -2,6 +2,7 @@
 
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "store/metadata_store.hpp"
 
@@ -48,6 +49,8 @@ class call_service {
 
     // The room's active call, if any, for snapshots and signal checks.
     std::optional<store::call_record> active(std::string_view room_id);
+    // Every participant of every active call, as callers (at startup, when none is online).
+    std::vector<caller> participants_of_active_calls();
 
   private:
     store::call_record active_call_named(const caller& who, std::string_view call_id);

@@ -42,6 +42,8 @@ class metadata_store {
     // Calls. Each transition is one transaction; the database's unique index keeps one
     // active call per room even when several instances race.
     virtual std::optional<call_record> active_call(std::string_view room_id) = 0;
+    // Every room's active call (at startup, to resume their grace periods).
+    virtual std::vector<call_record> active_calls() = 0;
     // Starts `call` with its starter as the first participant, unless the room already
     // has an active call.
     virtual start_outcome start_call(const call_record& call) = 0;

@@ -264,6 +264,21 @@ std::optional<call_record> sql_store::active_call(std::string_view room_id) {
     });
 }
 
+std::vector<call_record> sql_store::active_calls() {
+    auto room_ids = with_session([](soci::session& sql) {
+        std::vector<std::string> ids;
+        soci::rowset<std::string> rows =
+            (sql.prepare << "SELECT room_id FROM calls WHERE ended_at IS NULL ORDER BY started_at");
+        for (const auto& id : rows) ids.push_back(id);
+        return ids;
+    });
+    std::vector<call_record> calls;
+    for (const auto& room_id : room_ids) {
+        if (auto call = active_call(room_id)) calls.push_back(std::move(*call));
+    }
+    return calls;
+}
+
 start_outcome sql_store::start_call(const call_record& call) {
     return with_session([&](soci::session& sql) {
         write_transaction tx(sql);

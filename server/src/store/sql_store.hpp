@@ -40,6 +40,7 @@ class sql_store final : public metadata_store {
     void mark_member_left(std::string_view member_id, millis at) override;
     std::vector<member_record> present_members(std::string_view room_id) override;
     std::optional<call_record> active_call(std::string_view room_id) override;
+    std::vector<call_record> active_calls() override;
     start_outcome start_call(const call_record& call) override;
     join_outcome join_call(std::string_view call_id, std::string_view member_id, millis at,
                            int capacity) override;

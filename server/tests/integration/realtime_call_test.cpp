@@ -356,6 +356,25 @@ TEST_F(RealtimeCallGraceTest, ClosingOneOfTwoSocketsIsNotADrop) {
               (std::set<std::string>{ada.member_id, grace.member_id}));
 }
 
+// A restart leaves nobody online: the call's participants get the grace period to come
+// back, and whoever does not is removed as dropped, so no call is left running forever.
+TEST_F(RealtimeCallGraceTest, AfterARestartOnlyThoseWhoComeBackStayInTheCall) {
+    auto call_id = start_call(*ada_ws);
+    grace_ws->send("call:join", {{"callId", call_id}});
+    ASSERT_TRUE(ada_ws->next_of_type("call:participant-joined"));
+
+    server().restart();
+    ada_ws = join(ada);  // Ada comes back; Grace does not
+
+    auto left = ada_ws->next_of_type("call:participant-left", grace_period + 5s);
+    ASSERT_TRUE(left.has_value()) << "Grace is still in the call";
+    EXPECT_EQ((*left)["data"],
+              (nlohmann::json{
+                  {"callId", call_id}, {"memberId", grace.member_id}, {"reason", "dropped"}}));
+    EXPECT_TRUE(ada_ws->expect_silence());
+    EXPECT_EQ(participants_of(api().room_state(ada)["call"]), std::set<std::string>{ada.member_id});
+}
+
 // ---- two starts at once ----
 
 TEST_F(RealtimeCallTest, TwoSimultaneousStartsMakeExactlyOneCall) {

@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <set>
+
 #include "common/error.hpp"
 #include "store/sql_store.hpp"
 #include "support/failure_of.hpp"
@@ -37,6 +39,35 @@ TEST_F(CallServiceTest, StartMakesTheStarterTheFirstParticipant) {
     ASSERT_EQ(call.participants.size(), 1u);
     EXPECT_EQ(call.participants[0].member_id, "a");
     EXPECT_EQ(calls.active("r1")->id, call.id);
+}
+
+TEST_F(CallServiceTest, LeaveCurrentLeavesOnlyACallTheMemberIsIn) {
+    auto call = calls.start(in_room("a"));
+    calls.join(in_room("b"), call.id);
+
+    EXPECT_EQ(calls.leave_current(in_room("c"), "left"), std::nullopt);
+    auto left = calls.leave_current(in_room("b"), "dropped");
+    ASSERT_TRUE(left.has_value());
+    EXPECT_EQ(left->call_id, call.id);
+    EXPECT_FALSE(left->call_ended);
+    EXPECT_TRUE(calls.leave_current(in_room("a"), "left")->call_ended);
+    EXPECT_EQ(calls.active("r1"), std::nullopt);
+}
+
+TEST_F(CallServiceTest, ParticipantsOfActiveCallsSpanRoomsAndSkipEndedCalls) {
+    auto ended = calls.start(in_room("d"));
+    calls.end(in_room("d"), ended.id);
+    auto call = calls.start(in_room("a"));
+    calls.join(in_room("b"), call.id);
+    calls.start({"r2", "other", "other"});
+
+    std::set<std::pair<std::string, std::string>> seen;
+    for (const auto& who : calls.participants_of_active_calls()) {
+        seen.insert({who.room_id, who.member_id});
+        EXPECT_EQ(who.room_creator_id, who.room_id == "r1" ? "creator" : "other");
+    }
+    EXPECT_EQ(seen, (std::set<std::pair<std::string, std::string>>{
+                        {"r1", "a"}, {"r1", "b"}, {"r2", "other"}}));
 }
 
 TEST_F(CallServiceTest, OnlyOneCallAtATime) {
