@@ -5,6 +5,7 @@
 #include "api/router.hpp"
 #include "auth/rate_limiter.hpp"
 #include "blobs/blob_store.hpp"
+#include "files/file_service.hpp"
 #include "rooms/room_service.hpp"
 #include "store/metadata_store.hpp"
 
@@ -19,9 +20,12 @@ struct services {
     auth::rate_limiter& joins;
     asio::thread_pool& blocking;
     nlohmann::json ice_servers;  // as the protocol's `iceServers`
+    files::file_service& files;
+    std::string public_origin;  // for links on our own origin; empty: the request's Host
 };
 
 void add_health_routes(router& routes, services& deps);
 void add_room_routes(router& routes, services& deps);
+void add_file_routes(router& routes, services& deps);
 
 }  // namespace parlor::api

@@ -36,6 +36,23 @@ nlohmann::json call_json(const store::call_record& call) {
             {"participants", participants}};
 }
 
+// createdAt is when the file became visible to the room (its upload completed).
+nlohmann::json file_json(const store::file_record& file) {
+    return {{"id", file.id},
+            {"filename", file.filename},
+            {"mimeType", file.mime_type},
+            {"sizeBytes", file.size_bytes},
+            {"sha256", file.sha256},
+            {"uploader", {{"id", file.uploader_id}, {"displayName", file.uploader_name}}},
+            {"createdAt", format_rfc3339(file.completed_at.value_or(file.created_at))}};
+}
+
+nlohmann::json files_json(const std::vector<store::file_record>& files) {
+    auto list = nlohmann::json::array();
+    for (const auto& file : files) list.push_back(file_json(file));
+    return list;
+}
+
 nlohmann::json snapshot_json(const rooms::room_snapshot& snapshot,
                              const nlohmann::json& ice_servers) {
     auto members = nlohmann::json::array();
@@ -49,7 +66,7 @@ nlohmann::json snapshot_json(const rooms::room_snapshot& snapshot,
         {"self", snapshot.self},
         {"members", members},
         {"call", snapshot.call ? call_json(*snapshot.call) : nlohmann::json(nullptr)},
-        {"files", nlohmann::json::array()},  // files arrive with the file history
+        {"files", files_json(snapshot.files)},
         {"iceServers", ice_servers},
     };
 }

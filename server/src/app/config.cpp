@@ -117,6 +117,26 @@ std::optional<config> parse_config(int argc, char** argv, int& exit_code) {
         ->envname("PARLOR_STUN_URL")
         ->delimiter(',');
 
+    auto& files = *cli.add_option_group("Files");
+    files
+        .add_option("--max-file-bytes", c.max_file_bytes,
+                    "Largest file a member may upload, in bytes (default 100 MiB)")
+        ->envname("PARLOR_MAX_FILE_BYTES")
+        ->check(CLI::Range(std::uint64_t{1}, std::uint64_t{5} << 40))
+        ->capture_default_str();
+    files
+        .add_option("--upload-link-ttl", c.upload_link_seconds,
+                    "Seconds a signed upload link stays valid")
+        ->envname("PARLOR_UPLOAD_LINK_TTL")
+        ->check(CLI::Range(10, 7 * 24 * 3600))
+        ->capture_default_str();
+    files
+        .add_option("--download-link-ttl", c.download_link_seconds,
+                    "Seconds a signed download link stays valid")
+        ->envname("PARLOR_DOWNLOAD_LINK_TTL")
+        ->check(CLI::Range(10, 7 * 24 * 3600))
+        ->capture_default_str();
+
     auto& ops = *cli.add_option_group("Operations");
     ops.add_option("--log-level", c.log_level, "trace, debug, info, warn, error")
         ->envname("PARLOR_LOG_LEVEL")

@@ -28,6 +28,9 @@ struct config {
     int call_capacity = 6;
     int call_grace_seconds = 20;
     int ws_messages_per_second = 100;
+    std::uint64_t max_file_bytes = 100 * 1024 * 1024;
+    int upload_link_seconds = 15 * 60;
+    int download_link_seconds = 5 * 60;
 
     std::string effective_database_url() const;
     std::vector<std::string> effective_public_origins() const;

@@ -2,6 +2,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include <atomic>
 #include <filesystem>
 #include <thread>
 
@@ -10,6 +11,9 @@
 #include "auth/secret.hpp"
 #include "auth/token_service.hpp"
 #include "blobs/local_blob_store.hpp"
+#include "common/crypto.hpp"
+#include "files/file_service.hpp"
+#include "net/blocking.hpp"
 #include "net/listener.hpp"
 #include "net/static_files.hpp"
 #include "realtime/bus.hpp"
@@ -28,6 +32,28 @@ nlohmann::json ice_servers_from(const config& cfg) {
     return servers;
 }
 
+// Prepared uploads nobody completed are forgotten, bytes and all, once their link expires:
+// at startup, then every minute.
+asio::awaitable<void> sweep_expired_uploads(files::file_service& files, asio::thread_pool& blocking,
+                                            asio::steady_timer& timer,
+                                            const std::atomic<bool>& stopping) {
+    while (!stopping) {
+        try {
+            auto swept = co_await run_blocking(blocking, [&] { return files.sweep_expired(); });
+            if (swept > 0) {
+                spdlog::info(
+                    nlohmann::json{{"event", "expired_uploads_removed"}, {"count", swept}}.dump());
+            }
+        } catch (const std::exception& e) {
+            spdlog::warn("removing expired uploads failed: {}", e.what());
+        }
+        if (stopping) break;
+        timer.expires_after(std::chrono::minutes(1));
+        beast::error_code ec;
+        co_await timer.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+    }
+}
+
 }  // namespace
 
 int run_server(const config& cfg) {
@@ -38,9 +64,14 @@ int run_server(const config& cfg) {
     auto location = store::database_location::parse(cfg.effective_database_url());
     store::sql_store metadata(location, static_cast<std::size_t>(cfg.db_threads));
     metadata.migrate();
-    blobs::local_blob_store blobs(data_dir / "files");
-    auth::token_service tokens(auth::load_or_create_secret(cfg.token_secret, data_dir), clock,
-                               std::chrono::seconds(cfg.token_ttl_seconds));
+    auto secret = auth::load_or_create_secret(cfg.token_secret, data_dir);
+    auth::token_service tokens(secret, clock, std::chrono::seconds(cfg.token_ttl_seconds));
+    // File links get a key of their own, derived so that there is no second secret to keep.
+    blobs::local_blob_store blobs(data_dir / "files", hmac_sha256(secret, "parlor file links v1"),
+                                  clock);
+    files::file_service files(metadata, blobs, clock,
+                              {cfg.max_file_bytes, std::chrono::seconds(cfg.upload_link_seconds),
+                               std::chrono::seconds(cfg.download_link_seconds)});
     realtime::hub sockets;  // also the presence: online while a socket is attached
     rooms::call_service calls(metadata, clock, cfg.call_capacity);
     rooms::room_service rooms(metadata, tokens, sockets, calls, clock);
@@ -58,21 +89,31 @@ int run_server(const config& cfg) {
                                         ice_servers_from(cfg),
                                         std::chrono::seconds(cfg.call_grace_seconds), limits);
     rooms.notify(realtime);  // leaving over REST reaches the sockets too
+    files.notify(realtime);  // file:added
     realtime.resume_calls();
 
-    api::services deps{
-        rooms, metadata, blobs, room_creates, joins, blocking, ice_servers_from(cfg)};
+    api::services deps{rooms,
+                       metadata,
+                       blobs,
+                       room_creates,
+                       joins,
+                       blocking,
+                       ice_servers_from(cfg),
+                       files,
+                       cfg.public_origins.empty() ? std::string() : cfg.public_origins.front()};
     api::router routes;
     api::add_health_routes(routes, deps);
     api::add_room_routes(routes, deps);
+    api::add_file_routes(routes, deps);
 
-    net::static_files files(cfg.static_dir);
-    if (!files.available()) {
+    net::static_files web_client(cfg.static_dir);
+    if (!web_client.available()) {
         spdlog::warn("no web client in {} (build it with `make build`); serving the API only",
                      cfg.static_dir);
     }
-    net::http_handlers handlers{routes, files, realtime, cfg.effective_public_origins(),
-                                cfg.max_json_body_bytes};
+    net::http_handlers handlers{
+        routes, web_client, realtime, cfg.effective_public_origins(), cfg.max_json_body_bytes,
+        &blobs};
     net::listener listener(io, {asio::ip::make_address(cfg.host), cfg.port}, handlers);
     listener.start();
     auto bound = listener.local_endpoint();
@@ -96,10 +137,17 @@ int run_server(const config& cfg) {
     // SIGINT/SIGTERM: stop accepting and close idle connections; the io_context runs out
     // of work and returns once the in-flight requests are answered, or the grace period
     // ends and forces it.
+    std::atomic<bool> stopping = false;
+    asio::steady_timer sweep_timer(io);
+    asio::co_spawn(io, sweep_expired_uploads(files, blocking, sweep_timer, stopping),
+                   asio::detached);
+
     asio::signal_set signals(io, SIGINT, SIGTERM);
     signals.async_wait([&](const beast::error_code& ec, int signal) {
         if (ec) return;
         spdlog::info(nlohmann::json{{"event", "shutting_down"}, {"signal", signal}}.dump());
+        stopping = true;
+        sweep_timer.cancel();
         listener.stop();
         realtime.close_all();
         asio::co_spawn(

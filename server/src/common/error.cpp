@@ -12,7 +12,7 @@ struct code_info {
 };
 
 // Call-rule codes are WebSocket errors; were they ever REST answers, they are conflicts.
-constexpr std::array<code_info, 17> codes{{
+constexpr std::array<code_info, 20> codes{{
     {error_code::bad_request, "bad_request", 400},
     {error_code::invalid_display_name, "invalid_display_name", 400},
     {error_code::room_not_found, "room_not_found", 404},
@@ -27,6 +27,11 @@ constexpr std::array<code_info, 17> codes{{
     {error_code::call_full, "call_full", 409},
     {error_code::not_in_call, "not_in_call", 409},
     {error_code::unknown_peer, "unknown_peer", 409},
+    {error_code::file_not_found, "file_not_found", 404},
+    // The upload is not (all) there yet: the client may retry the PUT, then complete.
+    {error_code::upload_incomplete, "upload_incomplete", 409},
+    // The bytes arrived but are not the ones declared: retrying the same bytes cannot help.
+    {error_code::checksum_mismatch, "checksum_mismatch", 422},
     {error_code::unsupported, "unsupported", 400},
     {error_code::unavailable, "unavailable", 503},
     {error_code::internal, "internal", 500},

@@ -1,6 +1,7 @@
 #include "net/http_session.hpp"
 
 #include <cmath>
+#include <limits>
 
 #include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
@@ -8,6 +9,7 @@
 #include "api/response.hpp"
 #include "common/error.hpp"
 #include "common/random.hpp"
+#include "net/blob_transfer.hpp"
 #include "net/security_headers.hpp"
 #include "realtime/realtime_service.hpp"
 
@@ -80,6 +82,9 @@ asio::awaitable<void> http_session::run() {
         stream_.expires_after(idle_timeout);
         http::request_parser<http::empty_body> header_parser;
         header_parser.header_limit(header_limit);
+        // Each kind of request weighs its own body below (JSON, file bytes). Not
+        // boost::none: Beast 1.74 compares the length against it as if it were zero.
+        header_parser.body_limit(std::numeric_limits<std::uint64_t>::max());
         co_await http::async_read_header(stream_, buffer_, header_parser,
                                          asio::redirect_error(asio::use_awaitable, ec));
         if (ec) co_return co_await reply_and_close(ec);
@@ -87,6 +92,16 @@ asio::awaitable<void> http_session::run() {
         busy_ = true;
         auto started = std::chrono::steady_clock::now();
         std::string request_id = random_hex(8);
+        if (handlers_.local_blobs &&
+            path_only(header_parser.get().target()).starts_with("/blobs/")) {
+            // File bytes stream through their own path, never whole in memory.
+            auto moved =
+                co_await serve_blob(stream_, buffer_, header_parser, *handlers_.local_blobs);
+            log_request(header_parser.get(), request_id, moved.status, moved.bytes, started);
+            busy_ = false;
+            if (!moved.keep_alive || registry_.shutting_down()) break;
+            continue;
+        }
         // The header decides the body's limit; API bodies are small JSON documents.
         http::request_parser<http::string_body> parser(std::move(header_parser));
         parser.body_limit(handlers_.max_json_body_bytes);
@@ -136,6 +151,13 @@ asio::awaitable<bool> http_session::send(Response&& res, const api::request& req
     stream_.expires_after(request_timeout);
     std::size_t bytes =
         co_await http::async_write(stream_, res, asio::redirect_error(asio::use_awaitable, ec));
+    log_request(req, request_id, status, bytes, started);
+    co_return !ec && keep_alive;
+}
+
+void http_session::log_request(const http::request_header<>& req, const std::string& request_id,
+                               unsigned status, std::uint64_t bytes,
+                               std::chrono::steady_clock::time_point started) const {
     auto elapsed =
         std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started);
     spdlog::info(nlohmann::json{
@@ -149,7 +171,6 @@ asio::awaitable<bool> http_session::send(Response&& res, const api::request& req
         {"client_ip", client_ip_},
     }
                      .dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
-    co_return !ec && keep_alive;
 }
 
 // A read failed: answer what deserves an answer (too large, malformed), then close.

@@ -6,6 +6,7 @@
 #include <unordered_map>
 
 #include "api/router.hpp"
+#include "blobs/local_blob_store.hpp"
 #include "net/static_files.hpp"
 
 namespace parlor::realtime {
@@ -21,6 +22,7 @@ struct http_handlers {
     realtime::realtime_service& realtime;
     std::vector<std::string> allowed_origins;  // browser origins that may open sockets
     std::size_t max_json_body_bytes;
+    blobs::local_blob_store* local_blobs;  // serves /blobs/ links; null when files are on S3
 };
 
 class http_session;
@@ -60,6 +62,9 @@ class http_session : public std::enable_shared_from_this<http_session> {
                                const std::string& request_id,
                                std::chrono::steady_clock::time_point started);
     asio::awaitable<void> reply_and_close(const beast::error_code& read_error);
+    void log_request(const http::request_header<>& req, const std::string& request_id,
+                     unsigned status, std::uint64_t bytes,
+                     std::chrono::steady_clock::time_point started) const;
     // Hands the connection to a WebSocket session, or answers why it cannot have one.
     asio::awaitable<bool> upgrade(api::request& req, const std::string& request_id,
                                   std::chrono::steady_clock::time_point started);

@@ -4,7 +4,7 @@
 
 namespace parlor::net {
 
-enum class content_kind { app_document, asset, api };
+enum class content_kind { app_document, asset, api, download };
 
 // Headers every response carries, and the page policy for the app itself: scripts, styles
 // and connections from our own origin only, camera/microphone/screen for our origin only.
@@ -23,6 +23,9 @@ void add_security_headers(Fields& fields, content_kind kind) {
                    "frame-ancestors 'none'");
         fields.set("Permissions-Policy",
                    "camera=(self), microphone=(self), display-capture=(self), geolocation=()");
+    } else if (kind == content_kind::download) {
+        // Uploaded bytes (HTML, SVG…) must never run in our origin, even when opened.
+        fields.set("Content-Security-Policy", "default-src 'none'; sandbox");
     } else {
         fields.set("Content-Security-Policy", "default-src 'none'; frame-ancestors 'none'");
     }

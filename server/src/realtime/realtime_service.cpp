@@ -215,6 +215,10 @@ void realtime_service::member_left(const rooms::departure& gone) {
                   gone.who.member_id});
 }
 
+void realtime_service::file_added(const store::file_record& file) {
+    publish(file.room_id, "file:added", {{"file", api::file_json(file)}});
+}
+
 asio::awaitable<void> realtime_service::relay_signal(const std::shared_ptr<ws_session>& socket,
                                                      const envelope& msg) {
     const rooms::caller who = *socket->caller();

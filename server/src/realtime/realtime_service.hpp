@@ -34,6 +34,7 @@ class realtime_service final : public rooms::room_events {
 
     // However they left (REST or room:leave): the room hears it, their sockets close.
     void member_left(const rooms::departure& gone) override;
+    void file_added(const store::file_record& file) override;
 
     // Startup: nobody is online yet, so everyone in a call that outlived the last run gets
     // the grace period to come back (blocking: call it before serving).

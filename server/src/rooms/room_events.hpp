@@ -19,6 +19,8 @@ class room_events {
   public:
     virtual ~room_events() = default;
     virtual void member_left(const departure& gone) = 0;
+    // A file became visible to its room.
+    virtual void file_added(const store::file_record& file) = 0;
 };
 
 }  // namespace parlor::rooms

@@ -47,7 +47,8 @@ room_snapshot room_service::state(std::string_view typed_code,
 }
 
 room_snapshot room_service::snapshot(const store::room_record& room, std::string_view self_id) {
-    room_snapshot result{room, std::string(self_id), {}, store_.active_call(room.id)};
+    room_snapshot result{
+        room, std::string(self_id), {}, store_.active_call(room.id), store_.room_files(room.id)};
     for (auto& member : store_.present_members(room.id)) {
         bool online = presence_.online(member.id);
         result.members.push_back({std::move(member), online});
@@ -64,6 +65,12 @@ attendee room_service::authenticate_token(const std::string& token) {
     }
     if (member->left_at) throw error(error_code::unauthorized, "You have left this room");
     return {std::move(*room), std::move(*member)};
+}
+
+caller room_service::member_of(std::string_view typed_code,
+                               const std::optional<std::string>& bearer) {
+    auto [room, member] = authenticate(typed_code, bearer);
+    return {room.id, member.id, room.created_by};
 }
 
 departure room_service::leave(std::string_view typed_code,

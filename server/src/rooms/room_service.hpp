@@ -30,6 +30,7 @@ struct room_snapshot {
     std::string self;
     std::vector<member_view> members;
     std::optional<store::call_record> call;
+    std::vector<store::file_record> files;  // visible ones, oldest first
 };
 
 // A socket's member, authenticated by its token alone (the token names the room).
@@ -63,6 +64,9 @@ class room_service {
     // working, and the room_events hear of it.
     departure leave(std::string_view typed_code, const std::optional<std::string>& bearer);
     departure leave(const caller& who);
+
+    // For REST calls on a room's resources (files): who the bearer is in that room.
+    caller member_of(std::string_view typed_code, const std::optional<std::string>& bearer);
 
     // For sockets: the member and room a token names, if the member has not left.
     attendee authenticate_token(const std::string& token);

@@ -55,6 +55,18 @@ class metadata_store {
     // Ends the call for everyone; false when it had already ended.
     virtual bool end_call(std::string_view call_id, millis at, std::string_view reason,
                           std::string_view ended_by) = 0;
+
+    // Files. A prepared file is invisible until completed; completing is idempotent.
+    virtual void insert_prepared_file(const file_record& file) = 0;
+    virtual std::optional<file_record> find_file(std::string_view file_id) = 0;
+    // Makes the file visible; false when it already was (or is gone).
+    virtual bool complete_file(std::string_view file_id, millis at) = 0;
+    // The room's visible files, oldest first.
+    virtual std::vector<file_record> room_files(std::string_view room_id) = 0;
+    // Prepared files whose upload URL expired before `now`, at most `limit` of them.
+    virtual std::vector<file_record> expired_prepared_files(millis now, int limit) = 0;
+    // Forgets a prepared file; false when it was completed meanwhile (then it stays).
+    virtual bool delete_prepared_file(std::string_view file_id) = 0;
 };
 
 }  // namespace parlor::store

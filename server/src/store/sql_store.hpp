@@ -48,10 +48,16 @@ class sql_store final : public metadata_store {
                              std::string_view reason) override;
     bool end_call(std::string_view call_id, millis at, std::string_view reason,
                   std::string_view ended_by) override;
+    void insert_prepared_file(const file_record& file) override;
+    std::optional<file_record> find_file(std::string_view file_id) override;
+    bool complete_file(std::string_view file_id, millis at) override;
+    std::vector<file_record> room_files(std::string_view room_id) override;
+    std::vector<file_record> expired_prepared_files(millis now, int limit) override;
+    bool delete_prepared_file(std::string_view file_id) override;
 
   private:
     template <class Work>
-    auto with_session(Work&& work);
+    auto with_session(Work&& work);  // defined in sql_support.hpp
     // `column` is "id" or "code", never input from the network.
     std::optional<room_record> find_room(std::string_view column, std::string_view value);
 

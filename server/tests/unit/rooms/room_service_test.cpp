@@ -29,6 +29,7 @@ class recorded_events final : public room_events {
   public:
     std::vector<departure> departures;
     void member_left(const departure& gone) override { departures.push_back(gone); }
+    void file_added(const store::file_record&) override {}
 };
 
 class RoomServiceTest : public ::testing::Test {

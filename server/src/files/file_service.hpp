@@ -1,0 +1,71 @@
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "blobs/blob_store.hpp"
+#include "rooms/call_service.hpp"
+#include "rooms/room_events.hpp"
+#include "store/metadata_store.hpp"
+
+namespace parlor::files {
+
+struct file_limits {
+    std::uint64_t max_file_bytes = 100 * 1024 * 1024;
+    std::chrono::seconds upload_ttl{15 * 60};
+    std::chrono::seconds download_ttl{5 * 60};
+};
+
+// What the uploader declares; the edge has checked the JSON types.
+struct upload_request {
+    std::string filename;
+    std::string mime_type;
+    std::uint64_t size_bytes = 0;
+    std::string sha256;
+};
+
+struct prepared_upload {
+    std::string file_id;
+    blobs::signed_request upload;
+};
+
+struct completion {
+    store::file_record file;
+    bool newly_completed = false;  // false: it was already complete (complete is idempotent)
+};
+
+// The rules of a room's shared files: a file is prepared (a signed upload URL), its bytes
+// go straight to the blob store, and it becomes visible to the room only once `complete`
+// has checked the stored object's size and SHA-256 (where the store knows it). Downloads
+// are signed URLs for members of the file's room. Blocking: run on the blocking pool.
+class file_service {
+  public:
+    file_service(store::metadata_store& store, blobs::blob_store& blobs, const clock& clock,
+                 file_limits limits);
+
+    // Who hears of new files; set once at startup, before any request.
+    void notify(rooms::room_events& events) { events_ = &events; }
+    const file_limits& limits() const { return limits_; }
+
+    prepared_upload prepare(const rooms::caller& who, const upload_request& request);
+    completion complete(const rooms::caller& who, std::string_view file_id);
+    std::vector<store::file_record> history(std::string_view room_id);
+    blobs::signed_request download(const rooms::caller& who, std::string_view file_id);
+
+    // Forgets prepared uploads whose URL has expired, and their bytes. Returns how many.
+    std::size_t sweep_expired();
+
+  private:
+    store::file_record file_in_room(const rooms::caller& who, std::string_view file_id);
+
+    store::metadata_store& store_;
+    blobs::blob_store& blobs_;
+    const clock& clock_;
+    file_limits limits_;
+    rooms::room_events* events_ = nullptr;
+};
+
+}  // namespace parlor::files

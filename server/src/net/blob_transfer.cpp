@@ -1,0 +1,240 @@
+#include "net/blob_transfer.hpp"
+
+#include <sys/sendfile.h>
+
+#include <spdlog/spdlog.h>
+
+#include <charconv>
+#include <vector>
+
+#include "api/response.hpp"
+#include "blobs/disposition.hpp"
+#include "common/error.hpp"
+#include "net/security_headers.hpp"
+
+namespace parlor::net {
+namespace {
+
+constexpr auto stall_timeout = std::chrono::seconds(30);  // no progress for this long: give up
+constexpr std::size_t upload_chunk = 1 << 20;
+constexpr std::size_t sendfile_chunk = 8 << 20;
+
+struct target {
+    std::string_view key;
+    std::string_view query;
+};
+
+target split_target(beast::string_view raw) {
+    std::string_view t(raw.data(), raw.size());
+    auto question = t.find('?');
+    auto path = t.substr(0, question);
+    return {path.substr(std::string_view("/blobs/").size()),
+            question == std::string_view::npos ? std::string_view{} : t.substr(question + 1)};
+}
+
+asio::awaitable<transfer_result> answer_error(beast::tcp_stream& stream, unsigned version,
+                                              const error& failure) {
+    // The body (if any) was not read, so the connection cannot carry another request.
+    auto res = api::error_response(version, false, failure);
+    add_security_headers(res, content_kind::api);
+    beast::error_code ignored;
+    stream.expires_after(std::chrono::seconds(5));
+    co_await http::async_write(stream, res, asio::redirect_error(asio::use_awaitable, ignored));
+    co_return transfer_result{res.result_int(), 0, false};
+}
+
+// ---- PUT ----
+
+asio::awaitable<transfer_result> receive(beast::tcp_stream& stream, beast::flat_buffer& buffer,
+                                         http::request_parser<http::empty_body>& header,
+                                         blobs::local_blob_store& store) {
+    const auto& req = header.get();
+    auto [key, query] = split_target(req.target());
+    auto size = store.authorize_upload(key, query);
+    auto declared = header.content_length();
+    if (!declared) {
+        throw error(error_code::bad_request, "An upload needs a Content-Length header");
+    }
+    if (*declared != size) {
+        throw error(error_code::bad_request,
+                    "This link takes exactly " + std::to_string(size) + " bytes");
+    }
+    auto upload = store.begin_upload(key, size);
+    if (beast::iequals(req[http::field::expect], "100-continue")) {
+        http::response<http::empty_body> go_on{http::status::continue_, req.version()};
+        co_await http::async_write(stream, go_on, asio::use_awaitable);
+    }
+
+    http::request_parser<http::buffer_body> parser(std::move(header));
+    parser.body_limit(size);
+    std::vector<char> chunk(upload_chunk);
+    while (!parser.is_done()) {
+        parser.get().body().data = chunk.data();
+        parser.get().body().size = chunk.size();
+        stream.expires_after(stall_timeout);
+        beast::error_code ec;
+        co_await http::async_read_some(stream, buffer, parser,
+                                       asio::redirect_error(asio::use_awaitable, ec));
+        if (ec && ec != http::error::need_buffer) {
+            // The client went away or stalled: nothing is kept, nobody to answer.
+            spdlog::info("upload of {} stopped after {} bytes: {}", key, upload->written(),
+                         ec.message());
+            co_return transfer_result{499, upload->written(), false};
+        }
+        upload->write(chunk.data(), chunk.size() - parser.get().body().size);
+    }
+    upload->commit();
+
+    http::response<http::empty_body> done{http::status::no_content, parser.get().version()};
+    done.keep_alive(parser.get().keep_alive());
+    add_security_headers(done, content_kind::api);
+    stream.expires_after(std::chrono::seconds(30));
+    co_await http::async_write(stream, done, asio::use_awaitable);
+    co_return transfer_result{204, size, done.keep_alive()};
+}
+
+// ---- GET and HEAD ----
+
+struct byte_range {
+    std::uint64_t first = 0;
+    std::uint64_t last = 0;  // inclusive
+};
+
+std::optional<std::uint64_t> number(std::string_view text) {
+    std::uint64_t value = 0;
+    auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+    if (text.empty() || ec != std::errc{} || end != text.data() + text.size()) return std::nullopt;
+    return value;
+}
+
+// One `bytes=` range. A header we do not understand (or several ranges) is ignored, as
+// RFC 9110 allows: the whole object goes out. `satisfiable` is false for a range that
+// starts past the end.
+struct range_request {
+    std::optional<byte_range> range;
+    bool satisfiable = true;
+};
+
+range_request parse_range(beast::string_view header, std::uint64_t size) {
+    std::string_view h(header.data(), header.size());
+    if (!h.starts_with("bytes=") || h.find(',') != std::string_view::npos) return {};
+    auto spec = h.substr(6);
+    auto dash = spec.find('-');
+    if (dash == std::string_view::npos) return {};
+    auto from = spec.substr(0, dash), to = spec.substr(dash + 1);
+    if (from.empty()) {  // the last N bytes
+        auto n = number(to);
+        if (!n) return {};
+        if (*n == 0 || size == 0) return {std::nullopt, false};
+        return {byte_range{size - std::min(*n, size), size - 1}};
+    }
+    auto first = number(from);
+    auto last = to.empty() ? std::optional<std::uint64_t>(UINT64_MAX) : number(to);
+    if (!first || !last || *last < *first) return {};
+    if (*first >= size) return {std::nullopt, false};
+    return {byte_range{*first, std::min(*last, size - 1)}};
+}
+
+// Copies [offset, offset + length) of `file` to the socket in the kernel.
+asio::awaitable<std::uint64_t> send_file(beast::tcp_stream& stream, int file, std::uint64_t offset,
+                                         std::uint64_t length) {
+    auto& socket = stream.socket();
+    socket.native_non_blocking(true);
+    asio::steady_timer stall(socket.get_executor());
+    off_t position = static_cast<off_t>(offset);
+    std::uint64_t sent = 0;
+    while (sent < length) {
+        auto n = ::sendfile(
+            socket.native_handle(), file, &position,
+            static_cast<std::size_t>(std::min<std::uint64_t>(length - sent, sendfile_chunk)));
+        if (n > 0) {
+            sent += static_cast<std::uint64_t>(n);
+            continue;
+        }
+        if (n == 0) break;  // the file shrank under us: nothing more to send
+        if (errno == EINTR) continue;
+        if (errno != EAGAIN) break;  // the client went away
+        // Wait until the socket drains, but not forever for a reader that stopped.
+        stall.expires_after(stall_timeout);
+        stall.async_wait([&socket](const beast::error_code& ec) {
+            if (!ec) socket.cancel();
+        });
+        beast::error_code ec;
+        co_await socket.async_wait(tcp::socket::wait_write,
+                                   asio::redirect_error(asio::use_awaitable, ec));
+        stall.cancel();
+        if (ec) break;
+    }
+    co_return sent;
+}
+
+asio::awaitable<transfer_result> send(beast::tcp_stream& stream,
+                                      const http::request<http::empty_body>& req,
+                                      blobs::local_blob_store& store) {
+    auto [key, query] = split_target(req.target());
+    auto naming = store.authorize_download(key, query);
+    auto object = store.open(key);
+    if (!object) throw error(error_code::file_not_found, "This file is no longer stored");
+
+    auto wanted = parse_range(req[http::field::range], object->size);
+    std::uint64_t first = 0, length = object->size;
+    http::response<http::empty_body> res{http::status::ok, req.version()};
+    if (!wanted.satisfiable) {
+        res.result(http::status::range_not_satisfiable);
+        res.set(http::field::content_range, "bytes */" + std::to_string(object->size));
+        length = 0;
+    } else if (wanted.range) {
+        res.result(http::status::partial_content);
+        first = wanted.range->first;
+        length = wanted.range->last - wanted.range->first + 1;
+        res.set(http::field::content_range, "bytes " + std::to_string(first) + "-" +
+                                                std::to_string(wanted.range->last) + "/" +
+                                                std::to_string(object->size));
+    }
+    res.set(http::field::content_type,
+            naming.mime_type.empty() ? "application/octet-stream" : naming.mime_type);
+    res.set(http::field::content_disposition, blobs::attachment_disposition(naming.filename));
+    res.set(http::field::accept_ranges, "bytes");
+    res.set(http::field::etag, "\"" + std::string(key) + "\"");  // objects never change
+    res.set(http::field::cache_control, "private, max-age=300");
+    add_security_headers(res, content_kind::download);
+    res.content_length(length);
+    res.keep_alive(req.keep_alive());
+
+    http::response_serializer<http::empty_body> serializer(res);
+    stream.expires_after(stall_timeout);
+    co_await http::async_write_header(stream, serializer, asio::use_awaitable);
+    stream.expires_never();  // send_file keeps its own stall timeout
+    std::uint64_t sent = 0;
+    if (req.method() == http::verb::get && length > 0) {
+        sent = co_await send_file(stream, object->fd.get(), first, length);
+    }
+    co_return transfer_result{res.result_int(), sent, res.keep_alive() && sent == length};
+}
+
+}  // namespace
+
+asio::awaitable<transfer_result> serve_blob(beast::tcp_stream& stream, beast::flat_buffer& buffer,
+                                            http::request_parser<http::empty_body>& header,
+                                            blobs::local_blob_store& store) {
+    auto version = header.get().version();
+    auto method = header.get().method();
+    std::optional<error> failure;
+    try {
+        if (method == http::verb::put) co_return co_await receive(stream, buffer, header, store);
+        if (method == http::verb::get || method == http::verb::head) {
+            co_return co_await send(stream, header.get(), store);
+        }
+        failure.emplace(error_code::method_not_allowed, "Links take GET, HEAD or PUT");
+    } catch (const error& e) {
+        failure = e;
+    } catch (const boost::system::system_error&) {
+        co_return transfer_result{499, 0, false};  // the connection failed mid-answer
+    } catch (const std::exception& e) {
+        spdlog::error("blob transfer failed: {}", e.what());
+        failure.emplace(error_code::internal, "Something went wrong on our side");
+    }
+    co_return co_await answer_error(stream, version, *failure);
+}
+
+}  // namespace parlor::net

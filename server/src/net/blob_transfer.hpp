@@ -1,0 +1,24 @@
+#pragma once
+
+#include <cstdint>
+
+#include "blobs/local_blob_store.hpp"
+#include "net/asio.hpp"
+
+namespace parlor::net {
+
+// How a transfer went, for the request log.
+struct transfer_result {
+    unsigned status = 0;
+    std::uint64_t bytes = 0;  // body bytes moved
+    bool keep_alive = false;
+};
+
+// The local store's signed links, `/blobs/<key>?…`: PUT streams the body to disk (never
+// whole in memory), GET and HEAD send the object with sendfile(2), one byte range if
+// asked. `header` has been read; the body (if any) has not.
+asio::awaitable<transfer_result> serve_blob(beast::tcp_stream& stream, beast::flat_buffer& buffer,
+                                            http::request_parser<http::empty_body>& header,
+                                            blobs::local_blob_store& store);
+
+}  // namespace parlor::net
