@@ -3,6 +3,8 @@
  * `PARLOR_SCREENSHOTS=dir npx playwright test screenshots` writes them into dir.
  */
 import type { Page } from '@playwright/test';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { expect, memberNamed, person, test } from './fixtures';
 
@@ -121,6 +123,70 @@ for (const scheme of ['light', 'dark'] as const) {
       await expect(alice.getByRole('dialog', { name: 'Device settings' })).toBeVisible();
       await shot(alice, 'call-device-settings');
       for (const page of people) await page.context().close();
+    });
+  }
+}
+
+for (const scheme of ['light', 'dark'] as const) {
+  for (const [device, viewport] of Object.entries(viewports)) {
+    test(`screenshots files ${device} ${scheme}`, async ({ browser }) => {
+      const scratch = mkdtempSync(path.join(tmpdir(), 'parlor-shots-'));
+      const file = (name: string, size: number) => {
+        const where = path.join(scratch, name);
+        writeFileSync(where, Buffer.alloc(size, 7));
+        return where;
+      };
+      const open = async () => {
+        const context = await browser.newContext({ baseURL: process.env.PARLOR_E2E_URL, viewport, colorScheme: scheme, deviceScaleFactor: 1 });
+        return context.newPage();
+      };
+      const [alice, bob] = [await open(), await open()];
+      await alice.goto('/');
+      await alice.getByLabel('Your name').fill('Alice Example');
+      await alice.getByRole('button', { name: 'Create room' }).click();
+      await expect(memberNamed(alice, 'Alice Example')).toBeVisible();
+      await bob.goto(alice.url());
+      await bob.getByLabel('Your name').fill('Bob');
+      await bob.getByRole('button', { name: 'Join room' }).click();
+      await expect(memberNamed(bob, 'Bob')).toBeVisible();
+
+      for (const page of [alice, bob]) await page.getByRole('tab', { name: 'Files' }).click();
+      await bob.locator('input[type="file"]').setInputFiles([file('holiday-photo.jpg', 2_400_000), file('minutes.txt', 3_100)]);
+      await expect(bob.getByRole('list', { name: 'Shared files' }).getByRole('listitem')).toHaveCount(2, { timeout: 20_000 });
+      await alice
+        .locator('input[type="file"]')
+        .setInputFiles([file('Quarterly report 2026 (final, reviewed).pdf', 1_250_000), file('site-backup.zip', 9_500_000)]);
+      await expect(alice.getByRole('list', { name: 'Shared files' }).getByRole('listitem')).toHaveCount(4, { timeout: 20_000 });
+
+      // Uploads that stop: one too large for the server, one whose link expired; and one
+      // that hangs on (its bytes sent, the store not answering yet).
+      await alice.route('**/files/prepare', (route) =>
+        route.request().postDataJSON().filename === 'interview.mov'
+          ? route.fulfill({
+              status: 413,
+              json: { error: { code: 'payload_too_large', message: 'Files can be at most 100 MiB' } },
+            })
+          : route.fallback(),
+      );
+      let puts = 0;
+      await alice.route('**/blobs/**', (route) => {
+        if (route.request().method() !== 'PUT') return route.fallback();
+        puts += 1;
+        // notes.md gets its link first (draft-agenda.docx waits for a free upload slot).
+        if (puts === 1) return route.fulfill({ status: 403, body: 'expired' });
+        return undefined; // held until the page closes
+      });
+      await alice
+        .locator('input[type="file"]')
+        .setInputFiles([file('interview.mov', 4_000), file('notes.md', 2_000), file('draft-agenda.docx', 30_000)]);
+      await expect(alice.getByText('The upload link expired.')).toBeVisible();
+      await expect(alice.getByRole('progressbar', { name: 'Uploading draft-agenda.docx' })).toBeVisible();
+      await expect(alice.getByText('interview.mov is too large')).toBeVisible();
+      await alice.getByRole('tab', { name: 'Files' }).focus();
+      await alice.screenshot({ path: path.join(outDir, `${device}-${scheme}-files.png`), fullPage: device === 'phone' });
+      await bob.screenshot({ path: path.join(outDir, `${device}-${scheme}-files-others.png`), fullPage: device === 'phone' });
+      for (const page of [alice, bob]) await page.context().close();
+      rmSync(scratch, { recursive: true, force: true });
     });
   }
 }

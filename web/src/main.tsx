@@ -5,6 +5,7 @@ import { currentMesh } from './call/callSession';
 import { installDebugHook } from './call/debug';
 import { currentRealtimeClient } from './store/roomSession';
 import './styles.css';
+import './files.css';
 
 installDebugHook({ client: currentRealtimeClient, mesh: currentMesh });
 

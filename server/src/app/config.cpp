@@ -137,6 +137,34 @@ std::optional<config> parse_config(int argc, char** argv, int& exit_code) {
         ->check(CLI::Range(10, 7 * 24 * 3600))
         ->capture_default_str();
 
+    files
+        .add_option("--file-store", c.file_store,
+                    "Where file bytes live: local (the data directory) or s3")
+        ->envname("PARLOR_FILE_STORE")
+        ->check(CLI::IsMember({"local", "s3"}))
+        ->capture_default_str();
+
+    auto& s3 = *cli.add_option_group("S3 file store (with --file-store s3)");
+    s3.add_option("--s3-endpoint", c.s3_endpoint,
+                  "Service base URL, e.g. https://s3.eu-west-2.amazonaws.com")
+        ->envname("PARLOR_S3_ENDPOINT");
+    s3.add_option("--s3-region", c.s3_region, "The bucket's region (R2: auto)")
+        ->envname("PARLOR_S3_REGION")
+        ->capture_default_str();
+    s3.add_option("--s3-bucket", c.s3_bucket, "An existing bucket")->envname("PARLOR_S3_BUCKET");
+    s3.add_flag("--s3-path-style", c.s3_path_style,
+                "Address objects as endpoint/bucket/key (MinIO, IP endpoints) instead of "
+                "bucket.endpoint/key")
+        ->envname("PARLOR_S3_PATH_STYLE");
+    s3.add_option("--s3-access-key-id", c.s3_access_key_id, "Access key id")
+        ->envname("PARLOR_S3_ACCESS_KEY_ID");
+    s3.add_option("--s3-secret-access-key", c.s3_secret_access_key, "Secret access key")
+        ->envname("PARLOR_S3_SECRET_ACCESS_KEY");
+    s3.add_option("--s3-session-token", c.s3_session_token, "Session token (temporary keys only)")
+        ->envname("PARLOR_S3_SESSION_TOKEN");
+    s3.add_option("--s3-prefix", c.s3_prefix, "Put before every object key, e.g. parlor/")
+        ->envname("PARLOR_S3_PREFIX");
+
     auto& ops = *cli.add_option_group("Operations");
     ops.add_option("--log-level", c.log_level, "trace, debug, info, warn, error")
         ->envname("PARLOR_LOG_LEVEL")
@@ -150,6 +178,17 @@ std::optional<config> parse_config(int argc, char** argv, int& exit_code) {
 
     try {
         cli.parse(argc, argv);
+        if (c.file_store == "s3") {
+            for (const auto& [value, flag] :
+                 {std::pair{&c.s3_endpoint, "--s3-endpoint"},
+                  {&c.s3_bucket, "--s3-bucket"},
+                  {&c.s3_access_key_id, "--s3-access-key-id"},
+                  {&c.s3_secret_access_key, "--s3-secret-access-key"}}) {
+                if (value->empty()) {
+                    throw CLI::ValidationError(flag, "required with --file-store s3");
+                }
+            }
+        }
     } catch (const CLI::ParseError& e) {
         exit_code = cli.exit(e);
         return std::nullopt;

@@ -31,6 +31,15 @@ struct config {
     std::uint64_t max_file_bytes = 100 * 1024 * 1024;
     int upload_link_seconds = 15 * 60;
     int download_link_seconds = 5 * 60;
+    std::string file_store = "local";  // or "s3"
+    std::string s3_endpoint;
+    std::string s3_region = "us-east-1";
+    std::string s3_bucket;
+    bool s3_path_style = false;
+    std::string s3_access_key_id;
+    std::string s3_secret_access_key;
+    std::string s3_session_token;
+    std::string s3_prefix;
 
     std::string effective_database_url() const;
     std::vector<std::string> effective_public_origins() const;

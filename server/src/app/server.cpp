@@ -11,6 +11,7 @@
 #include "auth/secret.hpp"
 #include "auth/token_service.hpp"
 #include "blobs/local_blob_store.hpp"
+#include "blobs/s3_blob_store.hpp"
 #include "common/crypto.hpp"
 #include "files/file_service.hpp"
 #include "net/blocking.hpp"
@@ -30,6 +31,12 @@ nlohmann::json ice_servers_from(const config& cfg) {
     auto servers = nlohmann::json::array();
     if (!cfg.stun_urls.empty()) servers.push_back({{"urls", cfg.stun_urls}});
     return servers;
+}
+
+blobs::s3_config s3_config_from(const config& cfg) {
+    return {cfg.s3_endpoint,      cfg.s3_region,        cfg.s3_bucket,
+            cfg.s3_path_style,    cfg.s3_access_key_id, cfg.s3_secret_access_key,
+            cfg.s3_session_token, cfg.s3_prefix};
 }
 
 // Prepared uploads nobody completed are forgotten, bytes and all, once their link expires:
@@ -67,9 +74,20 @@ int run_server(const config& cfg) {
     auto secret = auth::load_or_create_secret(cfg.token_secret, data_dir);
     auth::token_service tokens(secret, clock, std::chrono::seconds(cfg.token_ttl_seconds));
     // File links get a key of their own, derived so that there is no second secret to keep.
-    blobs::local_blob_store blobs(data_dir / "files", hmac_sha256(secret, "parlor file links v1"),
-                                  clock);
-    files::file_service files(metadata, blobs, clock,
+    std::unique_ptr<blobs::blob_store> blob_store;
+    blobs::local_blob_store* local_blobs = nullptr;  // parlor serves its links
+    std::string file_store_origin;                   // browsers reach it directly
+    if (cfg.file_store == "s3") {
+        auto s3 = std::make_unique<blobs::s3_blob_store>(s3_config_from(cfg), clock);
+        file_store_origin = s3->browser_origin();
+        blob_store = std::move(s3);
+    } else {
+        auto local = std::make_unique<blobs::local_blob_store>(
+            data_dir / "files", hmac_sha256(secret, "parlor file links v1"), clock);
+        local_blobs = local.get();
+        blob_store = std::move(local);
+    }
+    files::file_service files(metadata, *blob_store, clock,
                               {cfg.max_file_bytes, std::chrono::seconds(cfg.upload_link_seconds),
                                std::chrono::seconds(cfg.download_link_seconds)});
     realtime::hub sockets;  // also the presence: online while a socket is attached
@@ -94,7 +112,7 @@ int run_server(const config& cfg) {
 
     api::services deps{rooms,
                        metadata,
-                       blobs,
+                       *blob_store,
                        room_creates,
                        joins,
                        blocking,
@@ -106,14 +124,14 @@ int run_server(const config& cfg) {
     api::add_room_routes(routes, deps);
     api::add_file_routes(routes, deps);
 
-    net::static_files web_client(cfg.static_dir);
+    net::static_files web_client(cfg.static_dir, file_store_origin);
     if (!web_client.available()) {
         spdlog::warn("no web client in {} (build it with `make build`); serving the API only",
                      cfg.static_dir);
     }
     net::http_handlers handlers{
-        routes, web_client, realtime, cfg.effective_public_origins(), cfg.max_json_body_bytes,
-        &blobs};
+        routes,     web_client, realtime, cfg.effective_public_origins(), cfg.max_json_body_bytes,
+        local_blobs};
     net::listener listener(io, {asio::ip::make_address(cfg.host), cfg.port}, handlers);
     listener.start();
     auto bound = listener.local_endpoint();

@@ -105,6 +105,12 @@ s3_blob_store::s3_blob_store(s3_config config, const clock& clock)
     }
 }
 
+std::string s3_blob_store::browser_origin() const {
+    auto host =
+        config_.path_style ? endpoint_.authority() : config_.bucket + "." + endpoint_.authority();
+    return endpoint_.scheme + "://" + host;
+}
+
 void s3_blob_store::check() {
     response bucket = send("HEAD", "");
     if (bucket.status != 200) {

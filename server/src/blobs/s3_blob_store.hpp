@@ -27,6 +27,9 @@ class s3_blob_store final : public blob_store {
     // signing time and must outlive the store.
     s3_blob_store(s3_config config, const clock& clock);
 
+    // The origin browsers upload to and download from (for the page's connect-src).
+    std::string browser_origin() const;
+
     void check() override;
     signed_request presign_upload(const std::string& key, std::uint64_t size,
                                   const std::string& mime_type, millis expires_at) override;

@@ -73,7 +73,8 @@ std::optional<std::vector<std::string>> safe_segments(std::string_view target) {
 
 }  // namespace
 
-static_files::static_files(std::filesystem::path root) : root_(std::move(root)) {}
+static_files::static_files(std::filesystem::path root, std::string file_store_origin)
+    : root_(std::move(root)), document_policy_(app_document_policy(file_store_origin)) {}
 
 bool static_files::available() const {
     std::error_code ec;
@@ -114,6 +115,7 @@ static_response static_files::serve(const api::request& req) const {
         res.set(http::field::cache_control,
                 is_asset ? "public, max-age=31536000, immutable" : "no-cache");
         add_security_headers(res, document ? content_kind::app_document : content_kind::asset);
+        if (document) res.set("Content-Security-Policy", document_policy_);
         res.keep_alive(req.keep_alive());
     };
     if (req.method() == http::verb::head) {

@@ -14,7 +14,8 @@ using static_response = std::variant<file_response, api::response>;
 // links such as /r/<code> load the app (SPA fallback). Never serves outside `root`.
 class static_files {
   public:
-    explicit static_files(std::filesystem::path root);
+    // `file_store_origin`: where browsers send file bytes when that is not our own origin.
+    explicit static_files(std::filesystem::path root, std::string file_store_origin = {});
 
     // False when the client has not been built (no index.html): the API still works.
     bool available() const;
@@ -23,6 +24,7 @@ class static_files {
 
   private:
     std::filesystem::path root_;
+    std::string document_policy_;
 };
 
 }  // namespace parlor::net

@@ -37,6 +37,9 @@ const KNOWN_CODES: ReadonlySet<string> = new Set<ApiErrorCode>([
   'forbidden',
   'rate_limited',
   'payload_too_large',
+  'file_not_found',
+  'upload_incomplete',
+  'checksum_mismatch',
   'unavailable',
   'internal',
 ]);

@@ -4,7 +4,19 @@
  * clear error instead of `undefined` somewhere in a component.
  */
 import { ApiError } from './http';
-import type { CallInfo, CallParticipant, IceServer, Member, RoomInfo, RoomSession, RoomSnapshot, RoomSummary } from './types';
+import type {
+  CallInfo,
+  CallParticipant,
+  DownloadLink,
+  FileInfo,
+  IceServer,
+  Member,
+  PreparedUpload,
+  RoomInfo,
+  RoomSession,
+  RoomSnapshot,
+  RoomSummary,
+} from './types';
 
 type Json = Record<string, unknown>;
 
@@ -105,7 +117,74 @@ export function parseRoomSnapshot(value: unknown): RoomSnapshot {
     self: string(body, 'self', 'body'),
     members: array(body.members, 'members').map(member),
     call: snapshotCall(body.call),
-    files: Array.isArray(body.files) ? body.files : [],
+    files: fileList(body.files),
     iceServers: iceServers(body.iceServers),
   };
+}
+
+/**
+ * A shared file (snapshot, `file:added`, `files/complete`). Null without an id or a name;
+ * other fields the history can do without get harmless defaults.
+ */
+export function parseFile(value: unknown): FileInfo | null {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return null;
+  const file = value as Json;
+  if (typeof file.id !== 'string' || typeof file.filename !== 'string') return null;
+  const uploader = typeof file.uploader === 'object' && file.uploader !== null ? (file.uploader as Json) : {};
+  return {
+    id: file.id,
+    filename: file.filename,
+    mimeType: typeof file.mimeType === 'string' && file.mimeType !== '' ? file.mimeType : 'application/octet-stream',
+    sizeBytes: typeof file.sizeBytes === 'number' && file.sizeBytes >= 0 ? file.sizeBytes : 0,
+    sha256: typeof file.sha256 === 'string' ? file.sha256 : '',
+    uploader: {
+      id: typeof uploader.id === 'string' ? uploader.id : '',
+      displayName: typeof uploader.displayName === 'string' ? uploader.displayName : '',
+    },
+    createdAt: typeof file.createdAt === 'string' ? file.createdAt : '',
+  };
+}
+
+/** A list of files; entries that do not fit are left out rather than failing the whole list. */
+export function fileList(value: unknown): FileInfo[] {
+  if (!Array.isArray(value)) return [];
+  return value.map(parseFile).filter((file): file is FileInfo => file !== null);
+}
+
+/** `GET /api/rooms/:code/files`. */
+export function parseFileListBody(value: unknown): FileInfo[] {
+  const body = object(value, 'body');
+  return fileList(array(body.files, 'files'));
+}
+
+/** `POST /api/rooms/:code/files/complete`. */
+export function parseCompletedFile(value: unknown): FileInfo {
+  return parseFile(object(value, 'body').file) ?? fail('file does not have the protocol\'s shape');
+}
+
+/** `POST /api/rooms/:code/files/prepare`. */
+export function parsePreparedUpload(value: unknown): PreparedUpload {
+  const body = object(value, 'body');
+  const upload = object(body.upload, 'upload');
+  const headers: Record<string, string> = {};
+  if (typeof upload.headers === 'object' && upload.headers !== null && !Array.isArray(upload.headers)) {
+    for (const [name, headerValue] of Object.entries(upload.headers as Json)) {
+      if (typeof headerValue === 'string') headers[name] = headerValue;
+    }
+  }
+  return {
+    fileId: string(body, 'fileId', 'body'),
+    upload: {
+      method: typeof upload.method === 'string' ? upload.method : 'PUT',
+      url: string(upload, 'url', 'upload'),
+      headers,
+      expiresAt: typeof upload.expiresAt === 'string' ? upload.expiresAt : '',
+    },
+  };
+}
+
+/** `GET /api/files/:fileId/download`. */
+export function parseDownloadLink(value: unknown): DownloadLink {
+  const body = object(value, 'body');
+  return { url: string(body, 'url', 'body'), expiresAt: typeof body.expiresAt === 'string' ? body.expiresAt : '' };
 }

@@ -59,11 +59,44 @@ export interface RoomSnapshot {
   members: Member[];
   /** The active call, or null when none runs. */
   call: CallInfo | null;
-  files: unknown[];
+  /** The room's shared files, oldest first. */
+  files: FileInfo[];
   iceServers: IceServer[];
 }
 
-/** Error codes of protocol.md, plus two the client makes up for failures without a reply. */
+/** A file shared in the room (protocol.md "File"). */
+export interface FileInfo {
+  id: string;
+  filename: string;
+  mimeType: string;
+  sizeBytes: number;
+  /** Lowercase hex SHA-256 of the whole file. */
+  sha256: string;
+  uploader: MemberSummary;
+  createdAt: string;
+}
+
+/** What `files/prepare` hands back: where the browser sends the bytes, and how. */
+export interface UploadTarget {
+  method: string;
+  /** Absolute; the page's origin for the local store, another one for S3. */
+  url: string;
+  headers: Record<string, string>;
+  expiresAt: string;
+}
+
+export interface PreparedUpload {
+  fileId: string;
+  upload: UploadTarget;
+}
+
+/** A signed URL the browser GETs for the file's bytes (served as an attachment). */
+export interface DownloadLink {
+  url: string;
+  expiresAt: string;
+}
+
+/** Error codes of protocol.md, plus those the client makes up for failures without a reply. */
 export type ApiErrorCode =
   | 'bad_request'
   | 'invalid_display_name'
@@ -72,9 +105,14 @@ export type ApiErrorCode =
   | 'forbidden'
   | 'rate_limited'
   | 'payload_too_large'
+  | 'file_not_found'
+  | 'upload_incomplete'
+  | 'checksum_mismatch'
   | 'unavailable'
   | 'internal'
   /** No answer at all: network down, server stopped, timeout. */
   | 'unreachable'
   /** An answer that does not fit the protocol. */
-  | 'bad_response';
+  | 'bad_response'
+  /** The store refused a signed upload URL (403): it expired or does not fit the request. */
+  | 'upload_expired';

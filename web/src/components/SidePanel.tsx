@@ -1,12 +1,13 @@
 import { useRef, useState, type KeyboardEvent } from 'react';
 import { useRoom } from '../store/roomStore';
+import { FilesPanel } from './FilesPanel';
 import { MemberList } from './MemberList';
 
-type Tab = 'people';
+type Tab = 'people' | 'files';
 
 const TABS: { id: Tab; label: string }[] = [
   { id: 'people', label: 'People' },
-  // "Files" joins here with the files issue.
+  { id: 'files', label: 'Files' },
 ];
 
 /** The side panel (a bottom section on phones) with its tabs. */
@@ -14,6 +15,8 @@ export function SidePanel() {
   const [selected, setSelected] = useState<Tab>('people');
   const tabRefs = useRef(new Map<Tab, HTMLButtonElement>());
   const memberCount = useRoom((s) => s.members.length);
+  const fileCount = useRoom((s) => s.files.length);
+  const counts: Record<Tab, number> = { people: memberCount, files: fileCount };
 
   // Arrow keys move between tabs (WAI-ARIA tabs pattern, automatic activation).
   function onKeyDown(event: KeyboardEvent<HTMLDivElement>) {
@@ -50,14 +53,13 @@ export function SidePanel() {
             onClick={() => setSelected(tab.id)}
           >
             {tab.label}
-            {tab.id === 'people' && (
-              <span className="tab-count" aria-hidden="true">
-                {memberCount}
-              </span>
-            )}
+            <span className="tab-count" aria-hidden="true">
+              {counts[tab.id]}
+            </span>
           </button>
         ))}
       </div>
+      {/* Both panels stay mounted so a tab switch loses nothing (a half-picked upload, focus). */}
       <div
         role="tabpanel"
         id="panel-people"
@@ -67,6 +69,16 @@ export function SidePanel() {
         hidden={selected !== 'people'}
       >
         <MemberList />
+      </div>
+      <div
+        role="tabpanel"
+        id="panel-files"
+        aria-labelledby="tab-files"
+        className="tab-panel"
+        tabIndex={0}
+        hidden={selected !== 'files'}
+      >
+        <FilesPanel />
       </div>
     </aside>
   );

@@ -16,6 +16,9 @@ const paths = {
   relay: 'M4 12h5l3-6 3 12 3-6h2',
   alert: 'M12 4l9 16H3zM12 10v4M12 17h0',
   close: 'M6 6l12 12M18 6L6 18',
+  upload: 'M12 15V4M7 9l5-5 5 5M4 15v4a1 1 0 0 0 1 1h14a1 1 0 0 0 1-1v-4',
+  download: 'M12 4v11M7 10l5 5 5-5M4 15v4a1 1 0 0 0 1 1h14a1 1 0 0 0 1-1v-4',
+  retry: 'M20 12a8 8 0 1 1-2.3-5.7M20 4v5h-5',
 } as const;
 
 export type IconName = keyof typeof paths;

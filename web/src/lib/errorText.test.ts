@@ -26,4 +26,11 @@ describe('errorText', () => {
   it('explains an unreachable server', () => {
     expect(errorText(new ApiError('unreachable', 'x'))).toMatch(/Can't reach the Parlor server/);
   });
+
+  it('has words for the file codes', () => {
+    expect(errorText(new ApiError('payload_too_large', 'Files can be at most 100 MiB', 413))).toBe('Files can be at most 100 MiB.');
+    expect(errorText(new ApiError('payload_too_large', '', 413))).toBe('That was too large for the server to accept.');
+    expect(errorText(new ApiError('file_not_found', 'x', 404))).toBe('That file is no longer in this room.');
+    expect(errorText(new ApiError('upload_expired', 'x', 403))).toBe('The upload link expired.');
+  });
 });

@@ -38,7 +38,15 @@ export function errorText(error: unknown, code?: string): string {
     case 'forbidden':
       return 'That link belongs to a different room. Join this room with your name.';
     case 'payload_too_large':
-      return 'That was too large for the server to accept.';
+      return sentence(error.message) || 'That was too large for the server to accept.';
+    case 'file_not_found':
+      return 'That file is no longer in this room.';
+    case 'upload_incomplete':
+      return 'The server did not receive the whole file.';
+    case 'checksum_mismatch':
+      return 'The file changed while it was being uploaded.';
+    case 'upload_expired':
+      return 'The upload link expired.';
     case 'bad_request':
       return sentence(error.message) || 'The server did not understand that request.';
     case 'unavailable':

@@ -3,6 +3,7 @@ import { CallStage } from '../components/CallStage';
 import { JoinCard } from '../components/JoinCard';
 import { RoomHeader } from '../components/RoomHeader';
 import { SidePanel } from '../components/SidePanel';
+import { cancelAllUploads } from '../files/fileSession';
 import { formatRoomCode } from '../lib/roomCode';
 import { followLink } from '../lib/router';
 import { openRoom, retryRoom } from '../store/roomSession';
@@ -42,6 +43,10 @@ export function RoomPage({ code }: { code: string }) {
   const cameFromJoinCard = useRef(false);
 
   useEffect(() => openRoom(code), [code]);
+
+  // Uploads belong to being in the room: leaving it, or losing our place in it, stops them.
+  const inRoom = phase.kind === 'in-room';
+  useEffect(() => (inRoom ? cancelAllUploads : undefined), [inRoom]);
 
   useEffect(() => {
     document.title = `Room ${formatRoomCode(code)} — Parlor`;

@@ -3,27 +3,17 @@
  * are checked. Past `parseServerEvent` the client works with typed events; a frame that does
  * not fit is dropped here instead of surfacing as `undefined` in a component.
  */
-import { parseCall } from '../api/parse';
-import type { CallInfo, CallParticipant, Member } from '../api/types';
+import { parseCall, parseFile } from '../api/parse';
+import type { CallInfo, CallParticipant, FileInfo, Member } from '../api/types';
 
-export { parseCall };
-export type { CallInfo, CallParticipant };
+export { parseCall, parseFile };
+export type { CallInfo, CallParticipant, FileInfo };
 
 /** `{type, data, rid?}`: every frame, both ways. */
 export interface Envelope {
   type: string;
   data: unknown;
   rid?: string;
-}
-
-export interface FileInfo {
-  id: string;
-  filename: string;
-  mimeType: string;
-  sizeBytes: number;
-  sha256: string;
-  uploader: { id: string; displayName: string };
-  createdAt: string;
 }
 
 /** What an `error` event carries; `rid` echoes the frame that caused it. */
@@ -98,23 +88,6 @@ function parseMember(value: unknown): Member | null {
     displayName: value.displayName as string,
     joinedAt: typeof value.joinedAt === 'string' ? value.joinedAt : '',
     online: value.online !== false,
-  };
-}
-
-export function parseFile(value: unknown): FileInfo | null {
-  if (!isObject(value) || !hasStrings(value, ['id', 'filename'])) return null;
-  const uploader = isObject(value.uploader) ? value.uploader : {};
-  return {
-    id: value.id as string,
-    filename: value.filename as string,
-    mimeType: typeof value.mimeType === 'string' ? value.mimeType : 'application/octet-stream',
-    sizeBytes: typeof value.sizeBytes === 'number' ? value.sizeBytes : 0,
-    sha256: typeof value.sha256 === 'string' ? value.sha256 : '',
-    uploader: {
-      id: typeof uploader.id === 'string' ? uploader.id : '',
-      displayName: typeof uploader.displayName === 'string' ? uploader.displayName : '',
-    },
-    createdAt: typeof value.createdAt === 'string' ? value.createdAt : '',
   };
 }
 

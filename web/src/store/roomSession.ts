@@ -102,6 +102,12 @@ function connectRealtime(visit: number, code: string, token: string): void {
   client.connect();
 }
 
+/** The room's code and our token while we are in it (for file calls); null otherwise. */
+export function currentRoomAccess(): { code: string; token: string } | null {
+  if (active === null || active.token === null) return null;
+  return { code: active.code, token: active.token };
+}
+
 /** The room's realtime client while the room page is open (for the debug hook). */
 export function currentRealtimeClient(): RealtimeClient | null {
   return active?.realtime?.client ?? null;

@@ -1,7 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import type { CallInfo, Member, RoomSnapshot } from '../api/types';
 import type { ServerEvent } from '../realtime/events';
+import { sharedFile } from '../files/fakes';
 import {
+  applyFileAdded,
   applyServerEvent,
   applySnapshot,
   initialRoomState,
@@ -176,5 +178,61 @@ describe('realtime reducers', () => {
     expect(state.announcement?.id).toBe((said?.id ?? 0) + 1);
     expect(isInCall(state.call, 'a')).toBe(true);
     expect(isInCall(state.call, 'b')).toBe(false);
+  });
+});
+
+describe('shared files', () => {
+  const fromBob = sharedFile('f1', '2026-11-25T10:00:00Z', { id: 'b', displayName: 'Bob' });
+  const fromAlice = sharedFile('f2', '2026-11-25T10:05:00Z', { id: 'a', displayName: 'Alice' });
+  const later = sharedFile('f3', '2026-11-25T10:10:00Z', { id: 'c', displayName: 'Carol' });
+
+  function entered(files: RoomSnapshot['files']): RoomState {
+    return reduce({ ...initialRoomState, phase: { kind: 'entering' } }, { ...snapshot([alice, bob]), files });
+  }
+
+  it('the first snapshot brings the history without announcing each file', () => {
+    const state = entered([fromBob, fromAlice]);
+    expect(state.files.map((f) => f.id)).toEqual(['f1', 'f2']);
+    expect(state.announcement?.text).toBe('You joined the room. 1 other person is here.');
+  });
+
+  it('file:added appends once and announces files from others', () => {
+    let state = entered([fromBob]);
+    state = { ...state, ...applyServerEvent(state, { type: 'file:added', data: { file: later } }) };
+    expect(state.files.map((f) => f.id)).toEqual(['f1', 'f3']);
+    expect(state.announcement?.text).toBe('Carol shared f3.txt.');
+    const said = state.announcement;
+    state = { ...state, ...applyServerEvent(state, { type: 'file:added', data: { file: later } }) };
+    expect(state.files.map((f) => f.id)).toEqual(['f1', 'f3']);
+    expect(state.announcement).toBe(said);
+  });
+
+  it('our own file counts once, whether complete or file:added comes first', () => {
+    let state = entered([]);
+    state = { ...state, ...applyFileAdded(state, fromAlice) };
+    expect(state.announcement?.text).toBe('You shared f2.txt.');
+    const said = state.announcement;
+    state = { ...state, ...applyServerEvent(state, { type: 'file:added', data: { file: fromAlice } }) };
+    expect(state.files).toEqual([fromAlice]);
+    expect(state.announcement).toBe(said);
+  });
+
+  it('every resync merges the snapshot\'s files and announces the ones missed', () => {
+    let state = entered([fromBob]);
+    state = { ...state, ...applyFileAdded(state, fromAlice) };
+    // Reconnected: the snapshot knows a file we missed, and may lag behind one we have.
+    state = reduce({ ...state, connection: 'reconnecting' }, { ...snapshot([alice, bob]), files: [fromBob, later] });
+    expect(state.files.map((f) => f.id)).toEqual(['f1', 'f2', 'f3']);
+    expect(state.announcement?.text).toBe('Carol shared f3.txt.');
+    state = reduce(state, { ...snapshot([alice, bob]), files: [fromBob, fromAlice, later] });
+    expect(state.files.map((f) => f.id)).toEqual(['f1', 'f2', 'f3']);
+    expect(state.announcement?.text).toBe('Carol shared f3.txt.');
+  });
+
+  it('sums up many missed files in one sentence', () => {
+    let state = entered([]);
+    const many = [1, 2, 3, 4].map((n) => sharedFile(`m${n}`, `2026-11-25T11:0${n}:00Z`, { id: 'b', displayName: 'Bob' }));
+    state = reduce(state, { ...snapshot([alice, bob]), files: many });
+    expect(state.announcement?.text).toBe('4 files were shared.');
   });
 });

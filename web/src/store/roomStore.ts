@@ -3,7 +3,8 @@
  * so the rules (what a snapshot changes, what gets announced) are tested without React.
  */
 import { createStore, useStore } from 'zustand';
-import type { CallInfo, IceServer, Member, RoomInfo, RoomSnapshot } from '../api/types';
+import type { CallInfo, FileInfo, IceServer, Member, RoomInfo, RoomSnapshot } from '../api/types';
+import { mergeFiles, unseenFiles } from '../files/fileList';
 import type { ServerEvent } from '../realtime/events';
 
 export type RoomPhase =
@@ -35,6 +36,8 @@ export interface RoomState {
   members: Member[];
   /** The room's active call (whether or not we are in it), null when none runs. */
   call: CallInfo | null;
+  /** The room's shared files, oldest first, one per id (show them with `newestFirst`). */
+  files: FileInfo[];
   /** STUN/TURN servers for calls, from the latest snapshot. */
   iceServers: IceServer[];
   /** The realtime link; `reconnecting` while the socket is down after having been up. */
@@ -52,6 +55,7 @@ export const initialRoomState: RoomState = {
   selfId: null,
   members: [],
   call: null,
+  files: [],
   iceServers: [],
   connection: 'connected',
   joinError: null,
@@ -101,6 +105,13 @@ export function callChanges(previous: CallInfo | null, next: CallInfo | null, me
   return changes;
 }
 
+/** What the live region says about files that appeared, e.g. "Alice shared notes.pdf". */
+export function fileChanges(added: FileInfo[], selfId: string | null): string[] {
+  const fromOthers = added.filter((file) => file.uploader.id !== selfId);
+  if (fromOthers.length > 3) return [`${fromOthers.length} files were shared`];
+  return fromOthers.map((file) => `${file.uploader.displayName || 'Someone'} shared ${file.filename}`);
+}
+
 function sentences(changes: string[]): string {
   return `${changes.join('. ')}.`;
 }
@@ -116,6 +127,8 @@ export function applySnapshot(state: RoomState, snapshot: RoomSnapshot): Partial
     selfId: snapshot.self,
     members: snapshot.members,
     call: snapshot.call,
+    // Files are never taken back, so what we learnt between snapshots stays.
+    files: mergeFiles(state.files, snapshot.files),
     iceServers: snapshot.iceServers,
     connection: 'connected',
     phase: { kind: 'in-room' },
@@ -130,6 +143,7 @@ export function applySnapshot(state: RoomState, snapshot: RoomSnapshot): Partial
   const changes = [
     ...membershipChanges(state.members, snapshot.members, snapshot.self),
     ...callChanges(state.call, snapshot.call, snapshot.members, snapshot.self),
+    ...fileChanges(unseenFiles(state.files, snapshot.files), snapshot.self),
   ];
   return changes.length === 0 ? update : { ...update, ...announce(state, sentences(changes)) };
 }
@@ -195,9 +209,26 @@ export function applyServerEvent(state: RoomState, event: ServerEvent): Partial<
           : 'The call ended.';
       return { call: null, ...announce(state, text) };
     }
+    case 'file:added':
+      return applyFileAdded(state, event.data.file);
     default:
       return {};
   }
+}
+
+/**
+ * A file that became visible (`file:added`, or our own `complete` answering first). Once per
+ * id: the second arrival of the same file changes nothing and says nothing.
+ */
+export function applyFileAdded(state: RoomState, file: FileInfo): Partial<RoomState> {
+  if (state.files.some((known) => known.id === file.id)) {
+    const files = mergeFiles(state.files, [file]);
+    return files === state.files ? {} : { files };
+  }
+  const files = mergeFiles(state.files, [file]);
+  const text =
+    file.uploader.id === state.selfId ? `You shared ${file.filename}.` : `${fileChanges([file], state.selfId)[0]}.`;
+  return { files, ...announce(state, text) };
 }
 
 function withoutParticipant(call: CallInfo, memberId: string): CallInfo {
