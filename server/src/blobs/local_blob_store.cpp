@@ -114,6 +114,8 @@ void local_upload::commit() {
     // Never replace an object: a link uploads one object, once.
     if (::renameat2(AT_FDCWD, temp_.c_str(), AT_FDCWD, object_.c_str(), RENAME_NOREPLACE) != 0) {
         if (errno == EEXIST) throw error(error_code::forbidden, "This upload link has been used");
+        // The expired-upload sweep removed it while it was still arriving.
+        if (errno == ENOENT) throw error(error_code::forbidden, "This link has expired");
         storage_failed("cannot publish", object_);
     }
     committed_ = true;

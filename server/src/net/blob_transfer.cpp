@@ -33,13 +33,19 @@ target split_target(beast::string_view raw) {
 }
 
 asio::awaitable<transfer_result> answer_error(beast::tcp_stream& stream, unsigned version,
-                                              const error& failure) {
+                                              http::verb method, const error& failure) {
     // The body (if any) was not read, so the connection cannot carry another request.
     auto res = api::error_response(version, false, failure);
     add_security_headers(res, content_kind::api);
     beast::error_code ignored;
     stream.expires_after(std::chrono::seconds(5));
-    co_await http::async_write(stream, res, asio::redirect_error(asio::use_awaitable, ignored));
+    if (method == http::verb::head) {  // the headers a GET would get, without the body
+        http::response_serializer<http::string_body> head_only(res);
+        co_await http::async_write_header(stream, head_only,
+                                          asio::redirect_error(asio::use_awaitable, ignored));
+    } else {
+        co_await http::async_write(stream, res, asio::redirect_error(asio::use_awaitable, ignored));
+    }
     co_return transfer_result{res.result_int(), 0, false};
 }
 
@@ -67,21 +73,29 @@ asio::awaitable<transfer_result> receive(beast::tcp_stream& stream, beast::flat_
 
     http::request_parser<http::buffer_body> parser(std::move(header));
     parser.body_limit(size);
+    // Large reads into a large chunk, one write(2) per full chunk: the session's buffer
+    // is only as big as the request head needed.
+    buffer.reserve(64 * 1024);
     std::vector<char> chunk(upload_chunk);
+    std::size_t filled = 0;
     while (!parser.is_done()) {
-        parser.get().body().data = chunk.data();
-        parser.get().body().size = chunk.size();
+        parser.get().body().data = chunk.data() + filled;
+        parser.get().body().size = chunk.size() - filled;
         stream.expires_after(stall_timeout);
         beast::error_code ec;
         co_await http::async_read_some(stream, buffer, parser,
                                        asio::redirect_error(asio::use_awaitable, ec));
         if (ec && ec != http::error::need_buffer) {
             // The client went away or stalled: nothing is kept, nobody to answer.
-            spdlog::info("upload of {} stopped after {} bytes: {}", key, upload->written(),
+            spdlog::info("upload of {} stopped after {} bytes: {}", key, upload->written() + filled,
                          ec.message());
-            co_return transfer_result{499, upload->written(), false};
+            co_return transfer_result{499, upload->written() + filled, false};
         }
-        upload->write(chunk.data(), chunk.size() - parser.get().body().size);
+        filled = chunk.size() - parser.get().body().size;
+        if (filled == chunk.size() || parser.is_done()) {
+            upload->write(chunk.data(), filled);
+            filled = 0;
+        }
     }
     upload->commit();
 
@@ -209,7 +223,8 @@ asio::awaitable<transfer_result> send(beast::tcp_stream& stream,
     if (req.method() == http::verb::get && length > 0) {
         sent = co_await send_file(stream, object->fd.get(), first, length);
     }
-    co_return transfer_result{res.result_int(), sent, res.keep_alive() && sent == length};
+    bool complete = req.method() == http::verb::head || sent == length;
+    co_return transfer_result{res.result_int(), sent, res.keep_alive() && complete};
 }
 
 }  // namespace
@@ -234,7 +249,7 @@ asio::awaitable<transfer_result> serve_blob(beast::tcp_stream& stream, beast::fl
         spdlog::error("blob transfer failed: {}", e.what());
         failure.emplace(error_code::internal, "Something went wrong on our side");
     }
-    co_return co_await answer_error(stream, version, *failure);
+    co_return co_await answer_error(stream, version, method, *failure);
 }
 
 }  // namespace parlor::net

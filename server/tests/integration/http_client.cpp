@@ -2,7 +2,9 @@
 
 #include <array>
 #include <functional>
+#include <limits>
 #include <stdexcept>
+#include <vector>
 
 namespace parlor::itest {
 namespace {
@@ -13,13 +15,19 @@ tcp::endpoint loopback(unsigned short port) {
     return {asio::ip::address_v4::loopback(), port};
 }
 
-http_reply to_reply(http::response<http::string_body>&& res) {
+template <class Body>
+http_reply head_of(const http::response<Body>& res) {
     http_reply reply;
     reply.status = static_cast<int>(res.result_int());
     for (const auto& field : res) {
         reply.headers.emplace_back(std::string(field.name_string()), std::string(field.value()));
     }
     reply.keep_alive = res.keep_alive();
+    return reply;
+}
+
+http_reply to_reply(http::response<http::string_body>&& res) {
+    auto reply = head_of(res);
     reply.body = std::move(res.body());
     return reply;
 }
@@ -93,6 +101,14 @@ void http_connection::write_request(std::string_view method, std::string_view ta
     if (ec) throw std::runtime_error("writing the request failed: " + ec.message());
 }
 
+void http_connection::write_head(std::string_view method, std::string_view target,
+                                 const header_list& headers) {
+    std::string head = std::string(method) + " " + std::string(target) +
+                       " HTTP/1.1\r\nHost: 127.0.0.1\r\nUser-Agent: parlor-integration-tests\r\n";
+    for (const auto& [name, value] : headers) head += name + ": " + value + "\r\n";
+    write_raw(head + "\r\n");
+}
+
 void http_connection::write_raw(std::string_view bytes) {
     auto ec = run(
         [&](auto handler) {
@@ -115,6 +131,39 @@ http_reply http_connection::read_reply(std::string_view method) {
         timeout_);
     if (ec) throw std::runtime_error("reading the response failed: " + ec.message());
     return to_reply(parser.release());
+}
+
+http_reply http_connection::read_reply_streaming(
+    const std::function<void(std::string_view)>& on_body) {
+    http::response_parser<http::buffer_body> parser;
+    parser.body_limit(std::numeric_limits<std::uint64_t>::max());
+    auto ec = run(
+        [&](auto handler) {
+            http::async_read_header(
+                stream_, buffer_, parser,
+                [handler](boost::system::error_code e, std::size_t) { handler(e); });
+        },
+        timeout_);
+    if (ec) throw std::runtime_error("reading the response header failed: " + ec.message());
+    // Beast reads as much as the buffer has room for (up to 64 KiB): make room, or a body
+    // arrives a few hundred bytes per read.
+    buffer_.reserve(1 << 20);
+    std::vector<char> chunk(1 << 20);
+    while (!parser.is_done()) {
+        parser.get().body().data = chunk.data();
+        parser.get().body().size = chunk.size();
+        ec = run(
+            [&](auto handler) {
+                http::async_read_some(
+                    stream_, buffer_, parser,
+                    [handler](boost::system::error_code e, std::size_t) { handler(e); });
+            },
+            timeout_);
+        if (ec == http::error::need_buffer) ec = {};
+        if (ec) throw std::runtime_error("reading the response body failed: " + ec.message());
+        on_body(std::string_view(chunk.data(), chunk.size() - parser.get().body().size));
+    }
+    return head_of(parser.get());
 }
 
 http_reply http_connection::request(std::string_view method, std::string_view target,

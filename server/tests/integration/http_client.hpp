@@ -3,6 +3,7 @@
 #include <nlohmann/json.hpp>
 
 #include <chrono>
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -43,10 +44,19 @@ class http_connection {
     // Writes one request without waiting for the response.
     void write_request(std::string_view method, std::string_view target, std::string_view body = {},
                        const header_list& headers = {});
+    // Writes a request's head only: the request line, Host and User-Agent, then `headers`
+    // exactly as given (nothing else is added, not even Content-Length). The body, if any,
+    // follows with write_raw(), in as many pieces as the caller likes.
+    void write_head(std::string_view method, std::string_view target,
+                    const header_list& headers = {});
     // Writes arbitrary bytes.
     void write_raw(std::string_view bytes);
-    // Reads one response (of a request to `method`: a HEAD response has no body).
+    // Reads one response (of a request to `method`: a HEAD response has no body). An
+    // interim response (100 Continue) counts as one.
     http_reply read_reply(std::string_view method = "GET");
+    // Reads one response, handing its body to `on_body` piece by piece instead of keeping
+    // it (for bodies too large to hold); the reply's `body` stays empty.
+    http_reply read_reply_streaming(const std::function<void(std::string_view)>& on_body);
     // True when the server closes the connection (EOF or reset) within `within`; false if
     // it stays open that long. Bytes that arrive meanwhile are kept in `unread()`.
     bool closed_by_peer(std::chrono::milliseconds within);

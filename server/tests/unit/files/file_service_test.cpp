@@ -1,0 +1,307 @@
+#include "files/file_service.hpp"
+
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+
+#include "blobs/local_blob_store.hpp"
+#include "common/crypto.hpp"
+#include "common/error.hpp"
+#include "store/sql_store.hpp"
+#include "support/failure_of.hpp"
+#include "support/manual_clock.hpp"
+#include "support/temp_dir.hpp"
+
+namespace parlor::files {
+namespace {
+
+using testing::failure_of;
+namespace fs = std::filesystem;
+
+constexpr millis upload_ttl_ms = 600'000;
+constexpr millis download_ttl_ms = 300'000;
+
+// What the room was told.
+class recorded_events final : public rooms::room_events {
+  public:
+    void member_left(const rooms::departure&) override {}
+    void file_added(const store::file_record& file) override { added.push_back(file); }
+    std::vector<store::file_record> added;
+};
+
+std::size_t entries_in(const fs::path& dir) {
+    return static_cast<std::size_t>(
+        std::distance(fs::directory_iterator(dir), fs::directory_iterator()));
+}
+
+class FileServiceTest : public ::testing::Test {
+  protected:
+    FileServiceTest() {
+        store.migrate();
+        store.insert_room_with_creator({"r1", "abcdefghjkmn", 1, "a"},
+                                       {"a", "r1", "Ada", 1, std::nullopt});
+        store.insert_member({"b", "r1", "Bea", 2, std::nullopt});
+        store.insert_room_with_creator({"r2", "zzzzzzzzzzzz", 1, "o"},
+                                       {"o", "r2", "Otto", 1, std::nullopt});
+        files.notify(events);
+    }
+
+    static rooms::caller in_room(const std::string& member) { return {"r1", member, "a"}; }
+
+    prepared_upload prepare_for(const std::string& bytes, const std::string& filename = "a.txt") {
+        return files.prepare(in_room("a"),
+                             {filename, "text/plain", bytes.size(), sha256_hex(bytes)});
+    }
+    std::string key_of(const prepared_upload& prepared) {
+        return store.find_file(prepared.file_id).value().storage_key;
+    }
+    // The bytes arrive in the store, as through the signed link.
+    void upload(const std::string& key, const std::string& bytes) {
+        auto incoming = blobs.begin_upload(key, bytes.size());
+        incoming->write(bytes.data(), bytes.size());
+        incoming->commit();
+    }
+    fs::path objects() const { return dir.path() / "files" / "objects"; }
+    fs::path uploads() const { return dir.path() / "files" / "uploads"; }
+
+    testing::temp_dir dir;
+    testing::manual_clock clock;
+    store::sql_store store{{dir.path() / "parlor.db"}, 1};
+    blobs::local_blob_store blobs{dir.path() / "files", std::string(32, 'k'), clock};
+    file_service files{store,
+                       blobs,
+                       clock,
+                       {1000, std::chrono::seconds(upload_ttl_ms / 1000),
+                        std::chrono::seconds(download_ttl_ms / 1000)}};
+    recorded_events events;
+};
+
+// ---- prepare ----
+
+TEST_F(FileServiceTest, PrepareKeepsAnInvisibleNormalisedRecord) {
+    std::string upper_sha = "2CF24DBA5FB0A30E26E83B2AC5B9E29E1B161E5C1FA7425E73043362938B9824";
+    auto prepared =
+        files.prepare(in_room("b"), {"../etc/Notes.txt", "Text/Plain; x=y", 5, upper_sha});
+
+    auto file = store.find_file(prepared.file_id);
+    ASSERT_TRUE(file.has_value());
+    EXPECT_EQ(file->room_id, "r1");
+    EXPECT_EQ(file->uploader_id, "b");
+    EXPECT_EQ(file->filename, "Notes.txt");
+    EXPECT_EQ(file->mime_type, "text/plain");
+    EXPECT_EQ(file->size_bytes, 5);
+    EXPECT_EQ(file->sha256, sha256_hex("hello"));
+    EXPECT_EQ(file->created_at, clock.now());
+    EXPECT_EQ(file->upload_expires_at, clock.now() + upload_ttl_ms);
+    EXPECT_FALSE(file->completed_at.has_value());
+    EXPECT_TRUE(blobs::is_valid_key(file->storage_key)) << file->storage_key;
+    EXPECT_NE(file->storage_key, file->id);
+    EXPECT_EQ(prepared.upload.method, "PUT");
+    EXPECT_TRUE(prepared.upload.url.starts_with("/blobs/" + file->storage_key + "?"))
+        << prepared.upload.url;
+    EXPECT_NE(prepared.upload.url.find("size=5&"), std::string::npos) << prepared.upload.url;
+    EXPECT_EQ(prepared.upload.expires_at, file->upload_expires_at);
+    EXPECT_TRUE(files.history("r1").empty());
+    EXPECT_TRUE(events.added.empty());
+}
+
+TEST_F(FileServiceTest, PrepareRefusesWhatItCannotKeep) {
+    auto sha = sha256_hex("x");
+    EXPECT_NO_THROW(files.prepare(in_room("a"), {"max.bin", "", 1000, sha}));
+    EXPECT_EQ(failure_of([&] {
+                  files.prepare(in_room("a"), {"big.bin", "", 1001, sha});
+              }),
+              error_code::payload_too_large);
+    EXPECT_EQ(failure_of([&] {
+                  files.prepare(in_room("a"), {"..", "", 1, sha});
+              }),
+              error_code::bad_request);
+    EXPECT_EQ(failure_of([&] {
+                  files.prepare(in_room("a"), {"a.txt", "text", 1, sha});
+              }),
+              error_code::bad_request);
+    EXPECT_EQ(failure_of([&] {
+                  files.prepare(in_room("a"), {"a.txt", "", 1, "abc"});
+              }),
+              error_code::bad_request);
+}
+
+// ---- complete ----
+
+TEST_F(FileServiceTest, CompleteWithoutTheBytesIsUploadIncomplete) {
+    auto prepared = prepare_for("hello");
+    EXPECT_EQ(failure_of([&] { files.complete(in_room("a"), prepared.file_id); }),
+              error_code::upload_incomplete);
+    EXPECT_TRUE(files.history("r1").empty());
+}
+
+TEST_F(FileServiceTest, CompleteMakesTheFileVisibleAndTellsTheRoomOnce) {
+    auto prepared = prepare_for("hello", "greeting.txt");
+    upload(key_of(prepared), "hello");
+    clock.advance(1500);
+
+    auto done = files.complete(in_room("a"), prepared.file_id);
+    clock.advance(1500);
+    auto again = files.complete(in_room("a"), prepared.file_id);
+    auto asked_by_another = files.complete(in_room("b"), prepared.file_id);
+
+    EXPECT_TRUE(done.newly_completed);
+    EXPECT_EQ(done.file.completed_at, clock.now() - 1500);
+    EXPECT_EQ(done.file.uploader_name, "Ada");
+    EXPECT_FALSE(again.newly_completed);
+    EXPECT_EQ(again.file.completed_at, done.file.completed_at);
+    EXPECT_FALSE(asked_by_another.newly_completed);
+    ASSERT_EQ(events.added.size(), 1u);
+    EXPECT_EQ(events.added[0].id, prepared.file_id);
+    EXPECT_EQ(events.added[0].filename, "greeting.txt");
+    auto history = files.history("r1");
+    ASSERT_EQ(history.size(), 1u);
+    EXPECT_EQ(history[0].id, prepared.file_id);
+}
+
+TEST_F(FileServiceTest, OnlyTheUploaderCompletesAnUpload) {
+    auto prepared = prepare_for("hello");
+    upload(key_of(prepared), "hello");
+
+    EXPECT_EQ(failure_of([&] { files.complete(in_room("b"), prepared.file_id); }),
+              error_code::forbidden);
+    EXPECT_TRUE(files.history("r1").empty());
+    EXPECT_TRUE(events.added.empty());
+    EXPECT_TRUE(files.complete(in_room("a"), prepared.file_id).newly_completed);
+}
+
+TEST_F(FileServiceTest, AnObjectOfAnotherSizeIsIncompleteAndRemoved) {
+    auto prepared = prepare_for("hello");
+    auto key = key_of(prepared);
+    upload(key, "hel");
+
+    EXPECT_EQ(failure_of([&] { files.complete(in_room("a"), prepared.file_id); }),
+              error_code::upload_incomplete);
+    EXPECT_EQ(blobs.stat(key), std::nullopt);
+    upload(key, "hello");  // and it can be sent again
+    EXPECT_TRUE(files.complete(in_room("a"), prepared.file_id).newly_completed);
+}
+
+TEST_F(FileServiceTest, BytesOfAnotherDigestAreRefusedAndRemoved) {
+    auto prepared = prepare_for("hello");
+    auto key = key_of(prepared);
+    upload(key, "jello");
+
+    EXPECT_EQ(failure_of([&] { files.complete(in_room("a"), prepared.file_id); }),
+              error_code::checksum_mismatch);
+    EXPECT_EQ(blobs.stat(key), std::nullopt);
+    EXPECT_EQ(entries_in(objects()), 0u);
+    EXPECT_TRUE(files.history("r1").empty());
+    EXPECT_TRUE(events.added.empty());
+    EXPECT_FALSE(store.find_file(prepared.file_id)->completed_at.has_value());
+}
+
+TEST_F(FileServiceTest, ALostDigestIsComputedAgainFromTheBytes) {
+    auto good = prepare_for("hello"), bad = prepare_for("hello");
+    upload(key_of(good), "hello");
+    upload(key_of(bad), "jello");
+    fs::remove(objects() / (key_of(good) + ".sha256"));
+    std::ofstream(objects() / (key_of(bad) + ".sha256"), std::ios::trunc) << "not a digest";
+
+    EXPECT_TRUE(files.complete(in_room("a"), good.file_id).newly_completed);
+    EXPECT_EQ(failure_of([&] { files.complete(in_room("a"), bad.file_id); }),
+              error_code::checksum_mismatch);
+}
+
+TEST_F(FileServiceTest, AnotherRoomsFilesDoNotExist) {
+    auto prepared = prepare_for("hello");
+    upload(key_of(prepared), "hello");
+    files.complete(in_room("a"), prepared.file_id);
+    rooms::caller otto{"r2", "o", "o"};
+
+    for (const std::string& id : {prepared.file_id, std::string("no-such-file")}) {
+        EXPECT_EQ(failure_of([&] { files.complete(otto, id); }), error_code::file_not_found);
+        EXPECT_EQ(failure_of([&] { files.download(otto, id); }), error_code::file_not_found);
+    }
+    EXPECT_TRUE(files.history("r2").empty());
+}
+
+// ---- download ----
+
+TEST_F(FileServiceTest, DownloadsAreSignedForCompletedFilesOnly) {
+    auto prepared = prepare_for("hello", "greeting.txt");
+    auto key = key_of(prepared);
+    EXPECT_EQ(failure_of([&] { files.download(in_room("b"), prepared.file_id); }),
+              error_code::file_not_found);
+    upload(key, "hello");
+    files.complete(in_room("a"), prepared.file_id);
+    clock.advance(5000);
+
+    auto link = files.download(in_room("b"), prepared.file_id);
+
+    EXPECT_EQ(link.method, "GET");
+    EXPECT_EQ(link.expires_at, clock.now() + download_ttl_ms);
+    ASSERT_TRUE(link.url.starts_with("/blobs/" + key + "?")) << link.url;
+    auto query = link.url.substr(link.url.find('?') + 1);
+    auto naming = blobs.authorize_download(key, query);
+    EXPECT_EQ(naming.filename, "greeting.txt");
+    EXPECT_EQ(naming.mime_type, "text/plain");
+    clock.advance(download_ttl_ms);
+    EXPECT_EQ(failure_of([&] { blobs.authorize_download(key, query); }), error_code::forbidden);
+}
+
+// ---- sweep_expired ----
+
+TEST_F(FileServiceTest, SweepForgetsExpiredPreparedUploadsAndTheirBytes) {
+    auto uploaded = prepare_for("first"), never_sent = prepare_for("second");
+    auto completed = prepare_for("third");
+    upload(key_of(uploaded), "first");
+    upload(key_of(completed), "third");
+    files.complete(in_room("a"), completed.file_id);
+    auto uploaded_key = key_of(uploaded), completed_key = key_of(completed);
+
+    clock.advance(upload_ttl_ms);
+    EXPECT_EQ(files.sweep_expired(), 0u) << "swept before the link expired";
+    clock.advance(1);
+    auto fresh = prepare_for("fourth");  // prepared now: not expired
+    EXPECT_EQ(files.sweep_expired(), 2u);
+
+    EXPECT_EQ(store.find_file(uploaded.file_id), std::nullopt);
+    EXPECT_EQ(store.find_file(never_sent.file_id), std::nullopt);
+    EXPECT_EQ(blobs.stat(uploaded_key), std::nullopt);
+    EXPECT_EQ(failure_of([&] { files.complete(in_room("a"), uploaded.file_id); }),
+              error_code::file_not_found);
+    EXPECT_TRUE(store.find_file(fresh.file_id).has_value());
+    ASSERT_EQ(files.history("r1").size(), 1u);
+    EXPECT_TRUE(blobs.stat(completed_key).has_value());
+    EXPECT_EQ(entries_in(objects()), 2u);  // the completed object and its digest
+    EXPECT_EQ(files.sweep_expired(), 0u);
+}
+
+TEST_F(FileServiceTest, SweepRemovesAnUploadStillUnderWay) {
+    auto prepared = prepare_for("hello");
+    auto incoming = blobs.begin_upload(key_of(prepared), 5);
+    incoming->write("he", 2);
+    ASSERT_EQ(entries_in(uploads()), 1u);
+
+    clock.advance(upload_ttl_ms + 1);
+    EXPECT_EQ(files.sweep_expired(), 1u);
+
+    EXPECT_EQ(entries_in(uploads()), 0u);
+    incoming->write("llo", 3);
+    try {
+        incoming->commit();
+        ADD_FAILURE() << "an upload swept away was published";
+    } catch (const error& e) {
+        EXPECT_EQ(e.code(), error_code::forbidden);  // the link expired: not a storage outage
+        EXPECT_STREQ(e.what(), "This link has expired");
+    }
+    EXPECT_EQ(entries_in(objects()), 0u);
+}
+
+TEST_F(FileServiceTest, SweepGoesThroughEveryBatch) {
+    for (int i = 0; i < 200; ++i) prepare_for("x");  // two full batches of 100
+    clock.advance(upload_ttl_ms + 1);
+
+    EXPECT_EQ(files.sweep_expired(), 200u);
+    EXPECT_TRUE(store.expired_prepared_files(clock.now(), 10).empty());
+}
+
+}  // namespace
+}  // namespace parlor::files
