@@ -1,0 +1,484 @@
+// Protocol self-check, run against the Node baseline (default) or Parlor itself, so that
+// both are shown to speak the same protocol:
+//
+//   node --test bench/baseline/selftest.mjs                     # baseline
+//   SELFTEST_TARGET=parlor node --test bench/baseline/selftest.mjs
+//   node bench/baseline/selftest.mjs --target parlor            # same, without the runner
+//
+// PARLOR_BIN overrides the Parlor binary (default server/build/parlor of this checkout).
+import assert from 'node:assert/strict'
+import { spawn } from 'node:child_process'
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { createInterface } from 'node:readline'
+import { after, before, describe, test } from 'node:test'
+import { fileURLToPath } from 'node:url'
+import { parseArgs } from 'node:util'
+import WebSocket from 'ws'
+
+const here = fileURLToPath(new URL('.', import.meta.url))
+const { values: cli } = parseArgs({ options: { target: { type: 'string' } }, strict: false })
+const target = cli.target ?? process.env.SELFTEST_TARGET ?? 'baseline'
+if (!['parlor', 'baseline'].includes(target)) throw new Error(`unknown --target ${target}`)
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/
+const CODE = /^[0-9abcdefghjkmnpqrstvwxyz]{4}-[0-9abcdefghjkmnpqrstvwxyz]{4}-[0-9abcdefghjkmnpqrstvwxyz]{4}$/
+const RFC3339 = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/
+const QUIET_MS = 150 // how long "nothing arrives" is watched for
+
+// ---- the server under test ----
+
+let server, base, wsUrl, dataDir
+
+async function startServer() {
+  let child, lines
+  if (target === 'baseline') {
+    child = spawn(process.execPath, [join(here, 'server.mjs'), '--port', '0', '--host', '127.0.0.1'], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    })
+    lines = child.stdout
+  } else {
+    dataDir = mkdtempSync(join(tmpdir(), 'parlor-selftest-'))
+    const bin = process.env.PARLOR_BIN ?? join(here, '../../server/build/parlor')
+    child = spawn(
+      bin,
+      ['--port', '0', '--data-dir', dataDir, '--room-create-per-minute', '0', '--join-per-minute', '0',
+        '--ws-messages-per-second', '0'],
+      { stdio: ['ignore', 'ignore', 'pipe'] },
+    )
+    lines = child.stderr
+  }
+  const port = await new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`${target} did not start listening`)), 15_000)
+    child.once('exit', (code) => reject(new Error(`${target} exited with ${code}`)))
+    createInterface({ input: lines }).on('line', (line) => {
+      try {
+        const entry = JSON.parse(line)
+        if (entry.event === 'listening') {
+          clearTimeout(timer)
+          resolve(entry.port)
+        }
+      } catch {
+        // not a JSON line
+      }
+    })
+  })
+  return { child, port }
+}
+
+// ---- REST helpers ----
+
+async function api(method, path, { body, token, raw } = {}) {
+  const headers = {}
+  if (token) headers.authorization = `Bearer ${token}`
+  if (body !== undefined || raw !== undefined) headers['content-type'] = 'application/json'
+  const res = await fetch(base + path, { method, headers, body: raw ?? (body === undefined ? undefined : JSON.stringify(body)) })
+  const text = await res.text()
+  return { status: res.status, body: text ? JSON.parse(text) : null }
+}
+
+const createRoom = async (displayName) => {
+  const res = await api('POST', '/api/rooms', { body: { displayName } })
+  assert.equal(res.status, 201, JSON.stringify(res.body))
+  return res.body
+}
+
+const joinRoom = async (code, displayName) => {
+  const res = await api('POST', `/api/rooms/${code}/join`, { body: { displayName } })
+  assert.equal(res.status, 200, JSON.stringify(res.body))
+  return res.body
+}
+
+function assertError(res, status, code) {
+  assert.equal(res.status, status, JSON.stringify(res.body))
+  assert.deepEqual(Object.keys(res.body), ['error'])
+  assert.equal(res.body.error.code, code)
+  assert.equal(typeof res.body.error.message, 'string')
+  assert.ok(res.body.error.message.length > 0)
+}
+
+const decodeJwtPart = (part) => JSON.parse(Buffer.from(part, 'base64url').toString('utf8'))
+
+function assertAdmission(body, displayName) {
+  assert.deepEqual(Object.keys(body).sort(), ['expiresAt', 'iceServers', 'member', 'room', 'token'])
+  assert.deepEqual(Object.keys(body.room).sort(), ['code', 'createdAt', 'id'])
+  assert.match(body.room.id, UUID)
+  assert.match(body.room.code, CODE)
+  assert.match(body.room.createdAt, RFC3339)
+  assert.deepEqual(body.member, { id: body.member.id, displayName })
+  assert.match(body.member.id, UUID)
+  assert.deepEqual(body.iceServers, [])
+  assert.match(body.expiresAt, RFC3339)
+  const [header, payload, signature] = body.token.split('.')
+  assert.deepEqual(decodeJwtPart(header), { alg: 'HS256', typ: 'JWT' })
+  const claims = decodeJwtPart(payload)
+  assert.deepEqual(Object.keys(claims).sort(), ['exp', 'iat', 'room', 'sub'])
+  assert.equal(claims.sub, body.member.id)
+  assert.equal(claims.room, body.room.id)
+  assert.ok(Number.isInteger(claims.iat) && Math.abs(claims.iat - Date.now() / 1000) < 60)
+  assert.equal(claims.exp - claims.iat, 12 * 60 * 60)
+  assert.equal(Date.parse(body.expiresAt), claims.exp * 1000)
+  assert.ok(signature.length > 0)
+}
+
+// ---- WebSocket helper ----
+
+class Client {
+  constructor(ws) {
+    this.ws = ws
+    this.frames = []
+    this.raw = []
+    this.waiters = []
+    this.closed = new Promise((resolve) => ws.on('close', (code) => resolve(code)))
+    ws.on('message', (data) => {
+      this.raw.push(data.toString())
+      this.frames.push(JSON.parse(data.toString()))
+      this.#wake()
+    })
+  }
+
+  static async open(headers) {
+    const ws = new WebSocket(wsUrl, { headers })
+    const client = new Client(ws)
+    await new Promise((resolve, reject) => {
+      ws.once('open', resolve)
+      ws.once('error', reject)
+    })
+    return client
+  }
+
+  // Opens a socket and joins with `token`; returns the client and its room:state.
+  static async joined(token) {
+    const client = await Client.open()
+    client.send('room:join', { token }, 'join')
+    const state = await client.next('room:state')
+    return { client, state }
+  }
+
+  send(type, data, rid) {
+    const envelope = { type, data }
+    if (rid !== undefined) envelope.rid = rid
+    this.ws.send(JSON.stringify(envelope))
+  }
+
+  #wake() {
+    for (const w of [...this.waiters]) {
+      const i = this.frames.findIndex(w.match)
+      if (i >= 0) {
+        this.waiters.splice(this.waiters.indexOf(w), 1)
+        clearTimeout(w.timer)
+        w.resolve({ frame: this.frames.splice(i, 1)[0], raw: this.raw.splice(i, 1)[0] })
+      }
+    }
+  }
+
+  // The next frame of `type` (and matching `where`), removed from the inbox.
+  async next(type, where = () => true, timeout = 3000) {
+    return (await this.nextRaw(type, where, timeout)).frame
+  }
+
+  nextRaw(type, where = () => true, timeout = 3000) {
+    return new Promise((resolve, reject) => {
+      const w = { match: (f) => f.type === type && where(f.data), resolve }
+      w.timer = setTimeout(() => {
+        this.waiters.splice(this.waiters.indexOf(w), 1)
+        reject(new Error(`no ${type} within ${timeout} ms; inbox: ${JSON.stringify(this.frames)}`))
+      }, timeout)
+      this.waiters.push(w)
+      this.#wake()
+    })
+  }
+
+  async error(rid) {
+    return (await this.next('error', (d) => d.rid === rid)).data
+  }
+
+  // Asserts that nothing (of `type`, if given) arrives for a while.
+  async nothing(type) {
+    await new Promise((r) => setTimeout(r, QUIET_MS))
+    const got = this.frames.filter((f) => type === undefined || f.type === type)
+    assert.deepEqual(got, [], `unexpected frames: ${JSON.stringify(got)}`)
+  }
+
+  close() {
+    this.ws.close()
+    return this.closed
+  }
+}
+
+// ---- the checks ----
+
+describe(`protocol self-check against ${target}`, () => {
+  before(async () => {
+    const started = await startServer()
+    server = started.child
+    base = `http://127.0.0.1:${started.port}`
+    wsUrl = `ws://127.0.0.1:${started.port}/ws`
+  })
+
+  after(async () => {
+    if (server && server.exitCode === null) {
+      const exited = new Promise((r) => server.once('exit', r))
+      server.kill('SIGTERM')
+      await exited
+    }
+    if (dataDir) rmSync(dataDir, { recursive: true, force: true })
+  })
+
+  describe('REST', () => {
+    test('create a room: 201 with room, member, token, expiresAt, iceServers', async () => {
+      const res = await api('POST', '/api/rooms', { body: { displayName: '  Ann  ' } })
+      assert.equal(res.status, 201)
+      assertAdmission(res.body, 'Ann')
+    })
+
+    test('join a room: 200, same shape, same room, new member; code typed loosely', async () => {
+      const created = await createRoom('Ann')
+      const loose = created.room.code.replaceAll('-', '').toUpperCase()
+      const res = await api('POST', `/api/rooms/${loose}/join`, { body: { displayName: 'Bob' } })
+      assert.equal(res.status, 200)
+      assertAdmission(res.body, 'Bob')
+      assert.deepEqual(res.body.room, created.room)
+      assert.notEqual(res.body.member.id, created.member.id)
+    })
+
+    test('rejoin with a token keeps the member; a token for another room is 403', async () => {
+      const created = await createRoom('Ann')
+      const other = await createRoom('Zed')
+      const again = await api('POST', `/api/rooms/${created.room.code}/join`, { token: created.token })
+      assert.equal(again.status, 200)
+      assert.equal(again.body.member.id, created.member.id)
+      const cross = await api('POST', `/api/rooms/${created.room.code}/join`, { token: other.token, body: {} })
+      assertError(cross, 403, 'forbidden')
+      const bogus = await api('POST', `/api/rooms/${created.room.code}/join`, { token: created.token + 'x', body: {} })
+      assertError(bogus, 401, 'unauthorized')
+    })
+
+    test('displayName validation', async () => {
+      const { room } = await createRoom('Ann')
+      for (const bad of ['', '   ', 'x'.repeat(65), 'a\u0007b', 'a\u202eb', 'tab\there']) {
+        assertError(await api('POST', '/api/rooms', { body: { displayName: bad } }), 400, 'invalid_display_name')
+        assertError(await api('POST', `/api/rooms/${room.code}/join`, { body: { displayName: bad } }), 400, 'invalid_display_name')
+      }
+      assertAdmission((await api('POST', '/api/rooms', { body: { displayName: 'é'.repeat(64) } })).body, 'é'.repeat(64))
+      assertError(await api('POST', '/api/rooms', { body: {} }), 400, 'bad_request')
+      assertError(await api('POST', '/api/rooms', { body: { displayName: 7 } }), 400, 'bad_request')
+      assertError(await api('POST', '/api/rooms', { raw: '{"displayName":' }), 400, 'bad_request')
+      assertError(await api('POST', '/api/rooms', { raw: '["Ann"]' }), 400, 'bad_request')
+      assertError(await api('POST', `/api/rooms/${room.code}/join`, { body: {} }), 400, 'bad_request')
+    })
+
+    test('unknown or impossible room codes are 404 room_not_found', async () => {
+      assertError(await api('POST', '/api/rooms/0000-0000-0000/join', { body: { displayName: 'Bob' } }), 404, 'room_not_found')
+      assertError(await api('POST', '/api/rooms/not-a-code/join', { body: { displayName: 'Bob' } }), 404, 'room_not_found')
+    })
+  })
+
+  describe('WebSocket', () => {
+    let ann, bob, cat // admissions: ann created the room, bob and cat joined
+    let a, b, c // their sockets
+    let callId
+
+    before(async () => {
+      ann = await createRoom('Ann')
+      bob = await joinRoom(ann.room.code, 'Bob')
+      cat = await joinRoom(ann.room.code, 'Cat')
+    })
+
+    after(async () => {
+      for (const s of [a, b, c]) if (s) await s.close()
+    })
+
+    test('frames before room:join are unauthorized; bad JSON is bad_request', async () => {
+      const s = await Client.open()
+      s.send('call:start', {}, 'early')
+      assert.equal((await s.error('early')).code, 'unauthorized')
+      s.ws.send('{not json')
+      assert.equal((await s.next('error')).data.code, 'bad_request')
+      s.ws.send(JSON.stringify({ type: 'room:join', data: [], rid: 9 }))
+      assert.deepEqual(Object.keys(await s.error(9)).sort(), ['code', 'message', 'rid'])
+      assert.equal(s.ws.readyState, WebSocket.OPEN) // the socket stays open
+      await s.close()
+    })
+
+    test('room:join answers room:state (rid echoed in the envelope)', async () => {
+      a = await Client.open()
+      a.send('room:join', { token: ann.token }, 'r1')
+      const { frame, raw } = await a.nextRaw('room:state')
+      assert.deepEqual(Object.keys(JSON.parse(raw)).sort(), ['data', 'rid', 'type'])
+      assert.equal(frame.rid, 'r1')
+      const state = frame.data
+      assert.deepEqual(Object.keys(state).sort(), ['call', 'files', 'iceServers', 'members', 'room', 'self'])
+      assert.deepEqual(state.room, { ...ann.room, createdBy: ann.member.id })
+      assert.equal(state.self, ann.member.id)
+      assert.equal(state.call, null)
+      assert.deepEqual(state.files, [])
+      assert.deepEqual(state.iceServers, [])
+      const byId = Object.fromEntries(state.members.map((m) => [m.id, m]))
+      assert.equal(state.members.length, 3)
+      assert.equal(byId[ann.member.id].online, true)
+      assert.equal(byId[bob.member.id].online, false)
+      assert.deepEqual(Object.keys(byId[bob.member.id]).sort(), ['displayName', 'id', 'joinedAt', 'online'])
+      assert.equal(byId[bob.member.id].displayName, 'Bob')
+      assert.match(byId[bob.member.id].joinedAt, RFC3339)
+    })
+
+    test('member:joined goes to the others when a member comes online', async () => {
+      ;({ client: b } = await Client.joined(bob.token))
+      const joined = await a.next('member:joined')
+      assert.deepEqual(joined.data, {
+        member: { id: bob.member.id, displayName: 'Bob', joinedAt: joined.data.member.joinedAt, online: true },
+      })
+      ;({ client: c } = await Client.joined(cat.token))
+      await a.next('member:joined', (d) => d.member.id === cat.member.id)
+      await b.next('member:joined', (d) => d.member.id === cat.member.id)
+      await c.nothing('member:joined') // not to the member itself
+    })
+
+    test('call:start: call:started to the whole room; a second one is call_active', async () => {
+      a.send('call:start', {}, 's1')
+      const started = await a.next('call:started')
+      await b.next('call:started')
+      await c.next('call:started')
+      const { call } = started.data
+      assert.deepEqual(Object.keys(started.data), ['call'])
+      assert.deepEqual(Object.keys(call).sort(), ['id', 'participants', 'startedAt', 'startedBy'])
+      assert.match(call.id, UUID)
+      assert.equal(call.startedBy, ann.member.id)
+      assert.equal(call.participants.length, 1)
+      assert.equal(call.participants[0].memberId, ann.member.id)
+      callId = call.id
+      b.send('call:start', {}, 's2')
+      assert.equal((await b.error('s2')).code, 'call_active')
+    })
+
+    test('call:join: call:participant-joined to the room; a stale call id is no_active_call', async () => {
+      b.send('call:join', { callId })
+      for (const s of [a, b, c]) {
+        assert.deepEqual((await s.next('call:participant-joined')).data, { callId, memberId: bob.member.id })
+      }
+      c.send('call:join', { callId: '00000000-0000-4000-8000-000000000000' }, 'stale')
+      assert.equal((await c.error('stale')).code, 'no_active_call')
+      b.send('call:join', { callId }) // twice: harmless, only to that socket
+      await b.next('call:participant-joined')
+      await a.nothing('call:participant-joined')
+    })
+
+    test('signals go to `to` only, with `from` set by the server (a spoofed from is ignored)', async () => {
+      a.send('signal:offer', { to: bob.member.id, callId, sdp: 'v=0 offer', from: cat.member.id })
+      const { frame, raw } = await b.nextRaw('signal:offer')
+      assert.deepEqual(frame, { type: 'signal:offer', data: { from: ann.member.id, callId, sdp: 'v=0 offer' } })
+      assert.equal(raw.length, JSON.stringify(frame).length) // no extra whitespace or fields
+      b.send('signal:answer', { to: ann.member.id, callId, sdp: 'v=0 answer' })
+      assert.deepEqual((await a.next('signal:answer')).data, { from: bob.member.id, callId, sdp: 'v=0 answer' })
+      const candidate = { candidate: 'candidate:1 1 udp 1 127.0.0.1 9 typ host', sdpMid: '0', sdpMLineIndex: 0 }
+      a.send('signal:ice', { to: bob.member.id, callId, candidate })
+      assert.deepEqual((await b.next('signal:ice')).data, { from: ann.member.id, callId, candidate })
+      a.send('signal:ice', { to: bob.member.id, callId, candidate: null })
+      assert.deepEqual((await b.next('signal:ice')).data, { from: ann.member.id, callId, candidate: null })
+      await c.nothing()
+    })
+
+    test('a signal to a non-participant (or to oneself) is unknown_peer, and nothing is forwarded', async () => {
+      a.send('signal:offer', { to: cat.member.id, callId, sdp: 'v=0' }, 'u1')
+      assert.equal((await a.error('u1')).code, 'unknown_peer')
+      a.send('signal:offer', { to: ann.member.id, callId, sdp: 'v=0' }, 'u2')
+      assert.equal((await a.error('u2')).code, 'unknown_peer')
+      await c.nothing('signal:offer')
+    })
+
+    test('a signal from a non-participant, or naming another call, is not_in_call', async () => {
+      c.send('signal:offer', { to: bob.member.id, callId, sdp: 'v=0' }, 'n1')
+      const err = await c.error('n1')
+      assert.deepEqual(Object.keys(err).sort(), ['code', 'message', 'rid'])
+      assert.equal(err.code, 'not_in_call')
+      a.send('signal:offer', { to: bob.member.id, callId: '00000000-0000-4000-8000-000000000000', sdp: 'v=0' }, 'n2')
+      assert.equal((await a.error('n2')).code, 'not_in_call')
+      await b.nothing('signal:offer')
+    })
+
+    test('malformed signals are bad_request', async () => {
+      a.send('signal:offer', { to: bob.member.id, callId }, 'm1')
+      assert.equal((await a.error('m1')).code, 'bad_request')
+      a.send('signal:ice', { to: bob.member.id, callId, candidate: 'nope' }, 'm2')
+      assert.equal((await a.error('m2')).code, 'bad_request')
+      await b.nothing('signal:offer')
+    })
+
+    test('an unknown type is unsupported, with the rid echoed', async () => {
+      a.send('file:prepare-upload', {}, 42)
+      const err = await a.error(42)
+      assert.equal(err.code, 'unsupported')
+      assert.equal(err.rid, 42)
+    })
+
+    test('call:end is for the starter or the room creator; call:leave; call:ended', async () => {
+      c.send('call:join', { callId })
+      await a.next('call:participant-joined', (d) => d.memberId === cat.member.id)
+      c.send('call:end', { callId }, 'e1')
+      assert.equal((await c.error('e1')).code, 'forbidden')
+      c.send('call:leave', { callId })
+      const left = await a.next('call:participant-left')
+      assert.deepEqual(left.data, { callId, memberId: cat.member.id, reason: 'left' })
+      c.send('call:leave', { callId }, 'e2')
+      assert.equal((await c.error('e2')).code, 'not_in_call')
+      a.send('call:end', { callId })
+      for (const s of [a, b, c]) {
+        assert.deepEqual((await s.next('call:ended')).data, { callId, reason: 'ended', endedBy: ann.member.id })
+      }
+      a.send('signal:offer', { to: bob.member.id, callId, sdp: 'v=0' }, 'e3')
+      assert.equal((await a.error('e3')).code, 'not_in_call')
+    })
+
+    test('the last participant leaving ends the call (reason empty)', async () => {
+      b.send('call:start', {})
+      const { call } = (await a.next('call:started')).data
+      b.send('call:leave', { callId: call.id })
+      assert.deepEqual((await a.next('call:participant-left')).data, { callId: call.id, memberId: bob.member.id, reason: 'left' })
+      assert.deepEqual((await a.next('call:ended')).data, { callId: call.id, reason: 'empty' })
+    })
+
+    test('call_full past six participants', async () => {
+      const host = await createRoom('Host')
+      const { client: h } = await Client.joined(host.token)
+      h.send('call:start', {})
+      const { call } = (await h.next('call:started')).data
+      const guests = []
+      for (let i = 1; i <= 6; i++) {
+        const guest = await joinRoom(host.room.code, `Guest ${i}`)
+        const { client } = await Client.joined(guest.token)
+        guests.push(client)
+        client.send('call:join', { callId: call.id }, `j${i}`)
+        if (i <= 5) await client.next('call:participant-joined', (d) => d.memberId === guest.member.id)
+        else assert.equal((await client.error(`j${i}`)).code, 'call_full')
+      }
+      for (const s of [h, ...guests]) await s.close()
+    })
+
+    test('member:left (offline) only when the last socket of a member closes', async () => {
+      const { client: b2 } = await Client.joined(bob.token)
+      await a.nothing('member:joined') // already online
+      await b2.close()
+      await a.nothing('member:left')
+      await b.close()
+      b = undefined
+      assert.deepEqual((await a.next('member:left')).data, { memberId: bob.member.id, reason: 'offline' })
+    })
+
+    test('room:leave: member:left (left) to the others, sockets closed, token refused', async () => {
+      c.send('room:leave', {})
+      assert.deepEqual((await a.next('member:left')).data, { memberId: cat.member.id, reason: 'left' })
+      assert.equal(await c.closed, 1000)
+      c = undefined
+      const again = await api('POST', `/api/rooms/${ann.room.code}/join`, { token: cat.token })
+      assertError(again, 401, 'unauthorized')
+    })
+
+    test('a frame over 64 KiB closes the socket with 1009', async () => {
+      const { client: big } = await Client.joined(ann.token)
+      big.send('signal:offer', { to: bob.member.id, callId, sdp: 'x'.repeat(70 * 1024) })
+      assert.equal(await big.closed, 1009)
+    })
+  })
+})
