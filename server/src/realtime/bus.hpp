@@ -16,6 +16,7 @@ struct room_event {
     std::string only_member;    // set: only this member's sockets (signals)
     std::string except_member;  // set: everyone but this member (member:joined)
     std::string closes_member;  // set: this member left the room; their sockets close
+    bool call_changed = false;  // a call:* event: cached call rosters of the room are stale
 };
 
 // Every room event passes through the bus, so that each instance delivers it to the

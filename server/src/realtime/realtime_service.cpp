@@ -50,7 +50,12 @@ realtime_service::realtime_service(asio::io_context& io, asio::thread_pool& bloc
       hub_(sockets),
       ice_servers_(std::move(ice_servers)),
       call_grace_(call_grace),
-      limits_(limits) {}
+      limits_(limits) {
+    // Call changes made by other instances reach this one's roster through the bus.
+    bus_.subscribe([this](const room_event& e) {
+        if (e.call_changed) roster_.forget(e.room_id);
+    });
+}
 
 void realtime_service::opened(const std::shared_ptr<ws_session>& socket) {
     std::lock_guard lock(mutex_);
@@ -212,7 +217,8 @@ void realtime_service::member_left(const rooms::departure& gone) {
                   make_frame("member:left", {{"memberId", gone.who.member_id}, {"reason", "left"}}),
                   {},
                   gone.who.member_id,
-                  gone.who.member_id});
+                  gone.who.member_id,
+                  false});
 }
 
 void realtime_service::file_added(const store::file_record& file) {
@@ -234,7 +240,7 @@ asio::awaitable<void> realtime_service::relay_signal(const std::shared_ptr<ws_se
     } else {
         forwarded["sdp"] = required_string(msg.data, "sdp");
     }
-    auto call = co_await run_blocking(blocking_, [&] { return calls_.active(who.room_id); });
+    auto call = co_await active_call(who.room_id);
     if (!call || call->id != call_id || !rooms::takes_part(*call, who.member_id)) {
         throw error(error_code::not_in_call, "You are not in this call");
     }
@@ -244,11 +250,27 @@ asio::awaitable<void> realtime_service::relay_signal(const std::shared_ptr<ws_se
     publish(who.room_id, msg.type, std::move(forwarded), to);
 }
 
+asio::awaitable<std::optional<store::call_record>> realtime_service::active_call(
+    const std::string& room_id) {
+    std::uint64_t version = 0;
+    if (auto known = roster_.find(room_id, version)) co_return *known;
+    auto call = co_await run_blocking(blocking_, [&] { return calls_.active(room_id); });
+    roster_.remember(room_id, version, call);
+    co_return call;
+}
+
 void realtime_service::publish(const std::string& room_id, const std::string& type,
                                nlohmann::json data, std::string only_member,
                                std::string except_member) {
-    bus_.publish(
-        {room_id, make_frame(type, data), std::move(only_member), std::move(except_member), {}});
+    bool call_changed = type.starts_with("call:");
+    // Forgotten here first, before anyone can hear of the change and act on it.
+    if (call_changed) roster_.forget(room_id);
+    bus_.publish({room_id,
+                  make_frame(type, data),
+                  std::move(only_member),
+                  std::move(except_member),
+                  {},
+                  call_changed});
 }
 
 void realtime_service::publish_call_left(const rooms::caller& who, const rooms::left_call& call,

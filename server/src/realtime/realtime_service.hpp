@@ -6,6 +6,7 @@
 #include <unordered_map>
 
 #include "realtime/bus.hpp"
+#include "realtime/call_roster.hpp"
 #include "realtime/hub.hpp"
 #include "realtime/ws_session.hpp"
 #include "rooms/call_service.hpp"
@@ -55,6 +56,8 @@ class realtime_service final : public rooms::room_events {
     asio::awaitable<void> leave_room(const std::shared_ptr<ws_session>& socket);
     asio::awaitable<void> relay_signal(const std::shared_ptr<ws_session>& socket,
                                        const envelope& msg);
+    // The room's active call, from the roster when it is known there.
+    asio::awaitable<std::optional<store::call_record>> active_call(const std::string& room_id);
     void publish(const std::string& room_id, const std::string& type, nlohmann::json data,
                  std::string only_member = {}, std::string except_member = {});
     void publish_call_left(const rooms::caller& who, const rooms::left_call& call,
@@ -71,6 +74,7 @@ class realtime_service final : public rooms::room_events {
     nlohmann::json ice_servers_;
     std::chrono::seconds call_grace_;
     socket_limits limits_;
+    call_roster roster_;
 
     mutable std::mutex mutex_;
     bool stopping_ = false;  // shutdown: sockets closing now must not start grace timers

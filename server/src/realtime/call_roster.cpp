@@ -1,0 +1,31 @@
+#include "realtime/call_roster.hpp"
+
+namespace parlor::realtime {
+
+call_roster::entry call_roster::find(const std::string& room_id, std::uint64_t& version) const {
+    std::lock_guard lock(mutex_);
+    auto it = rooms_.find(room_id);
+    if (it == rooms_.end()) {
+        version = 0;
+        return nullptr;
+    }
+    version = it->second.version;
+    return it->second.call;
+}
+
+void call_roster::remember(const std::string& room_id, std::uint64_t version,
+                           std::optional<store::call_record> call) {
+    std::lock_guard lock(mutex_);
+    auto& slot = rooms_[room_id];
+    if (slot.version != version) return;  // the call changed while it was being read
+    slot.call = std::make_shared<const std::optional<store::call_record>>(std::move(call));
+}
+
+void call_roster::forget(const std::string& room_id) {
+    std::lock_guard lock(mutex_);
+    auto& slot = rooms_[room_id];
+    ++slot.version;
+    slot.call.reset();
+}
+
+}  // namespace parlor::realtime
