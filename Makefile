@@ -7,7 +7,7 @@ BUILD_DIR := server/build
 PARLOR := $(BUILD_DIR)/parlor
 CXX_SOURCES = $(shell git ls-files -co --exclude-standard -- 'server/*.cpp' 'server/*.hpp')
 
-.PHONY: run test deps configure server web build test-server test-web test-e2e format format-check clean
+.PHONY: run test deps configure server web build test-server test-web test-e2e format format-check clean bench
 
 ## run: install what is missing, build, and serve Parlor at http://localhost:8080
 run: build
@@ -46,6 +46,10 @@ test-web: deps
 test-e2e: server web
 	@echo "==> browser end-to-end tests (Chromium, loopback-only network namespace)"
 	@scripts/e2e.sh
+
+## bench: Parlor against a Node.js (Hono + ws) baseline, about 5 minutes; writes bench/results/
+bench: server
+	@bench/run.sh
 
 format:
 	@clang-format -i $(CXX_SOURCES)

@@ -1,0 +1,5 @@
+// Asio and Beast compiled once, here (BOOST_*_SEPARATE_COMPILATION), not in every file.
+#include "asio.hpp"
+
+#include <boost/asio/impl/src.hpp>
+#include <boost/beast/src.hpp>
