@@ -5,23 +5,8 @@
  * peer, read through the page's `window.__parlor.stats()`.
  */
 import type { Page } from '@playwright/test';
-import { expect, memberNamed, person, test } from './fixtures';
+import { createRoom, expect, joinRoom, memberNamed, person, test } from './fixtures';
 import { launchParlor } from './launch';
-
-async function createRoom(page: Page, name: string): Promise<string> {
-  await page.goto('/');
-  await page.getByLabel('Your name').fill(name);
-  await page.getByRole('button', { name: 'Create room' }).click();
-  await expect(memberNamed(page, name)).toBeVisible();
-  return page.url();
-}
-
-async function joinRoom(page: Page, link: string, name: string): Promise<void> {
-  await page.goto(link);
-  await page.getByLabel('Your name').fill(name);
-  await page.getByRole('button', { name: 'Join room' }).click();
-  await expect(memberNamed(page, name)).toBeVisible();
-}
 
 async function selfId(page: Page): Promise<string> {
   const id = await page.locator('li[data-self="true"]').getAttribute('data-member-id');

@@ -8,7 +8,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { Page } from '@playwright/test';
-import { expect, memberNamed, person, test } from './fixtures';
+import { createRoom, expect, joinRoom, person, test } from './fixtures';
 import { launchParlor } from './launch';
 
 const MiB = 1024 * 1024;
@@ -32,21 +32,6 @@ function randomFile(name: string, size: number): { path: string; sha256: string 
 
 function sha256Of(file: string): string {
   return createHash('sha256').update(readFileSync(file)).digest('hex');
-}
-
-async function createRoom(page: Page, name: string): Promise<string> {
-  await page.goto('/');
-  await page.getByLabel('Your name').fill(name);
-  await page.getByRole('button', { name: 'Create room' }).click();
-  await expect(memberNamed(page, name)).toBeVisible();
-  return page.url();
-}
-
-async function joinRoom(page: Page, link: string, name: string): Promise<void> {
-  await page.goto(link);
-  await page.getByLabel('Your name').fill(name);
-  await page.getByRole('button', { name: 'Join room' }).click();
-  await expect(memberNamed(page, name)).toBeVisible();
 }
 
 async function openFilesTab(page: Page): Promise<void> {

@@ -67,13 +67,18 @@ completion file_service::complete(const rooms::caller& who, std::string_view fil
         throw error(error_code::checksum_mismatch,
                     "The stored bytes do not match the declared SHA-256");
     }
-    bool newly = store_.complete_file(file.id, clock_.now());
-    auto done = store_.find_file(file.id);  // with completed_at, whoever completed it
+    millis now = clock_.now();
+    if (store_.complete_file(file.id, now)) {
+        file.completed_at = now;
+        if (events_) events_->file_added(file);
+        return {std::move(file), true};
+    }
+    // Someone completed it meanwhile (or the sweep took it): read what is there now.
+    auto done = store_.find_file(file.id);
     if (!done || !done->completed_at) {
         throw error(error_code::file_not_found, "This upload has expired; upload the file again");
     }
-    if (newly && events_) events_->file_added(*done);
-    return {std::move(*done), newly};
+    return {std::move(*done), false};
 }
 
 std::vector<store::file_record> file_service::history(std::string_view room_id) {
