@@ -13,12 +13,13 @@ call_roster::entry call_roster::find(const std::string& room_id, std::uint64_t& 
     return it->second.call;
 }
 
-void call_roster::remember(const std::string& room_id, std::uint64_t version,
-                           std::optional<store::call_record> call) {
+call_roster::entry call_roster::remember(const std::string& room_id, std::uint64_t version,
+                                         std::optional<store::call_record> call) {
+    auto read = std::make_shared<const std::optional<store::call_record>>(std::move(call));
     std::lock_guard lock(mutex_);
     auto& slot = rooms_[room_id];
-    if (slot.version != version) return;  // the call changed while it was being read
-    slot.call = std::make_shared<const std::optional<store::call_record>>(std::move(call));
+    if (slot.version == version) slot.call = read;  // else the call changed while being read
+    return read;
 }
 
 void call_roster::forget(const std::string& room_id) {

@@ -22,8 +22,9 @@ class call_roster {
     // The room's remembered call (an empty optional inside: no call), or null when it must
     // be read; then `version` is what remember() needs.
     entry find(const std::string& room_id, std::uint64_t& version) const;
-    void remember(const std::string& room_id, std::uint64_t version,
-                  std::optional<store::call_record> call);
+    // Keeps what was read (unless the call changed meanwhile) and returns it.
+    entry remember(const std::string& room_id, std::uint64_t version,
+                   std::optional<store::call_record> call);
     void forget(const std::string& room_id);
 
   private:

@@ -44,13 +44,21 @@ void hub::deliver(const room_event& event) {
     {
         std::lock_guard lock(mutex_);
         if (!event.closes_member.empty()) leaving = take_member(event.closes_member);
-        auto room = rooms_.find(event.room_id);
-        if (room == rooms_.end()) return;
-        for (const auto& member_id : room->second) {
-            if (!event.only_member.empty() && member_id != event.only_member) continue;
-            if (member_id == event.except_member) continue;
-            for (const auto& weak : members_.at(member_id).sockets) {
+        auto add_sockets = [&](const member_sockets& member) {
+            for (const auto& weak : member.sockets) {
                 if (auto socket = weak.lock()) targets.push_back(std::move(socket));
+            }
+        };
+        if (!event.only_member.empty()) {
+            // One member (a signal): straight to their sockets, if they are in this room.
+            auto member = members_.find(event.only_member);
+            if (member != members_.end() && member->second.room_id == event.room_id &&
+                event.only_member != event.except_member) {
+                add_sockets(member->second);
+            }
+        } else if (auto room = rooms_.find(event.room_id); room != rooms_.end()) {
+            for (const auto& member_id : room->second) {
+                if (member_id != event.except_member) add_sockets(members_.at(member_id));
             }
         }
     }

@@ -7,6 +7,7 @@
 #include "api/views.hpp"
 #include "common/error.hpp"
 #include "net/blocking.hpp"
+#include "realtime/signal_frame.hpp"
 
 namespace parlor::realtime {
 namespace {
@@ -98,15 +99,34 @@ std::size_t realtime_service::open_sockets() const {
     return open_.size();
 }
 
-void realtime_service::refuse_rate(ws_session& socket, const std::string& text) {
+void realtime_service::refuse_rate(ws_session& socket, std::string_view text) {
     auto parsed = nlohmann::json::parse(text, nullptr, false);
     nlohmann::json rid = parsed.is_object() ? parsed.value("rid", nlohmann::json()) : nullptr;
     if (!rid.is_string() && !rid.is_number()) rid = nullptr;
     socket.send(error_frame(error(error_code::rate_limited, "Too many messages; slow down"), rid));
 }
 
+bool realtime_service::handle_now(ws_session& socket, std::string_view text) {
+    if (!socket.caller()) return false;
+    auto signal = read_signal(text);
+    if (!signal) return false;
+    const rooms::caller& who = *socket.caller();
+    std::uint64_t version = 0;
+    auto call = roster_.find(who.room_id, version);
+    if (!call) return false;  // handle() reads the call from the store
+    try {
+        relay(who, *call, signal->call_id, signal->to,
+              std::make_shared<const std::string>(forwarded_signal(*signal, who.member_id)));
+    } catch (const error& refused) {
+        auto rid = signal->rid.empty() ? nlohmann::json()
+                                       : nlohmann::json::parse(signal->rid, nullptr, false);
+        socket.send(error_frame(refused, rid));
+    }
+    return true;
+}
+
 asio::awaitable<void> realtime_service::handle(std::shared_ptr<ws_session> socket,
-                                               const std::string& text) {
+                                               std::string_view text) {
     envelope msg;
     std::optional<error> failure;
     try {
@@ -241,22 +261,28 @@ asio::awaitable<void> realtime_service::relay_signal(const std::shared_ptr<ws_se
         forwarded["sdp"] = required_string(msg.data, "sdp");
     }
     auto call = co_await active_call(who.room_id);
+    relay(who, *call, call_id, to, make_frame(msg.type, forwarded));
+}
+
+// Who may signal whom: both in the room's active call, the one named, and not the same.
+void realtime_service::relay(const rooms::caller& who,
+                             const std::optional<store::call_record>& call,
+                             std::string_view call_id, std::string_view to,
+                             std::shared_ptr<const std::string> frame) {
     if (!call || call->id != call_id || !rooms::takes_part(*call, who.member_id)) {
         throw error(error_code::not_in_call, "You are not in this call");
     }
     if (to == who.member_id || !rooms::takes_part(*call, to)) {
         throw error(error_code::unknown_peer, "That member is not in this call");
     }
-    publish(who.room_id, msg.type, std::move(forwarded), to);
+    bus_.publish({who.room_id, std::move(frame), std::string(to), {}, {}, false});
 }
 
-asio::awaitable<std::optional<store::call_record>> realtime_service::active_call(
-    const std::string& room_id) {
+asio::awaitable<call_roster::entry> realtime_service::active_call(const std::string& room_id) {
     std::uint64_t version = 0;
-    if (auto known = roster_.find(room_id, version)) co_return *known;
+    if (auto known = roster_.find(room_id, version)) co_return known;
     auto call = co_await run_blocking(blocking_, [&] { return calls_.active(room_id); });
-    roster_.remember(room_id, version, call);
-    co_return call;
+    co_return roster_.remember(room_id, version, std::move(call));
 }
 
 void realtime_service::publish(const std::string& room_id, const std::string& type,

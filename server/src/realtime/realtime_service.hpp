@@ -3,6 +3,7 @@
 #include <memory>
 #include <mutex>
 #include <string>
+#include <string_view>
 #include <unordered_map>
 
 #include "realtime/bus.hpp"
@@ -30,8 +31,11 @@ class realtime_service final : public rooms::room_events {
     // Called by ws_session.
     void opened(const std::shared_ptr<ws_session>& socket);
     void closed(ws_session& socket);
-    asio::awaitable<void> handle(std::shared_ptr<ws_session> socket, const std::string& text);
-    void refuse_rate(ws_session& socket, const std::string& text);
+    // A signal whose call the roster knows is relayed at once, without a JSON tree (true);
+    // any other frame needs handle() (false).
+    bool handle_now(ws_session& socket, std::string_view text);
+    asio::awaitable<void> handle(std::shared_ptr<ws_session> socket, std::string_view text);
+    void refuse_rate(ws_session& socket, std::string_view text);
 
     // However they left (REST or room:leave): the room hears it, their sockets close.
     void member_left(const rooms::departure& gone) override;
@@ -57,7 +61,10 @@ class realtime_service final : public rooms::room_events {
     asio::awaitable<void> relay_signal(const std::shared_ptr<ws_session>& socket,
                                        const envelope& msg);
     // The room's active call, from the roster when it is known there.
-    asio::awaitable<std::optional<store::call_record>> active_call(const std::string& room_id);
+    asio::awaitable<call_roster::entry> active_call(const std::string& room_id);
+    void relay(const rooms::caller& who, const std::optional<store::call_record>& call,
+               std::string_view call_id, std::string_view to,
+               std::shared_ptr<const std::string> frame);
     void publish(const std::string& room_id, const std::string& type, nlohmann::json data,
                  std::string only_member = {}, std::string except_member = {});
     void publish_call_left(const rooms::caller& who, const rooms::left_call& call,

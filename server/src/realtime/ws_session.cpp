@@ -13,8 +13,7 @@ ws_session::ws_session(beast::tcp_stream stream, realtime_service& service,
     : ws_(std::move(stream)),
       service_(service),
       limits_(limits),
-      watchdog_timer_(ws_.get_executor()),
-      drained_(ws_.get_executor()) {}
+      watchdog_timer_(ws_.get_executor()) {}
 
 ws_session::~ws_session() = default;
 
@@ -56,8 +55,7 @@ asio::awaitable<void> ws_session::read_loop() {
         if (!ws_.got_text()) {
             co_return co_await close_now(websocket::close_code::bad_payload, "text frames only");
         }
-        std::string text = beast::buffers_to_string(buffer.data());
-        buffer.consume(buffer.size());
+        std::string_view text(static_cast<const char*>(buffer.data().data()), buffer.size());
         if (!within_rate()) {
             if (++strikes_ >= limits_.rate_limit_strikes) {
                 co_await flush_queue();  // the rate_limited errors already queued say why
@@ -65,9 +63,10 @@ asio::awaitable<void> ws_session::read_loop() {
                                              "too many messages");
             }
             service_.refuse_rate(*this, text);
-            continue;
+        } else if (!service_.handle_now(*this, text)) {
+            co_await service_.handle(shared_from_this(), text);
         }
-        co_await service_.handle(shared_from_this(), text);
+        buffer.consume(buffer.size());
     }
 }
 
@@ -84,39 +83,20 @@ bool ws_session::within_rate() {
 }
 
 void ws_session::send(std::shared_ptr<const std::string> frame) {
-    asio::post(ws_.get_executor(), [self = shared_from_this(), frame = std::move(frame)]() mutable {
-        if (self->closing_ || self->draining_) return;
-        if (self->queue_.size() >= self->limits_.max_queued_frames ||
-            self->queued_bytes_ + frame->size() > self->limits_.max_queued_bytes) {
+    asio::post(ws_.get_executor(), [self = shared_from_this(), frame = std::move(frame)] {
+        // Once Beast has begun a close (ours or the peer's), no data frame may follow it.
+        if (self->closing_ || self->draining_ || !self->ws_.is_open()) return;
+        auto& out = self->ws_.next_layer();
+        if (out.pending_frames() >= self->limits_.max_queued_frames ||
+            out.pending_bytes() + frame->size() > self->limits_.max_queued_bytes) {
             // A reader this far behind would make us buffer without bound: drop it; the
             // client reconnects and resyncs from room:state.
-            spdlog::warn("dropping a socket that fell {} frames behind", self->queue_.size());
+            spdlog::warn("dropping a socket that fell {} frames behind", out.pending_frames());
             self->drop();
             return;
         }
-        self->queued_bytes_ += frame->size();
-        self->queue_.push_back(std::move(frame));
-        if (!self->writing_) {
-            self->writing_ = true;
-            asio::co_spawn(
-                self->ws_.get_executor(), [self] { return self->write_loop(); }, asio::detached);
-        }
+        out.write_text(*frame);
     });
-}
-
-asio::awaitable<void> ws_session::write_loop() {
-    while (!queue_.empty() && !closing_) {
-        auto frame = queue_.front();
-        beast::error_code ec;
-        ws_.text(true);
-        co_await ws_.async_write(asio::buffer(*frame),
-                                 asio::redirect_error(asio::use_awaitable, ec));
-        if (ec || closing_) break;  // a close or drop meanwhile has emptied the queue
-        queue_.pop_front();
-        queued_bytes_ -= frame->size();
-    }
-    writing_ = false;
-    drained_.cancel();
 }
 
 // Lets the frames already queued go out (new ones are refused meanwhile), within the 5 s
@@ -124,16 +104,12 @@ asio::awaitable<void> ws_session::write_loop() {
 asio::awaitable<void> ws_session::flush_queue() {
     draining_ = true;
     beast::get_lowest_layer(ws_).expires_after(std::chrono::seconds(5));
-    while (writing_ && !closing_) {
-        drained_.expires_at(std::chrono::steady_clock::time_point::max());
-        beast::error_code ignored;
-        co_await drained_.async_wait(asio::redirect_error(asio::use_awaitable, ignored));
-    }
+    beast::error_code ignored;
+    co_await ws_.next_layer().async_flush(asio::redirect_error(asio::use_awaitable, ignored));
 }
 
 void ws_session::discard_queue() {
-    queue_.clear();
-    queued_bytes_ = 0;
+    ws_.next_layer().discard_pending();
 }
 
 // Ends the connection without a close handshake: for peers that do not read.

@@ -1,7 +1,6 @@
 #pragma once
 
 #include <chrono>
-#include <deque>
 #include <memory>
 #include <optional>
 #include <string>
@@ -10,6 +9,7 @@
 #include <boost/beast/websocket.hpp>
 
 #include "api/request.hpp"
+#include "realtime/gathering_stream.hpp"
 #include "rooms/call_service.hpp"
 
 namespace parlor::realtime {
@@ -30,8 +30,8 @@ struct socket_limits {
     int rate_limit_strikes = 50;    // refused messages before the socket is closed
 };
 
-// One WebSocket. Reads one frame at a time and hands it to the realtime service; writes
-// one frame at a time from a capped queue. Lives on its connection's strand; other
+// One WebSocket. Reads one frame at a time and hands it to the realtime service; outgoing
+// frames queue in its gathering_stream, capped. Lives on its connection's strand; other
 // threads reach it through send() and close(), which post to that strand.
 class ws_session : public std::enable_shared_from_this<ws_session> {
   public:
@@ -50,7 +50,6 @@ class ws_session : public std::enable_shared_from_this<ws_session> {
 
   private:
     asio::awaitable<void> read_loop();
-    asio::awaitable<void> write_loop();
     asio::awaitable<void> watchdog();
     bool within_rate();
     void drop();
@@ -58,15 +57,11 @@ class ws_session : public std::enable_shared_from_this<ws_session> {
     asio::awaitable<void> flush_queue();
     asio::awaitable<void> close_now(websocket::close_code code, const char* reason);
 
-    websocket::stream<beast::tcp_stream> ws_;
+    websocket::stream<gathering_stream> ws_;
     realtime_service& service_;
     const socket_limits& limits_;
     asio::steady_timer watchdog_timer_;
-    asio::steady_timer drained_;  // cancelled whenever the write loop stops
     std::optional<rooms::caller> caller_;
-    std::deque<std::shared_ptr<const std::string>> queue_;
-    std::size_t queued_bytes_ = 0;
-    bool writing_ = false;
     bool closing_ = false;   // no more reads or writes: the socket is going
     bool draining_ = false;  // no new frames queued: the queue is being flushed before a close
     bool ping_pending_ = false;

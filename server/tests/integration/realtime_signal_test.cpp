@@ -172,6 +172,37 @@ TEST_F(RealtimeSignalTest, SignalsAfterTheCallEndedAreRefused) {
     EXPECT_TRUE(grace_ws->expect_silence());
 }
 
+// After the first signal the call's roster is in memory and signals are relayed from it:
+// it must follow every change of the call, and refuse with the same errors.
+TEST_F(RealtimeSignalTest, SignalsRelayedFromMemoryFollowEveryChangeOfTheCall) {
+    nlohmann::json offer = {{"to", grace.member_id}, {"callId", call_id}, {"sdp", offer_sdp}};
+    for (int i = 0; i < 3; ++i) {
+        ada_ws->send("signal:offer", offer);
+        ASSERT_TRUE(is_event(grace_ws->next(), "signal:offer"));
+    }
+
+    grace_ws->send("call:leave", {{"callId", call_id}});
+    for (auto* socket : everyone()) ASSERT_TRUE(socket->next_of_type("call:participant-left"));
+    ada_ws->send("signal:offer", offer, 41);
+    EXPECT_TRUE(is_ws_error(ada_ws->next(), "unknown_peer", 41));
+    ada_ws->send("signal:offer", offer, 42);
+    EXPECT_TRUE(is_ws_error(ada_ws->next(), "unknown_peer", 42));
+
+    grace_ws->send("call:join", {{"callId", call_id}});
+    for (auto* socket : everyone()) ASSERT_TRUE(socket->next_of_type("call:participant-joined"));
+    ada_ws->send("signal:offer", offer);
+    auto again = grace_ws->next();
+    ASSERT_TRUE(is_event(again, "signal:offer"));
+    EXPECT_EQ((*again)["data"]["from"], ada.member_id);
+    ada_ws->send("signal:offer", offer);
+    ASSERT_TRUE(is_event(grace_ws->next(), "signal:offer"));
+
+    linus_ws->send("signal:offer", {{"to", ada.member_id}, {"callId", call_id}, {"sdp", offer_sdp}},
+                   "outsider");
+    EXPECT_TRUE(is_ws_error(linus_ws->next(), "not_in_call", "outsider"));
+    for (auto* socket : everyone()) EXPECT_TRUE(socket->expect_silence());
+}
+
 TEST_F(RealtimeSignalTest, SignalsNeverCrossIntoAnotherRoom) {
     // A second room with its own call between Zed and Yan.
     auto zed = api().create_room("Zed");
