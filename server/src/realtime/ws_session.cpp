@@ -26,48 +26,79 @@ asio::awaitable<void> ws_session::run(api::request upgrade) {
     ws_.set_option(timeouts);
     ws_.read_message_max(limits_.max_frame_bytes);  // larger frames close the socket with 1009
     ws_.auto_fragment(false);
+    // Beast's write buffer is for masking and fragmenting, which a server that writes whole
+    // frames (through gathering_stream) never does: keep it at the minimum, not 4 KiB a socket.
+    ws_.write_buffer_bytes(8);
     ws_.control_callback([this](websocket::frame_type, beast::string_view) {
         last_heard_ = std::chrono::steady_clock::now();  // pongs count as signs of life
     });
     beast::error_code ec;
     co_await ws_.async_accept(upgrade, asio::redirect_error(asio::use_awaitable, ec));
     if (ec) co_return;
+    api::request().swap(upgrade);  // this frame lives as long as the socket: keep no headers
     opened_at_ = last_heard_ = refilled_at_ = std::chrono::steady_clock::now();
+    next_ping_ = opened_at_ + limits_.ping_interval;
     tokens_ = limits_.messages_per_second * 2.0;
     service_.opened(shared_from_this());
+    arm_watchdog();
+    read_next();  // from here on callbacks keep the session alive, not this coroutine
+}
+
+// Reading is a chain of callbacks, not a coroutine: an idle socket holds one pending read
+// and no coroutine frames.
+void ws_session::read_next() {
+    buffer_.consume(buffer_.size());  // the frame read last is handled
+    ws_.async_read(buffer_, [self = shared_from_this()](const beast::error_code& ec, std::size_t) {
+        self->on_read(ec);
+    });
+}
+
+void ws_session::on_read(const beast::error_code& ec) {
+    // Closed (by us or the peer), too big (Beast answered 1009), or the network went.
+    if (ec || closing_) return finished();
+    last_heard_ = std::chrono::steady_clock::now();
+    if (!ws_.got_text())
+        return finish_with(close_now(websocket::close_code::bad_payload, "text frames only"));
+    std::string_view text(static_cast<const char*>(buffer_.data().data()), buffer_.size());
+    if (!within_rate()) {
+        if (++strikes_ >= limits_.rate_limit_strikes) {
+            return finish_with([](std::shared_ptr<ws_session> self) -> asio::awaitable<void> {
+                co_await self->flush_queue();  // the rate_limited errors already queued say why
+                co_await self->close_now(websocket::close_code::policy_error, "too many messages");
+            }(shared_from_this()));
+        }
+        service_.refuse_rate(*this, text);
+    } else if (!service_.handle_now(*this, text)) {
+        // The general path waits for the store; the next frame is read once it is done, so
+        // a socket's frames are handled in order.
+        asio::co_spawn(
+            ws_.get_executor(),
+            [self = shared_from_this(), text]() -> asio::awaitable<void> {
+                co_await self->service_.handle(self, text);
+                self->read_next();
+            },
+            asio::detached);
+        return;
+    }
+    read_next();
+}
+
+// The socket's last act: runs `closing` (a close handshake), then finished().
+void ws_session::finish_with(asio::awaitable<void> closing) {
     asio::co_spawn(
-        ws_.get_executor(), [self = shared_from_this()] { return self->watchdog(); },
+        ws_.get_executor(),
+        [self = shared_from_this(),
+         closing = std::move(closing)]() mutable -> asio::awaitable<void> {
+            co_await std::move(closing);
+            self->finished();
+        },
         asio::detached);
-    co_await read_loop();
+}
+
+void ws_session::finished() {
     closing_ = true;
     watchdog_timer_.cancel();
     service_.closed(*this);
-}
-
-asio::awaitable<void> ws_session::read_loop() {
-    beast::flat_buffer buffer;
-    for (;;) {
-        beast::error_code ec;
-        co_await ws_.async_read(buffer, asio::redirect_error(asio::use_awaitable, ec));
-        // Closed (by us or the peer), too big (Beast answered 1009), or the network went.
-        if (ec || closing_) co_return;
-        last_heard_ = std::chrono::steady_clock::now();
-        if (!ws_.got_text()) {
-            co_return co_await close_now(websocket::close_code::bad_payload, "text frames only");
-        }
-        std::string_view text(static_cast<const char*>(buffer.data().data()), buffer.size());
-        if (!within_rate()) {
-            if (++strikes_ >= limits_.rate_limit_strikes) {
-                co_await flush_queue();  // the rate_limited errors already queued say why
-                co_return co_await close_now(websocket::close_code::policy_error,
-                                             "too many messages");
-            }
-            service_.refuse_rate(*this, text);
-        } else if (!service_.handle_now(*this, text)) {
-            co_await service_.handle(shared_from_this(), text);
-        }
-        buffer.consume(buffer.size());
-    }
 }
 
 bool ws_session::within_rate() {
@@ -150,39 +181,36 @@ void ws_session::close(websocket::close_code code, std::string reason) {
     });
 }
 
-// Pings every ping_interval; closes a socket that never joined within the join deadline,
-// or that has been silent (no frame, no pong) for silence_limit.
-asio::awaitable<void> ws_session::watchdog() {
-    auto& timer = watchdog_timer_;
-    auto next_ping = opened_at_ + limits_.ping_interval;
-    while (!closing_) {
-        auto wake = std::min(next_ping, last_heard_ + limits_.silence_limit);
-        if (!caller_) wake = std::min(wake, opened_at_ + limits_.join_deadline);
-        timer.expires_at(wake);
-        beast::error_code ec;
-        co_await timer.async_wait(asio::redirect_error(asio::use_awaitable, ec));
-        if (closing_) co_return;
-        auto now = std::chrono::steady_clock::now();
-        if (!caller_ && now - opened_at_ >= limits_.join_deadline) {
-            close(websocket::close_code::policy_error, "room:join expected first");
-            co_return;
-        }
-        if (now - last_heard_ >= limits_.silence_limit) {
-            drop();  // gone: no close handshake
-            co_return;
-        }
-        if (now >= next_ping) {
-            next_ping = now + limits_.ping_interval;
-            // Not awaited: a ping waits behind a write to a slow reader, and the silence
-            // check above must keep running meanwhile.
-            if (!ping_pending_) {
-                ping_pending_ = true;
-                ws_.async_ping({}, [self = shared_from_this()](const beast::error_code&) {
-                    self->ping_pending_ = false;
-                });
-            }
+// The watchdog pings every ping_interval; closes a socket that never joined within the
+// join deadline, or that has been silent (no frame, no pong) for silence_limit. A timer
+// callback rather than a coroutine: an idle socket keeps one pending wait and no frame.
+void ws_session::arm_watchdog() {
+    auto wake = std::min(next_ping_, last_heard_ + limits_.silence_limit);
+    if (!caller_) wake = std::min(wake, opened_at_ + limits_.join_deadline);
+    watchdog_timer_.expires_at(wake);
+    watchdog_timer_.async_wait(
+        [self = shared_from_this()](const beast::error_code&) { self->watchdog(); });
+}
+
+void ws_session::watchdog() {
+    if (closing_) return;
+    auto now = std::chrono::steady_clock::now();
+    if (!caller_ && now - opened_at_ >= limits_.join_deadline) {
+        return close(websocket::close_code::policy_error, "room:join expected first");
+    }
+    if (now - last_heard_ >= limits_.silence_limit) return drop();  // gone: no close handshake
+    if (now >= next_ping_) {
+        next_ping_ = now + limits_.ping_interval;
+        // Not awaited: a ping waits behind a write to a slow reader, and the silence check
+        // above must keep running meanwhile.
+        if (!ping_pending_) {
+            ping_pending_ = true;
+            ws_.async_ping({}, [self = shared_from_this()](const beast::error_code&) {
+                self->ping_pending_ = false;
+            });
         }
     }
+    arm_watchdog();
 }
 
 }  // namespace parlor::realtime

@@ -49,8 +49,12 @@ class ws_session : public std::enable_shared_from_this<ws_session> {
     void set_caller(rooms::caller who) { caller_ = std::move(who); }
 
   private:
-    asio::awaitable<void> read_loop();
-    asio::awaitable<void> watchdog();
+    void read_next();
+    void on_read(const beast::error_code& ec);
+    void finish_with(asio::awaitable<void> closing);
+    void finished();
+    void arm_watchdog();
+    void watchdog();
     bool within_rate();
     void drop();
     void discard_queue();
@@ -61,12 +65,14 @@ class ws_session : public std::enable_shared_from_this<ws_session> {
     realtime_service& service_;
     const socket_limits& limits_;
     asio::steady_timer watchdog_timer_;
+    beast::flat_buffer buffer_;  // the frame being read
     std::optional<rooms::caller> caller_;
     bool closing_ = false;   // no more reads or writes: the socket is going
     bool draining_ = false;  // no new frames queued: the queue is being flushed before a close
     bool ping_pending_ = false;
     std::chrono::steady_clock::time_point opened_at_;
     std::chrono::steady_clock::time_point last_heard_;
+    std::chrono::steady_clock::time_point next_ping_;
     double tokens_ = 0;
     std::chrono::steady_clock::time_point refilled_at_;
     int strikes_ = 0;
