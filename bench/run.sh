@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # `make bench`: Parlor against the Node.js baseline (bench/baseline: Hono + ws), scenario by
 # scenario, with the server under test pinned to CPU 0 and the load generator
-# (bench/load: parlor-load) to CPU 1. Every scenario gets a freshly started server. Prints
+# (bench/load: parlor-load) to CPU 1. Every scenario gets a freshly started server. The file
+# scenario also runs nginx serving the same files from disk, as the local ceiling. Prints
 # the tables and writes them to bench/results/latest.md (+ a timestamped copy, and the raw
 # JSON lines next to them).
 #
@@ -43,20 +44,48 @@ IDLE_SETTLE=5
 REST_CONCURRENCY=32
 REST_WARMUP=2
 REST_DURATION=8
+FILE_BYTES=$((1 << 30))  # each file of scenario 6
+FILE_PARALLEL=8          # transfers at once in its parallel phases
 if [ "${BENCH_QUICK:-0}" = 1 ]; then
   RELAY_ROOMS=4 RELAY_WARMUP=1 RELAY_DURATION=2 RELAY_RUNS=1 LATENCY_WARMUP=1 LATENCY_DURATION=2
   JOIN_COUNT=600 IDLE_CONNECTIONS=1000 IDLE_SETTLE=1 REST_WARMUP=1 REST_DURATION=2
+  FILE_BYTES=$((64 << 20))
 fi
 
 # --- what the run needs ------------------------------------------------------------------
 need_cmd() { command -v "$1" >/dev/null 2>&1; }
+SUDO=()
+[ "$(id -u)" -eq 0 ] || SUDO=(sudo)
+# Debian's packages start their services from their maintainer scripts: nginx would start
+# on port 80, and stay. While apt-get installs, a policy-rc.d that answers 101 ("action
+# forbidden") tells invoke-rc.d and deb-systemd-invoke to start nothing (the standard
+# mechanism: /usr/share/doc/init-system-helpers/README.policy-rc.d.gz). Only when there is
+# no policy-rc.d already, and removed again afterwards, also when the install fails or the
+# run is interrupted.
+POLICY_RC_D=/usr/sbin/policy-rc.d
+POLICY_RC_D_OURS=no
+remove_policy_rc_d() {
+  if [ "$POLICY_RC_D_OURS" = yes ]; then
+    "${SUDO[@]}" rm -f "$POLICY_RC_D"
+    POLICY_RC_D_OURS=no
+  fi
+}
 apt_install() {
   say "installing $*"
-  local sudo_cmd=()
-  [ "$(id -u)" -eq 0 ] || sudo_cmd=(sudo)
-  "${sudo_cmd[@]}" apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive "${sudo_cmd[@]}" apt-get install -y -qq --no-install-recommends "$@" >/dev/null
+  "${SUDO[@]}" apt-get update -qq
+  if [ ! -e "$POLICY_RC_D" ]; then
+    trap remove_policy_rc_d EXIT
+    trap 'exit 130' INT TERM
+    printf '#!/bin/sh\n# bench/run.sh: no service starts while it installs packages\nexit 101\n' |
+      "${SUDO[@]}" tee "$POLICY_RC_D" >/dev/null
+    POLICY_RC_D_OURS=yes
+    "${SUDO[@]}" chmod 755 "$POLICY_RC_D"
+  fi
+  DEBIAN_FRONTEND=noninteractive "${SUDO[@]}" apt-get install -y -qq --no-install-recommends "$@" >/dev/null
+  remove_policy_rc_d
+  trap - EXIT
 }
+wants_scenario() { case " $SCENARIOS " in *" $1 "*) return 0 ;; *) return 1 ;; esac; }
 missing=()
 need_cmd taskset || missing+=(util-linux)
 need_cmd ss || missing+=(iproute2)
@@ -69,6 +98,12 @@ need_cmd node || missing+=(nodejs)
 [ -f /usr/include/nlohmann/json.hpp ] || missing+=(nlohmann-json3-dev)
 [ -f /usr/include/CLI/CLI.hpp ] || missing+=(libcli11-dev)
 [ -f /usr/include/boost/beast.hpp ] || missing+=(libboost-dev)
+[ -f /usr/include/openssl/evp.h ] || missing+=(libssl-dev)
+# nginx, the file scenario's ceiling: Debian 12's `nginx` package holds the binary, built
+# with the WebDAV module (`nginx -V` lists --with-http_dav_module); nginx-light and
+# nginx-core are the same binary with more modules.
+NGINX=$(command -v nginx 2>/dev/null || echo /usr/sbin/nginx)
+if wants_scenario files && [ ! -x "$NGINX" ]; then missing+=(nginx); fi
 if [ ${#missing[@]} -gt 0 ]; then apt_install "${missing[@]}"; fi
 
 if [ "$(nproc)" -lt 2 ]; then
@@ -118,6 +153,9 @@ WORK=$(mktemp -d /tmp/parlor-bench.XXXXXX)
 JSONL=$WORK/results.jsonl
 : >"$JSONL"
 SERVER_PID=""
+SERVER_DATA=""  # the running server's data directory, removed when it stops
+PARLOR_ARGS=()   # more flags for parlor and the baseline (the file scenario's size limit)
+BASELINE_ARGS=()
 
 stop_server() {
   [ -n "$SERVER_PID" ] || return 0
@@ -128,6 +166,10 @@ stop_server() {
   fi
   wait "$SERVER_PID" 2>/dev/null || true
   SERVER_PID=""
+  if [ -n "$SERVER_DATA" ]; then
+    rm -rf "$SERVER_DATA"
+    SERVER_DATA=""
+  fi
 }
 cleanup() {
   stop_server
@@ -142,29 +184,78 @@ listening_port() {
   ss -Hltnp 2>/dev/null | awk -v pid="pid=$1," 'index($0, pid) { split($4, a, ":"); print a[length(a)]; exit }'
 }
 
-# start_server parlor|baseline: sets SERVER_PID and SERVER_URL.
+free_port() {
+  python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+}
+
+# nginx for the file scenario: one worker (the server under test gets one core), files from
+# disk with sendfile, uploads by WebDAV PUT into a temporary file on the same filesystem
+# (so that publishing it is a rename), no access log; all in its own directory.
+write_nginx_conf() {
+  local dir=$1 port=$2 user_line=""
+  # A master started as root runs its worker as nobody, who could not write here.
+  [ "$(id -u)" -ne 0 ] || user_line="user root;"
+  cat >"$dir/nginx.conf" <<EOF
+# Written by bench/run.sh: nginx as the local ceiling of the file scenario.
+$user_line
+worker_processes 1;
+pid $dir/nginx.pid;
+error_log $dir/logs/error.log warn;
+events { worker_connections 256; }
+http {
+    access_log off;
+    sendfile on;
+    tcp_nopush on;
+    default_type application/octet-stream;
+    client_max_body_size 0;
+    # client_body_buffer_size stays 16k: with 1m nginx writes faster into a page cache that
+    # has room, but on the reference VM sustained 1 MiB writes are slower (8 GiB: 0.6 of
+    # the default's rate), so 8 uploads at once would fall short of the ceiling.
+    client_body_temp_path $dir/body-temp;
+    server {
+        listen 127.0.0.1:$port;
+        root $dir/files;
+        location = /api/health { return 200 "ok\n"; }
+        location / {
+            dav_methods PUT;
+            dav_access user:rw;
+        }
+    }
+}
+EOF
+}
+
+# start_server parlor|baseline|nginx: sets SERVER_PID, SERVER_URL and SERVER_DATA.
 start_server() {
   local which=$1 port=""
   local log=$WORK/$which.log
   if [ "$which" = parlor ]; then
-    local data
-    data=$(mktemp -d "$WORK/parlor-data.XXXXXX")
+    SERVER_DATA=$(mktemp -d "$WORK/parlor-data.XXXXXX")
     # Rate limits off (they would throttle the load); warn level: no line per request
     # (the baseline runs with --quiet for the same reason).
-    taskset -c $SERVER_CPU "$PARLOR" --host 127.0.0.1 --port 0 --data-dir "$data" \
-      --static-dir "$data/no-web-client" --log-level warn \
+    taskset -c $SERVER_CPU "$PARLOR" --host 127.0.0.1 --port 0 --data-dir "$SERVER_DATA" \
+      --static-dir "$SERVER_DATA/no-web-client" --log-level warn \
       --room-create-per-minute 0 --join-per-minute 0 --ws-messages-per-second 0 \
-      >>"$log" 2>&1 &
+      "${PARLOR_ARGS[@]}" >>"$log" 2>&1 &
+  elif [ "$which" = nginx ]; then
+    SERVER_DATA=$(mktemp -d "$WORK/nginx.XXXXXX")
+    mkdir -p "$SERVER_DATA/files" "$SERVER_DATA/body-temp" "$SERVER_DATA/logs"
+    port=$(free_port)
+    write_nginx_conf "$SERVER_DATA" "$port"
+    # taskset execs nginx: its pid is the master's, and the worker inherits the CPU.
+    taskset -c $SERVER_CPU "$NGINX" -p "$SERVER_DATA/" -c "$SERVER_DATA/nginx.conf" \
+      -e "$SERVER_DATA/logs/error.log" -g 'daemon off;' >>"$log" 2>&1 &
   else
+    SERVER_DATA=$(mktemp -d "$WORK/baseline-data.XXXXXX")
     taskset -c $SERVER_CPU node "$BASELINE_DIR/server.mjs" --port 0 --host 127.0.0.1 --quiet \
-      >"$WORK/baseline.out" 2>>"$log" &
+      --data-dir "$SERVER_DATA" "${BASELINE_ARGS[@]}" >"$WORK/baseline.out" 2>>"$log" &
   fi
   SERVER_PID=$!
   for _ in $(seq 100); do
     kill -0 "$SERVER_PID" 2>/dev/null || break
     if [ "$which" = parlor ]; then
       port=$(listening_port "$SERVER_PID")
-    else
+    elif [ "$which" = baseline ]; then
       port=$(sed -n 's/.*"event":"listening".*"port":\([0-9]*\).*/\1/p' "$WORK/baseline.out" | head -1)
     fi
     if [ -n "$port" ] && curl -fsS -o /dev/null "http://127.0.0.1:$port/api/health" 2>/dev/null; then
@@ -175,6 +266,7 @@ start_server() {
   done
   echo "could not start $which; its log:" >&2
   tail -20 "$log" >&2 || true
+  [ "$which" != nginx ] || tail -20 "$SERVER_DATA/logs/error.log" >&2 || true
   stop_server
   return 1
 }
@@ -219,7 +311,7 @@ run_one() {
     line=$(jq -cn --arg s "$scenario" '{scenario:$s, ok:false, failures:["the server did not start"], metrics:{}, checks:{}, notes:[]}')
   else
     line=$(taskset -c $LOAD_CPU "$LOAD" --url "$SERVER_URL" --server-pid "$SERVER_PID" \
-      --scenario "$scenario" --timeout 240 "$@" || true)
+      --scenario "$scenario" --timeout "${LOAD_TIMEOUT:-240}" "$@" || true)
     if ! jq -e . >/dev/null 2>&1 <<<"$line" || [ -z "$line" ]; then
       line=$(jq -cn --arg s "$scenario" '{scenario:$s, ok:false, failures:["parlor-load crashed"], metrics:{}, checks:{}, notes:[]}')
     fi
@@ -247,6 +339,10 @@ servers=(parlor)
 LATENCY_RATE=""
 LATENCY_RATE_FROM=""
 LATENCY_LOW_RATE=""
+FILE_SIZE=""
+FILES_NOTE=""
+FILES_SECONDS=""
+NGINX_VERSION=""
 for scenario in $SCENARIOS; do
   case $scenario in
     relay)
@@ -306,13 +402,44 @@ for scenario in $SCENARIOS; do
       done
       ;;
     files)
-      # Hook for scenario 6 (file transfer): add a `files` scenario to parlor-load and run
-      # it here like the others. Until then the table says why there is no number.
-      for s in "${servers[@]}"; do
-        jq -cn --arg server "$s" '{scenario:"files", server:$server, ok:false, skipped:true,
-          reason:"not run: the file-transfer scenario is not implemented yet (the baseline has no file API either)",
-          metrics:{}, checks:{}, failures:[], notes:[]}' >>"$JSONL"
-      done
+      # One upload, FILE_PARALLEL uploads at once, one download, FILE_PARALLEL downloads at
+      # once: through the protocol's signed links (Parlor, the baseline) or plain PUT and
+      # GET (nginx, the ceiling). A server holds FILE_PARALLEL + 1 files, which go with its
+      # data directory when it stops. The disk must have room for them twice over, else
+      # the files shrink (and the report says so).
+      files_started=$(date +%s)
+      FILE_SIZE=$FILE_BYTES
+      free=$(df -B1 --output=avail "$WORK" | tail -1 | tr -d ' ')
+      if [ "$free" -lt $((2 * (FILE_PARALLEL + 1) * FILE_SIZE + (2 << 30))) ]; then
+        FILE_SIZE=$(( (free - (2 << 30)) / (2 * (FILE_PARALLEL + 1)) / (1 << 20) * (1 << 20) ))
+        [ "$FILE_SIZE" -gt 0 ] || FILE_SIZE=0
+        FILES_NOTE="only $((free >> 30)) GiB free on the disk of the work directory: files of $((FILE_SIZE >> 20)) MiB instead of $((FILE_BYTES >> 20)) MiB"
+        say "files: $FILES_NOTE"
+      fi
+      file_servers=("${servers[@]}")
+      if [ -x "$NGINX" ]; then
+        file_servers+=(nginx)
+        NGINX_VERSION=$("$NGINX" -v 2>&1 | sed 's/^nginx version: //')
+      fi
+      if [ "$FILE_SIZE" -lt $((16 << 20)) ]; then
+        for s in "${file_servers[@]}"; do
+          jq -cn --arg server "$s" --arg why "not run: $FILES_NOTE" '{scenario:"files",
+            server:$server, ok:false, skipped:true, reason:$why, metrics:{}, checks:{},
+            failures:[], notes:[]}' >>"$JSONL"
+        done
+      else
+        PARLOR_ARGS=(--max-file-bytes "$FILE_SIZE")
+        BASELINE_ARGS=(--max-file-bytes "$FILE_SIZE")
+        for s in "${file_servers[@]}"; do
+          direct=()
+          [ "$s" != nginx ] || direct=(--files-direct)
+          LOAD_TIMEOUT=900 run_one files "$s" --file-bytes "$FILE_SIZE" \
+            --file-parallel $FILE_PARALLEL "${direct[@]}"
+          sync  # nothing this server wrote is written back while the next one runs
+        done
+        PARLOR_ARGS=() BASELINE_ARGS=()
+      fi
+      FILES_SECONDS=$(($(date +%s) - files_started))
       ;;
     *)
       echo "unknown scenario $scenario" >&2
@@ -342,6 +469,9 @@ jq -cn \
   --arg join "joins=$JOIN_COUNT concurrency=$JOIN_CONCURRENCY" \
   --arg idle "connections=$IDLE_CONNECTIONS settle=${IDLE_SETTLE}s" \
   --arg rest "concurrency=$REST_CONCURRENCY warmup=${REST_WARMUP}s duration=${REST_DURATION}s per phase" \
+  --arg files "files of $(( ${FILE_SIZE:-0} >> 20 )) MiB, $FILE_PARALLEL at once in the parallel phases" \
+  --arg file_bytes "$FILE_SIZE" --arg files_note "$FILES_NOTE" --arg files_seconds "$FILES_SECONDS" \
+  --arg nginx "$NGINX_VERSION" \
   '{meta: $ARGS.named}' >>"$JSONL"
 
 mkdir -p "$RESULTS"

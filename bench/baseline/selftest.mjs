@@ -8,7 +8,9 @@
 // PARLOR_BIN overrides the Parlor binary (default server/build/parlor of this checkout).
 import assert from 'node:assert/strict'
 import { spawn } from 'node:child_process'
+import { createHash, randomBytes } from 'node:crypto'
 import { mkdtempSync, rmSync } from 'node:fs'
+import { request as httpRequest } from 'node:http'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { createInterface } from 'node:readline'
@@ -272,6 +274,120 @@ describe(`protocol self-check against ${target}`, () => {
     test('unknown or impossible room codes are 404 room_not_found', async () => {
       assertError(await api('POST', '/api/rooms/0000-0000-0000/join', { body: { displayName: 'Bob' } }), 404, 'room_not_found')
       assertError(await api('POST', '/api/rooms/not-a-code/join', { body: { displayName: 'Bob' } }), 404, 'room_not_found')
+    })
+  })
+
+  describe('Files', () => {
+    const sha256 = (bytes) => createHash('sha256').update(bytes).digest('hex')
+    const prepare = (room, token, body) => api('POST', `/api/rooms/${room.room.code}/files/prepare`, { token, body })
+    const complete = (room, token, fileId) => api('POST', `/api/rooms/${room.room.code}/files/complete`, { token, body: { fileId } })
+    const put = (url, bytes) => fetch(url, { method: 'PUT', body: bytes })
+    // A PUT that sends its body only once the server asks for it (Expect: 100-continue): a
+    // server may refuse an upload from its headers and close the connection unread.
+    const refusedPut = (url, length) =>
+      new Promise((resolve, reject) => {
+        const req = httpRequest(url, { method: 'PUT', headers: { 'content-length': length, expect: '100-continue' } })
+        req.on('continue', () => reject(new Error('the server asked for the body of a PUT it should refuse')))
+        req.on('response', async (res) => {
+          let text = ''
+          for await (const chunk of res) text += chunk
+          req.destroy()
+          resolve({ status: res.statusCode, body: JSON.parse(text) })
+        })
+        req.on('error', reject)
+        req.flushHeaders()
+      })
+
+    test('prepare, PUT to the signed link, complete, file:added, list, download the same bytes', async () => {
+      const ann = await createRoom('Ann')
+      const bob = await joinRoom(ann.room.code, 'Bob')
+      const { client: b } = await Client.joined(bob.token)
+      const bytes = randomBytes(3 * 1024 * 1024 + 17)
+      const prepared = await prepare(ann, ann.token, {
+        filename: 'some/dir/Notes ü.bin',
+        mimeType: 'Application/Octet-Stream; x=1',
+        sizeBytes: bytes.length,
+        sha256: sha256(bytes).toUpperCase(),
+      })
+      assert.equal(prepared.status, 201, JSON.stringify(prepared.body))
+      assert.deepEqual(Object.keys(prepared.body).sort(), ['fileId', 'upload'])
+      const { fileId, upload } = prepared.body
+      assert.match(fileId, UUID)
+      assert.deepEqual(Object.keys(upload).sort(), ['expiresAt', 'headers', 'method', 'url'])
+      assert.equal(upload.method, 'PUT')
+      assert.deepEqual(upload.headers, {})
+      assert.match(upload.expiresAt, RFC3339)
+      assert.ok(upload.url.startsWith(base + '/'), upload.url)
+
+      assertError(await complete(ann, ann.token, fileId), 409, 'upload_incomplete') // no bytes yet
+      assertError(await refusedPut(upload.url, bytes.length - 1), 400, 'bad_request') // wrong length
+      assertError(await refusedPut(upload.url.replace(/sig=./, 'sig=x'), bytes.length), 403, 'forbidden')
+      const stored = await put(upload.url, bytes)
+      assert.ok([200, 204].includes(stored.status), `PUT answered ${stored.status}`)
+      assertError(await refusedPut(upload.url, bytes.length), 403, 'forbidden') // a link uploads once
+      assertError(await complete(ann, bob.token, fileId), 403, 'forbidden') // only the uploader
+
+      const done = await complete(ann, ann.token, fileId)
+      assert.equal(done.status, 201, JSON.stringify(done.body))
+      const file = done.body.file
+      assert.deepEqual(file, {
+        id: fileId,
+        filename: 'Notes ü.bin',
+        mimeType: 'application/octet-stream',
+        sizeBytes: bytes.length,
+        sha256: sha256(bytes),
+        uploader: { id: ann.member.id, displayName: 'Ann' },
+        createdAt: file.createdAt,
+      })
+      assert.match(file.createdAt, RFC3339)
+      assert.deepEqual((await b.next('file:added')).data, { file })
+      const again = await complete(ann, ann.token, fileId)
+      assert.equal(again.status, 200)
+      assert.deepEqual(again.body.file, file)
+      assert.deepEqual((await api('GET', `/api/rooms/${ann.room.code}/files`, { token: bob.token })).body, { files: [file] })
+      assert.deepEqual((await api('GET', `/api/rooms/${ann.room.code}/state`, { token: bob.token })).body.files, [file])
+
+      const link = await api('GET', `/api/files/${fileId}/download`, { token: bob.token })
+      assert.equal(link.status, 200, JSON.stringify(link.body))
+      assert.deepEqual(Object.keys(link.body).sort(), ['expiresAt', 'url'])
+      const got = await fetch(link.body.url)
+      assert.equal(got.status, 200)
+      assert.equal(got.headers.get('content-length'), String(bytes.length))
+      assert.ok(Buffer.from(await got.arrayBuffer()).equals(bytes), 'the downloaded bytes differ')
+      const part = await fetch(link.body.url, { headers: { range: 'bytes=10-19' } })
+      assert.equal(part.status, 206)
+      assert.ok(Buffer.from(await part.arrayBuffer()).equals(bytes.subarray(10, 20)))
+      const stranger = await createRoom('Zed')
+      assertError(await api('GET', `/api/files/${fileId}/download`, { token: stranger.token }), 404, 'file_not_found')
+      await b.close()
+    })
+
+    test('bytes that are not the declared ones: checksum_mismatch, and no file appears', async () => {
+      const ann = await createRoom('Ann')
+      const bytes = randomBytes(100_000)
+      const prepared = await prepare(ann, ann.token, {
+        filename: 'a.bin',
+        mimeType: '',
+        sizeBytes: bytes.length,
+        sha256: sha256(Buffer.from('something else')),
+      })
+      assert.equal(prepared.status, 201)
+      assert.ok([200, 204].includes((await put(prepared.body.upload.url, bytes)).status))
+      assertError(await complete(ann, ann.token, prepared.body.fileId), 422, 'checksum_mismatch')
+      assert.deepEqual((await api('GET', `/api/rooms/${ann.room.code}/files`, { token: ann.token })).body, { files: [] })
+      assertError(await api('GET', `/api/files/${prepared.body.fileId}/download`, { token: ann.token }), 404, 'file_not_found')
+    })
+
+    test('prepare checks its fields', async () => {
+      const ann = await createRoom('Ann')
+      const good = { filename: 'a.bin', mimeType: 'text/plain', sizeBytes: 10, sha256: 'ab'.repeat(32) }
+      assertError(await prepare(ann, ann.token, { ...good, sizeBytes: 200 * 1024 * 1024 }), 413, 'payload_too_large')
+      assertError(await prepare(ann, ann.token, { ...good, sizeBytes: -1 }), 400, 'bad_request')
+      assertError(await prepare(ann, ann.token, { ...good, sha256: 'abc' }), 400, 'bad_request')
+      assertError(await prepare(ann, ann.token, { ...good, filename: '..' }), 400, 'bad_request')
+      assertError(await prepare(ann, ann.token, { ...good, mimeType: 'nonsense' }), 400, 'bad_request')
+      assertError(await prepare(ann, undefined, good), 401, 'unauthorized')
+      assertError(await api('POST', `/api/rooms/${ann.room.code}/files/complete`, { token: ann.token, body: { fileId: '00000000-0000-4000-8000-000000000000' } }), 404, 'file_not_found')
     })
   })
 

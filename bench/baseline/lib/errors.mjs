@@ -14,7 +14,11 @@ export const STATUS = {
   call_full: 409,
   not_in_call: 409,
   unknown_peer: 409,
+  file_not_found: 404,
+  upload_incomplete: 409,
+  checksum_mismatch: 422,
   unsupported: 400,
+  unavailable: 503,
   internal: 500,
 }
 

@@ -4,6 +4,7 @@ import { bodyLimit } from 'hono/body-limit'
 import { requestId } from 'hono/request-id'
 import { secureHeaders } from 'hono/secure-headers'
 import { ApiError, fail } from './errors.mjs'
+import { addFileRoutes } from './files.mjs'
 import { logLine, newRequestId } from './log.mjs'
 import { admissionJson, snapshotJson, validateDisplayName } from './rooms.mjs'
 
@@ -41,7 +42,7 @@ function bearerToken(c) {
   return header.slice(7)
 }
 
-export function createApp({ rooms, realtime, iceServers, version, accessLog = true }) {
+export function createApp({ rooms, realtime, files, iceServers, version, accessLog = true, publicOrigin }) {
   const app = new Hono()
 
   app.use(requestId({ generator: newRequestId }))
@@ -112,6 +113,8 @@ export function createApp({ rooms, realtime, iceServers, version, accessLog = tr
     realtime.leaveRoom(room, member.id)
     return c.body(null, 204)
   })
+
+  addFileRoutes(app, { rooms, files, bearerToken, jsonObjectBody, publicOrigin })
 
   // Upgrades never reach Hono (see Realtime.handleUpgrade).
   app.get('/ws', (c) => c.json(new ApiError('bad_request', 'This endpoint speaks WebSocket only'), 426))

@@ -51,6 +51,11 @@ export class Realtime {
 
   isOnline = (memberId) => this.online.has(memberId)
 
+  // Events that REST calls cause (file:added), to the room's online sockets.
+  publish(roomId, type, data) {
+    this.#publish(roomId, type, data)
+  }
+
   close() {
     this.stopping = true
     clearInterval(this.heartbeat)

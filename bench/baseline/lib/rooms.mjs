@@ -63,7 +63,7 @@ export class RoomService {
     let code
     do code = generateRoomCode()
     while (this.roomsByCode.has(code))
-    const room = { id: randomUUID(), code, createdAt: now, createdBy: null, members: new Map(), call: null }
+    const room = { id: randomUUID(), code, createdAt: now, createdBy: null, members: new Map(), call: null, files: [] }
     const member = this.#addMember(room, displayName, now)
     room.createdBy = member.id
     this.rooms.set(room.id, room)
@@ -242,6 +242,17 @@ export const callJson = (call) => ({
   participants: [...call.participants].map(([memberId, joinedAt]) => ({ memberId, joinedAt: iso(joinedAt) })),
 })
 
+// A complete file as the protocol shows it (`room.files`: complete files, oldest first).
+export const fileJson = (file, room) => ({
+  id: file.id,
+  filename: file.filename,
+  mimeType: file.mimeType,
+  sizeBytes: file.sizeBytes,
+  sha256: file.sha256,
+  uploader: { id: file.uploaderId, displayName: room.members.get(file.uploaderId)?.displayName ?? '' },
+  createdAt: iso(file.completedAt ?? file.preparedAt),
+})
+
 export function snapshotJson(room, selfId, isOnline, iceServers) {
   const members = []
   for (const member of room.members.values()) {
@@ -252,7 +263,7 @@ export function snapshotJson(room, selfId, isOnline, iceServers) {
     self: selfId,
     members,
     call: room.call ? callJson(room.call) : null,
-    files: [],
+    files: room.files.map((file) => fileJson(file, room)),
     iceServers,
   }
 }

@@ -17,6 +17,7 @@ asio::awaitable<scenario_result> run_scenario(const std::string& name, net_conte
     if (name == "latency") co_return co_await run_latency(net, opt);
     if (name == "join") co_return co_await run_join(net, opt);
     if (name == "idle") co_return co_await run_idle(net, opt);
+    if (name == "files") co_return co_await run_files(net, opt);
     co_return co_await run_rest(net, opt);
 }
 
@@ -31,7 +32,7 @@ int main(int argc, char** argv) {
     cli.add_option("--url", url, "Server base URL, e.g. http://127.0.0.1:8080")->required();
     cli.add_option("--scenario", scenario, "Which scenario to run")
         ->required()
-        ->check(CLI::IsMember({"relay", "latency", "join", "idle", "rest"}));
+        ->check(CLI::IsMember({"relay", "latency", "join", "idle", "rest", "files"}));
     cli.add_option("--server-pid", opt.server_pid,
                    "Server process, for CPU time and memory (from /proc)");
     cli.add_option("--rooms", opt.rooms, "relay/latency: rooms, each one call")
@@ -62,6 +63,16 @@ int main(int argc, char** argv) {
                    "Spread client sockets over 127.0.0.1..127.0.0.N (loopback servers)")
         ->check(CLI::Range(0, 254))
         ->capture_default_str();
+    cli.add_option("--file-bytes", opt.file_bytes, "files: bytes in each file")
+        ->check(CLI::Range(std::uint64_t{1}, std::uint64_t{1} << 40))
+        ->capture_default_str();
+    cli.add_option("--file-parallel", opt.file_parallel,
+                   "files: transfers at once in the parallel phases")
+        ->check(CLI::Range(1, 64))
+        ->capture_default_str();
+    cli.add_flag("--files-direct", opt.files_direct,
+                 "files: PUT and GET <url>/<name> directly (a plain file server such as nginx), "
+                 "no rooms, no signed links");
     cli.add_option("--seed", opt.seed, "Payload generator seed")->capture_default_str();
     cli.add_option("--timeout", timeout_s, "Give up (and report failure) after this many seconds")
         ->capture_default_str();

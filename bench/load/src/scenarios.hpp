@@ -5,6 +5,7 @@
 // failures is not a valid measurement.
 
 #include <cstddef>
+#include <cstdint>
 
 #include "net.hpp"
 #include "stats.hpp"
@@ -25,6 +26,9 @@ struct options {
     std::size_t setup_concurrency = 16;
     double settle_s = 5;  // idle: wait before reading memory
     unsigned seed = 1;
+    std::uint64_t file_bytes = std::uint64_t{1} << 30;  // files: size of each file
+    std::size_t file_parallel = 8;                      // files: transfers at once
+    bool files_direct = false;  // files: plain PUT/GET of <url>/<name> (nginx), no protocol
 };
 
 asio::awaitable<scenario_result> run_relay(net_context& net, const options& opt);
@@ -32,5 +36,6 @@ asio::awaitable<scenario_result> run_latency(net_context& net, const options& op
 asio::awaitable<scenario_result> run_join(net_context& net, const options& opt);
 asio::awaitable<scenario_result> run_idle(net_context& net, const options& opt);
 asio::awaitable<scenario_result> run_rest(net_context& net, const options& opt);
+asio::awaitable<scenario_result> run_files(net_context& net, const options& opt);
 
 }  // namespace load

@@ -6,7 +6,9 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <filesystem>
 #include <fstream>
+#include <map>
 #include <sstream>
 
 namespace load {
@@ -71,6 +73,78 @@ std::optional<process_sample> sample_process(int pid) {
         }
     }
     return out;
+}
+
+namespace {
+
+// Fields 3.. of /proc/<pid>/stat (after the command name, which may hold spaces).
+std::vector<std::string> stat_fields(int pid) {
+    std::ifstream stat("/proc/" + std::to_string(pid) + "/stat");
+    std::string line;
+    if (!std::getline(stat, line)) return {};
+    auto close = line.rfind(')');
+    if (close == std::string::npos || close + 2 > line.size()) return {};
+    std::istringstream in(line.substr(close + 2));
+    std::vector<std::string> fields;
+    for (std::string field; in >> field;) fields.push_back(std::move(field));
+    return fields;
+}
+
+// `pid` and every process below it.
+std::vector<int> process_tree(int pid) {
+    std::map<int, std::vector<int>> children;
+    std::error_code ec;
+    for (const auto& entry : std::filesystem::directory_iterator("/proc", ec)) {
+        const auto name = entry.path().filename().string();
+        if (name.empty() || name.find_first_not_of("0123456789") != std::string::npos) continue;
+        auto fields = stat_fields(std::stoi(name));
+        if (fields.size() > 1) children[std::stoi(fields[1])].push_back(std::stoi(name));
+    }
+    std::vector<int> tree{pid};
+    for (std::size_t i = 0; i < tree.size(); ++i) {
+        for (int child : children[tree[i]]) tree.push_back(child);
+    }
+    return tree;
+}
+
+}  // namespace
+
+std::optional<tree_sample> sample_process_tree(int pid) {
+    if (pid <= 0) return std::nullopt;
+    tree_sample out;
+    for (int p : process_tree(pid)) {
+        auto fields = stat_fields(p);
+        if (fields.size() < 13) {
+            if (p == pid) return std::nullopt;
+            continue;  // a child that has just gone
+        }
+        // utime and stime are fields 14 and 15 of the line: 11 and 12 here.
+        out.cpu_seconds += static_cast<double>(std::stoull(fields[11]) + std::stoull(fields[12])) /
+                           static_cast<double>(::sysconf(_SC_CLK_TCK));
+        std::ifstream status("/proc/" + std::to_string(p) + "/status");
+        std::string key;
+        while (status >> key) {
+            long value = 0;
+            if (key == "VmRSS:" && status >> value) out.rss_kib += value;
+            if (key == "VmHWM:" && status >> value) out.hwm_kib += value;
+            std::string rest;
+            std::getline(status, rest);
+        }
+        ++out.processes;
+    }
+    return out;
+}
+
+bool reset_peak_rss(int pid) {
+    if (pid <= 0) return false;
+    bool all = true;
+    for (int p : process_tree(pid)) {
+        std::ofstream clear("/proc/" + std::to_string(p) + "/clear_refs");
+        clear << "5";
+        clear.flush();
+        if (!clear) all = false;
+    }
+    return all;
 }
 
 double own_cpu_seconds() {

@@ -27,6 +27,21 @@ struct process_sample {
 };
 std::optional<process_sample> sample_process(int pid);
 
+// A process and all its descendants (nginx: the master and its workers), from /proc: CPU
+// seconds (user + system) and memory summed over them. VmHWM is each process's peak RSS
+// since it started or since reset_peak_rss(). nullopt when pid is 0 or the process is gone.
+struct tree_sample {
+    double cpu_seconds = 0;
+    long rss_kib = 0;
+    long hwm_kib = 0;
+    std::size_t processes = 0;
+};
+std::optional<tree_sample> sample_process_tree(int pid);
+
+// Sets the peak RSS (VmHWM) of the process and its descendants back to their current RSS
+// (writes 5 to /proc/<pid>/clear_refs, Linux 4.0+). False when that was refused.
+bool reset_peak_rss(int pid);
+
 // This process's CPU seconds (user + system), from getrusage.
 double own_cpu_seconds();
 
