@@ -130,8 +130,8 @@ int run_server(const config& cfg) {
                      cfg.static_dir);
     }
     net::http_handlers handlers{
-        routes,     web_client, realtime, cfg.effective_public_origins(), cfg.max_json_body_bytes,
-        local_blobs};
+        routes,      web_client, realtime, cfg.effective_public_origins(), cfg.max_json_body_bytes,
+        local_blobs, blocking};
     net::listener listener(io, {asio::ip::make_address(cfg.host), cfg.port}, handlers);
     listener.start();
     auto bound = listener.local_endpoint();

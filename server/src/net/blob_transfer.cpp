@@ -10,13 +10,17 @@
 #include "api/response.hpp"
 #include "blobs/disposition.hpp"
 #include "common/error.hpp"
+#include "net/blocking.hpp"
 #include "net/security_headers.hpp"
 
 namespace parlor::net {
 namespace {
 
 constexpr auto stall_timeout = std::chrono::seconds(30);  // no progress for this long: give up
-constexpr std::size_t upload_chunk = 1 << 20;
+// Upload bytes are hashed and written 256 KiB at a time: few system calls, and a chunk
+// still in the CPU's cache when it is hashed and copied to the page cache (1 MiB chunks
+// made 8 uploads at once 40% slower).
+constexpr std::size_t upload_chunk = 256 << 10;
 constexpr std::size_t sendfile_chunk = 8 << 20;
 
 struct target {
@@ -53,7 +57,7 @@ asio::awaitable<transfer_result> answer_error(beast::tcp_stream& stream, unsigne
 
 asio::awaitable<transfer_result> receive(beast::tcp_stream& stream, beast::flat_buffer& buffer,
                                          http::request_parser<http::empty_body>& header,
-                                         blobs::local_blob_store& store) {
+                                         blobs::local_blob_store& store, asio::thread_pool& disk) {
     const auto& req = header.get();
     auto [key, query] = split_target(req.target());
     auto size = store.authorize_upload(key, query);
@@ -93,11 +97,13 @@ asio::awaitable<transfer_result> receive(beast::tcp_stream& stream, beast::flat_
         }
         filled = chunk.size() - parser.get().body().size;
         if (filled == chunk.size() || parser.is_done()) {
-            upload->write(chunk.data(), filled);
+            // On the blocking pool: a write(2) into a page cache full of dirty pages sleeps
+            // until writeback catches up, and the network thread must not sleep with it.
+            co_await run_blocking(disk, [&] { upload->write(chunk.data(), filled); });
             filled = 0;
         }
     }
-    upload->commit();
+    co_await run_blocking(disk, [&] { upload->commit(); });  // fdatasync: the same
 
     http::response<http::empty_body> done{http::status::no_content, parser.get().version()};
     done.keep_alive(parser.get().keep_alive());
@@ -231,12 +237,14 @@ asio::awaitable<transfer_result> send(beast::tcp_stream& stream,
 
 asio::awaitable<transfer_result> serve_blob(beast::tcp_stream& stream, beast::flat_buffer& buffer,
                                             http::request_parser<http::empty_body>& header,
-                                            blobs::local_blob_store& store) {
+                                            blobs::local_blob_store& store,
+                                            asio::thread_pool& disk) {
     auto version = header.get().version();
     auto method = header.get().method();
     std::optional<error> failure;
     try {
-        if (method == http::verb::put) co_return co_await receive(stream, buffer, header, store);
+        if (method == http::verb::put)
+            co_return co_await receive(stream, buffer, header, store, disk);
         if (method == http::verb::get || method == http::verb::head) {
             co_return co_await send(stream, header.get(), store);
         }

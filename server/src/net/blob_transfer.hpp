@@ -15,10 +15,12 @@ struct transfer_result {
 };
 
 // The local store's signed links, `/blobs/<key>?…`: PUT streams the body to disk (never
-// whole in memory), GET and HEAD send the object with sendfile(2), one byte range if
-// asked. `header` has been read; the body (if any) has not.
+// whole in memory; the writes and the final flush run on `disk`, the blocking pool), GET
+// and HEAD send the object with sendfile(2), one byte range if asked. `header` has been
+// read; the body (if any) has not.
 asio::awaitable<transfer_result> serve_blob(beast::tcp_stream& stream, beast::flat_buffer& buffer,
                                             http::request_parser<http::empty_body>& header,
-                                            blobs::local_blob_store& store);
+                                            blobs::local_blob_store& store,
+                                            asio::thread_pool& disk);
 
 }  // namespace parlor::net

@@ -95,8 +95,8 @@ asio::awaitable<void> http_session::run() {
         if (handlers_.local_blobs &&
             path_only(header_parser.get().target()).starts_with("/blobs/")) {
             // File bytes stream through their own path, never whole in memory.
-            auto moved =
-                co_await serve_blob(stream_, buffer_, header_parser, *handlers_.local_blobs);
+            auto moved = co_await serve_blob(stream_, buffer_, header_parser,
+                                             *handlers_.local_blobs, handlers_.blocking);
             log_request(header_parser.get(), request_id, moved.status, moved.bytes, started);
             busy_ = false;
             if (!moved.keep_alive || registry_.shutting_down()) break;

@@ -23,6 +23,7 @@ struct http_handlers {
     std::vector<std::string> allowed_origins;  // browser origins that may open sockets
     std::size_t max_json_body_bytes;
     blobs::local_blob_store* local_blobs;  // serves /blobs/ links; null when files are on S3
+    asio::thread_pool& blocking;           // for their disk writes
 };
 
 class http_session;
