@@ -66,9 +66,11 @@ class gathering_stream {
     // What is queued and not yet handed to the socket.
     std::size_t pending_bytes() const { return state_->pending.size(); }
     std::size_t pending_frames() const { return state_->pending_frames; }
+    // Drops the text frames queued after Beast's last write: a close reply or pong Beast
+    // has queued still goes out.
     void discard_pending() {
-        state_->pending.clear();
-        state_->pending_frames = 0;
+        state_->pending.resize(state_->kept_bytes);
+        state_->pending_frames = state_->kept_frames;
     }
     // Completes when everything queued has been written (or the socket failed).
     template <class Handler>
@@ -113,7 +115,7 @@ class gathering_stream {
             if (writing || pending.empty() || failure) return;
             writing = true;
             sending.swap(pending);
-            pending_frames = 0;
+            pending_frames = kept_frames = kept_bytes = 0;
             asio::async_write(stream, asio::buffer(sending),
                               [self = shared_from_this()](const beast::error_code& ec,
                                                           std::size_t) { self->sent(ec); });
@@ -134,7 +136,7 @@ class gathering_stream {
             if (ec) {
                 failure = ec;
                 pending.clear();
-                pending_frames = 0;
+                pending_frames = kept_frames = kept_bytes = 0;
             }
             if (waiters > 0) flushed.cancel();
             if (!pending.empty()) return flush();
@@ -154,6 +156,10 @@ class gathering_stream {
         std::string pending;             // written by the layer above, not yet handed to the socket
         std::string sending;             // what the socket write under way carries
         std::size_t pending_frames = 0;  // write_text frames in `pending`
+        // Where `pending` ends after Beast's last write, and the text frames before it:
+        // discard_pending() keeps that much.
+        std::size_t kept_bytes = 0;
+        std::size_t kept_frames = 0;
         bool writing = false;
         bool flush_posted = false;
         beast::error_code failure;   // the socket failed: every later write fails with this
@@ -182,6 +188,8 @@ class gathering_stream {
                     s->pending.append(static_cast<const char*>(buffer.data()), buffer.size());
                     taken += buffer.size();
                 }
+                s->kept_bytes = s->pending.size();
+                s->kept_frames = s->pending_frames;
                 s->flush();
             }
             done = true;
