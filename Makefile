@@ -47,7 +47,7 @@ test-e2e: server web
 	@echo "==> browser end-to-end tests (Chromium, loopback-only network namespace)"
 	@scripts/e2e.sh
 
-## bench: Parlor against a Node.js (Hono + ws) baseline, nginx for files, about 8 minutes; writes bench/results/
+## bench: Parlor against a Node.js (Hono + ws) baseline, nginx for files, 6 to 8 minutes; writes bench/results/
 bench: server
 	@bench/run.sh
 
