@@ -220,20 +220,25 @@ class gathering_stream {
     struct teardown_op {
         std::shared_ptr<state> s;
         beast::role_type role;
-        bool waiting = false;
-        bool tearing_down = false;
+        enum { flushing, tearing_down, done } step = flushing;
 
         template <class Self>
         void operator()(Self& self, beast::error_code ec = {}) {
-            if (std::exchange(waiting, false)) --s->waiters;
-            if (tearing_down) return self.complete(ec);
-            if (!s->idle() && !s->failure) {
-                waiting = true;
-                return s->wait(std::move(self));
+            switch (step) {
+                case flushing:
+                    step = tearing_down;  // whether or not the flush succeeded
+                    asio::async_compose<Self, void(beast::error_code)>(flush_op{s}, self,
+                                                                       s->stream);
+                    return;
+                case tearing_down: {
+                    step = done;
+                    using beast::websocket::async_teardown;
+                    async_teardown(role, s->stream, std::move(self));
+                    return;
+                }
+                case done:
+                    self.complete(ec);
             }
-            tearing_down = true;
-            using beast::websocket::async_teardown;
-            async_teardown(role, s->stream, std::move(self));
         }
     };
 

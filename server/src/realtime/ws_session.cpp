@@ -152,8 +152,9 @@ void ws_session::drop() {
     beast::get_lowest_layer(ws_).socket().close(ignored);
 }
 
-// A close started by the read loop itself: the loop waits for it, then the session ends.
-asio::awaitable<void> ws_session::close_now(websocket::close_code code, const char* reason) {
+// A close handshake within the 5 s a close may take; a peer that does not answer is
+// dropped. The read loop awaits it for its own closes; close() starts it for others.
+asio::awaitable<void> ws_session::close_now(websocket::close_code code, std::string reason) {
     closing_ = true;
     discard_queue();
     beast::error_code ec;
@@ -166,18 +167,10 @@ asio::awaitable<void> ws_session::close_now(websocket::close_code code, const ch
 void ws_session::close(websocket::close_code code, std::string reason) {
     asio::post(ws_.get_executor(), [self = shared_from_this(), code, reason = std::move(reason)] {
         if (self->closing_) return;
-        self->closing_ = true;
-        self->discard_queue();
+        self->closing_ = true;  // now: nothing else may start a close meanwhile
         asio::co_spawn(
             self->ws_.get_executor(),
-            [self, code, reason]() -> asio::awaitable<void> {
-                beast::error_code ec;
-                beast::get_lowest_layer(self->ws_).expires_after(std::chrono::seconds(5));
-                co_await self->ws_.async_close(websocket::close_reason(code, reason),
-                                               asio::redirect_error(asio::use_awaitable, ec));
-                if (ec) beast::get_lowest_layer(self->ws_).socket().close(ec);
-            },
-            asio::detached);
+            [self, code, reason] { return self->close_now(code, reason); }, asio::detached);
     });
 }
 

@@ -59,7 +59,7 @@ class ws_session : public std::enable_shared_from_this<ws_session> {
     void drop();
     void discard_queue();
     asio::awaitable<void> flush_queue();
-    asio::awaitable<void> close_now(websocket::close_code code, const char* reason);
+    asio::awaitable<void> close_now(websocket::close_code code, std::string reason);
 
     websocket::stream<gathering_stream> ws_;
     realtime_service& service_;
