@@ -20,6 +20,17 @@ FILE_PHASES = [("upload_single", "Upload ×1"), ("upload_parallel", "Upload ×{n
                ("download_single", "Download ×1 (3 in a row)"),
                ("download_parallel", "Download ×{n}")]
 
+# Scenario 2 and its rerun at a lower rate report the same figures.
+LATENCY_METRICS = [
+    ("rate_target", "Offered rate (messages/s)", None, "int"),
+    ("delivered_per_s", "Delivered messages/s", None, "int"),
+    ("p50_ms", "p50 latency (ms)", "down", "ms"),
+    ("p99_ms", "p99 latency (ms)", "down", "ms"),
+    ("p999_ms", "p99.9 latency (ms)", "down", "ms"),
+    ("max_ms", "max latency (ms)", "down", "ms"),
+    ("server_cpu_util", "Server CPU used (cores)", None, "cores"),
+]
+
 # scenario -> (title, what it measures, [(metric key, label, direction, format)])
 # direction: "up" (more is better), "down" (less is better), None (context, no ratio).
 SCENARIOS = [
@@ -38,23 +49,11 @@ SCENARIOS = [
     ("latency", "2. Relay latency under load",
      "The same rooms, now sending at a fixed rate (open loop), from handing a frame to the "
      "socket until the peer has it.",
-     [("rate_target", "Offered rate (messages/s)", None, "int"),
-      ("delivered_per_s", "Delivered messages/s", None, "int"),
-      ("p50_ms", "p50 latency (ms)", "down", "ms"),
-      ("p99_ms", "p99 latency (ms)", "down", "ms"),
-      ("p999_ms", "p99.9 latency (ms)", "down", "ms"),
-      ("max_ms", "max latency (ms)", "down", "ms"),
-      ("server_cpu_util", "Server CPU used (cores)", None, "cores")]),
+     LATENCY_METRICS),
     ("latency_low", "2b. Relay latency at a rate both sustain",
      "Scenario 2 again at half of Parlor's own relay throughput (run because the rate above "
      "exceeds what Parlor relays, so its latency there only measures a growing queue).",
-     [("rate_target", "Offered rate (messages/s)", None, "int"),
-      ("delivered_per_s", "Delivered messages/s", None, "int"),
-      ("p50_ms", "p50 latency (ms)", "down", "ms"),
-      ("p99_ms", "p99 latency (ms)", "down", "ms"),
-      ("p999_ms", "p99.9 latency (ms)", "down", "ms"),
-      ("max_ms", "max latency (ms)", "down", "ms"),
-      ("server_cpu_util", "Server CPU used (cores)", None, "cores")]),
+     LATENCY_METRICS),
     ("join", "3. Join storm",
      "Members with tokens (made beforehand over REST) open a socket, upgrade, send "
      "room:join and wait for room:state, 64 at a time, into rooms of 6; sockets stay open.",
