@@ -32,8 +32,9 @@ void add_room_routes(router& routes, services& deps) {
             if (!name) throw error(error_code::bad_request, "displayName is required");
             auto admitted =
                 co_await run_blocking(deps.blocking, [&] { return deps.rooms.create_room(*name); });
-            co_return json_response(ctx.req, http::status::created,
-                                    admission_json(admitted, deps.ice_servers));
+            co_return json_response(
+                ctx.req, http::status::created,
+                admission_json(admitted, deps.ice_servers.for_member(admitted.member.id)));
         });
 
     routes.add(
@@ -45,8 +46,9 @@ void add_room_routes(router& routes, services& deps) {
             auto token = bearer_token(ctx.req);
             auto admitted = co_await run_blocking(
                 deps.blocking, [&] { return deps.rooms.join_room(ctx.params[0], name, token); });
-            co_return json_response(ctx.req, http::status::ok,
-                                    admission_json(admitted, deps.ice_servers));
+            co_return json_response(
+                ctx.req, http::status::ok,
+                admission_json(admitted, deps.ice_servers.for_member(admitted.member.id)));
         });
 
     routes.add(http::verb::get, "/api/rooms/:code/state",
@@ -54,8 +56,21 @@ void add_room_routes(router& routes, services& deps) {
                    auto token = bearer_token(ctx.req);
                    auto snapshot = co_await run_blocking(
                        deps.blocking, [&] { return deps.rooms.state(ctx.params[0], token); });
-                   co_return json_response(ctx.req, http::status::ok,
-                                           snapshot_json(snapshot, deps.ice_servers));
+                   co_return json_response(
+                       ctx.req, http::status::ok,
+                       snapshot_json(snapshot, deps.ice_servers.for_member(snapshot.self)));
+               });
+
+    // Fresh TURN credentials for a client whose old ones near their expiry: one token check,
+    // no snapshot. json_response marks it no-store, as credentials must be.
+    routes.add(http::verb::get, "/api/rooms/:code/ice-servers",
+               [&deps](request_context& ctx) -> asio::awaitable<response> {
+                   auto token = bearer_token(ctx.req);
+                   auto who = co_await run_blocking(
+                       deps.blocking, [&] { return deps.rooms.member_of(ctx.params[0], token); });
+                   co_return json_response(
+                       ctx.req, http::status::ok,
+                       ice_configuration_json(deps.ice_servers.for_member(who.member_id)));
                });
 
     routes.add(http::verb::post, "/api/rooms/:code/leave",

@@ -3,6 +3,7 @@
 #include <nlohmann/json.hpp>
 
 #include "api/router.hpp"
+#include "auth/ice_servers.hpp"
 #include "auth/rate_limiter.hpp"
 #include "blobs/blob_store.hpp"
 #include "files/file_service.hpp"
@@ -19,7 +20,7 @@ struct services {
     auth::rate_limiter& room_creates;
     auth::rate_limiter& joins;
     asio::thread_pool& blocking;
-    nlohmann::json ice_servers;  // as the protocol's `iceServers`
+    const auth::ice_server_provider& ice_servers;  // per member: TURN credentials are personal
     files::file_service& files;
     std::string public_origin;  // for links on our own origin; empty: the request's Host
 };

@@ -4,7 +4,25 @@
 
 namespace parlor::api {
 
-nlohmann::json admission_json(const rooms::admission& admitted, const nlohmann::json& ice_servers) {
+nlohmann::json ice_servers_json(const auth::ice_configuration& ice) {
+    auto servers = nlohmann::json::array();
+    for (const auto& server : ice.servers) {
+        nlohmann::json entry = {{"urls", server.urls}};
+        if (server.username) entry["username"] = *server.username;
+        if (server.credential) entry["credential"] = *server.credential;
+        servers.push_back(std::move(entry));
+    }
+    return servers;
+}
+
+nlohmann::json ice_configuration_json(const auth::ice_configuration& ice) {
+    return {{"iceServers", ice_servers_json(ice)},
+            {"ttl", ice.ttl.count()},
+            {"iceTransportPolicy", auth::policy_name(ice.policy)}};
+}
+
+nlohmann::json admission_json(const rooms::admission& admitted,
+                              const auth::ice_configuration& ice) {
     return {
         {"room",
          {{"id", admitted.room.id},
@@ -13,7 +31,9 @@ nlohmann::json admission_json(const rooms::admission& admitted, const nlohmann::
         {"member", {{"id", admitted.member.id}, {"displayName", admitted.member.display_name}}},
         {"token", admitted.token.token},
         {"expiresAt", format_rfc3339(admitted.token.expires_at)},
-        {"iceServers", ice_servers},
+        {"iceServers", ice_servers_json(ice)},
+        {"iceServersTtl", ice.ttl.count()},
+        {"iceTransportPolicy", auth::policy_name(ice.policy)},
     };
 }
 
@@ -54,7 +74,7 @@ nlohmann::json files_json(const std::vector<store::file_record>& files) {
 }
 
 nlohmann::json snapshot_json(const rooms::room_snapshot& snapshot,
-                             const nlohmann::json& ice_servers) {
+                             const auth::ice_configuration& ice) {
     auto members = nlohmann::json::array();
     for (const auto& view : snapshot.members) members.push_back(member_json(view));
     return {
@@ -67,7 +87,9 @@ nlohmann::json snapshot_json(const rooms::room_snapshot& snapshot,
         {"members", members},
         {"call", snapshot.call ? call_json(*snapshot.call) : nlohmann::json(nullptr)},
         {"files", files_json(snapshot.files)},
-        {"iceServers", ice_servers},
+        {"iceServers", ice_servers_json(ice)},
+        {"iceTransportPolicy", auth::policy_name(ice.policy)},
+        {"callCapacity", snapshot.call_capacity},
     };
 }
 

@@ -2,18 +2,26 @@
 
 #include <nlohmann/json.hpp>
 
+#include "auth/ice_servers.hpp"
 #include "rooms/room_service.hpp"
 
 namespace parlor::api {
 
 // The protocol's JSON shapes, built from the rooms layer's types. REST and (later) the
 // WebSocket `room:state` event share them.
-nlohmann::json admission_json(const rooms::admission& admitted, const nlohmann::json& ice_servers);
+// `ice` is the admitted member's own (their TURN credential names them).
+nlohmann::json admission_json(const rooms::admission& admitted, const auth::ice_configuration& ice);
 nlohmann::json member_json(const rooms::member_view& view);
 nlohmann::json call_json(const store::call_record& call);
 nlohmann::json file_json(const store::file_record& file);
 nlohmann::json files_json(const std::vector<store::file_record>& files);
+// `ice` is the snapshot's `self`'s.
 nlohmann::json snapshot_json(const rooms::room_snapshot& snapshot,
-                             const nlohmann::json& ice_servers);
+                             const auth::ice_configuration& ice);
+// The protocol's `iceServers` array: {"urls"} for STUN, {"urls","username","credential"}
+// for TURN.
+nlohmann::json ice_servers_json(const auth::ice_configuration& ice);
+// GET /api/rooms/:code/ice-servers: {"iceServers","ttl","iceTransportPolicy"}.
+nlohmann::json ice_configuration_json(const auth::ice_configuration& ice);
 
 }  // namespace parlor::api

@@ -17,6 +17,29 @@ std::vector<std::string> config::effective_public_origins() const {
     return {"http://localhost:" + p, "http://127.0.0.1:" + p};
 }
 
+namespace {
+
+// A URL list entry (from a flag, repeated or comma-separated): trimmed, and refused unless
+// it is one of the schemes followed by something, so that a typo stops the start instead of
+// every call.
+CLI::Validator url_with_scheme(std::vector<std::string> schemes) {
+    std::string expected;
+    for (const auto& scheme : schemes) expected += (expected.empty() ? "" : " or ") + scheme;
+    return CLI::Validator(
+        [schemes, expected](std::string& value) -> std::string {
+            auto first = value.find_first_not_of(" \t");
+            auto last = value.find_last_not_of(" \t");
+            value = first == std::string::npos ? "" : value.substr(first, last - first + 1);
+            for (const auto& scheme : schemes) {
+                if (value.size() > scheme.size() && value.starts_with(scheme)) return {};
+            }
+            return "'" + value + "' is not a " + expected + " URL";
+        },
+        "URL");
+}
+
+}  // namespace
+
 std::optional<config> parse_config(int argc, char** argv, int& exit_code) {
     config c;
     CLI::App cli{
@@ -113,9 +136,33 @@ std::optional<config> parse_config(int argc, char** argv, int& exit_code) {
         ->capture_default_str();
     media
         .add_option("--stun-url", c.stun_urls,
-                    "STUN server URL handed to browsers; repeat or comma-separate")
+                    "STUN server URL handed to browsers (stun: or stuns:); repeat or "
+                    "comma-separate")
         ->envname("PARLOR_STUN_URL")
-        ->delimiter(',');
+        ->delimiter(',')
+        ->transform(url_with_scheme({"stun:", "stuns:"}));
+    media
+        .add_option("--turn-url", c.turn_urls,
+                    "TURN server URL handed to browsers with short-lived credentials (turn: or "
+                    "turns:); repeat or comma-separate; needs --turn-secret")
+        ->envname("PARLOR_TURN_URL")
+        ->delimiter(',')
+        ->transform(url_with_scheme({"turn:", "turns:"}));
+    media
+        .add_option("--turn-secret", c.turn_secret,
+                    "Shared secret of the TURN servers (coturn's static-auth-secret, with "
+                    "use-auth-secret)")
+        ->envname("PARLOR_TURN_SECRET");
+    media.add_option("--turn-ttl", c.turn_ttl_seconds, "Seconds a TURN credential stays valid")
+        ->envname("PARLOR_TURN_TTL")
+        ->check(CLI::Range(60, 30 * 24 * 3600))
+        ->capture_default_str();
+    media
+        .add_option("--ice-transport-policy", c.ice_transport_policy,
+                    "all, or relay (browsers use TURN only; needs --turn-url)")
+        ->envname("PARLOR_ICE_TRANSPORT_POLICY")
+        ->check(CLI::IsMember({"all", "relay"}))
+        ->capture_default_str();
 
     auto& files = *cli.add_option_group("Files");
     files
@@ -178,6 +225,18 @@ std::optional<config> parse_config(int argc, char** argv, int& exit_code) {
 
     try {
         cli.parse(argc, argv);
+        if (!c.turn_urls.empty() && c.turn_secret.empty()) {
+            throw CLI::ValidationError(
+                "--turn-url",
+                "needs --turn-secret (PARLOR_TURN_SECRET): TURN servers accept "
+                "only credentials made with their shared secret");
+        }
+        if (c.ice_transport_policy == "relay" && c.turn_urls.empty()) {
+            throw CLI::ValidationError(
+                "--ice-transport-policy",
+                "relay needs at least one --turn-url (PARLOR_TURN_URL): without TURN no call "
+                "could connect");
+        }
         if (c.file_store == "s3") {
             for (const auto& [value, flag] :
                  {std::pair{&c.s3_endpoint, "--s3-endpoint"},

@@ -20,6 +20,10 @@ struct config {
     std::string token_secret;  // empty: generated once into <data_dir>/token-secret
     int token_ttl_seconds = 12 * 60 * 60;
     std::vector<std::string> stun_urls;
+    std::vector<std::string> turn_urls;
+    std::string turn_secret;  // coturn's static-auth-secret
+    int turn_ttl_seconds = 24 * 60 * 60;
+    std::string ice_transport_policy = "all";  // or "relay"
     std::size_t max_json_body_bytes = 64 * 1024;
     int threads = 1;
     int db_threads = 4;

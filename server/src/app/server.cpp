@@ -7,6 +7,7 @@
 #include <thread>
 
 #include "api/services.hpp"
+#include "auth/ice_servers.hpp"
 #include "auth/rate_limiter.hpp"
 #include "auth/secret.hpp"
 #include "auth/token_service.hpp"
@@ -18,6 +19,7 @@
 #include "net/listener.hpp"
 #include "net/static_files.hpp"
 #include "realtime/bus.hpp"
+#include "realtime/call_report.hpp"
 #include "realtime/hub.hpp"
 #include "realtime/realtime_service.hpp"
 #include "rooms/call_service.hpp"
@@ -27,10 +29,10 @@
 namespace parlor::app {
 namespace {
 
-nlohmann::json ice_servers_from(const config& cfg) {
-    auto servers = nlohmann::json::array();
-    if (!cfg.stun_urls.empty()) servers.push_back({{"urls", cfg.stun_urls}});
-    return servers;
+auth::ice_settings ice_settings_from(const config& cfg) {
+    return {cfg.stun_urls, cfg.turn_urls, cfg.turn_secret,
+            std::chrono::seconds(cfg.turn_ttl_seconds),
+            auth::parse_policy(cfg.ice_transport_policy).value_or(auth::ice_transport_policy::all)};
 }
 
 blobs::s3_config s3_config_from(const config& cfg) {
@@ -95,6 +97,9 @@ int run_server(const config& cfg) {
     rooms::room_service rooms(metadata, tokens, sockets, calls, clock);
     auth::rate_limiter room_creates(cfg.room_create_per_minute, clock);
     auth::rate_limiter joins(cfg.join_per_minute, clock);
+    // One provider for REST and sockets: each member gets TURN credentials of their own.
+    auth::ice_server_provider ice_servers(ice_settings_from(cfg), clock);
+    realtime::call_reports call_reports;  // for the metrics
 
     asio::io_context io(cfg.threads);
     asio::thread_pool blocking(static_cast<std::size_t>(cfg.db_threads));
@@ -103,9 +108,9 @@ int run_server(const config& cfg) {
     events.subscribe([&sockets](const realtime::room_event& e) { sockets.deliver(e); });
     realtime::socket_limits limits;
     limits.messages_per_second = cfg.ws_messages_per_second;
-    realtime::realtime_service realtime(io, blocking, rooms, calls, events, sockets,
-                                        ice_servers_from(cfg),
-                                        std::chrono::seconds(cfg.call_grace_seconds), limits);
+    realtime::realtime_service realtime(io, blocking, rooms, calls, events, sockets, ice_servers,
+                                        call_reports, std::chrono::seconds(cfg.call_grace_seconds),
+                                        limits);
     rooms.notify(realtime);  // leaving over REST reaches the sockets too
     files.notify(realtime);  // file:added
     realtime.resume_calls();
@@ -116,7 +121,7 @@ int run_server(const config& cfg) {
                        room_creates,
                        joins,
                        blocking,
-                       ice_servers_from(cfg),
+                       ice_servers,
                        files,
                        cfg.public_origins.empty() ? std::string() : cfg.public_origins.front()};
     api::router routes;

@@ -25,14 +25,36 @@ std::string sha256_hex(std::string_view data) {
     return digest.finish_hex();
 }
 
-std::string hmac_sha256(std::string_view key, std::string_view data) {
+namespace {
+
+std::string hmac(const EVP_MD* digest, const char* name, std::string_view key,
+                 std::string_view data) {
     unsigned char mac[EVP_MAX_MD_SIZE];
     unsigned int length = 0;
-    if (!HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()),
+    if (!HMAC(digest, key.data(), static_cast<int>(key.size()),
               reinterpret_cast<const unsigned char*>(data.data()), data.size(), mac, &length)) {
-        throw std::runtime_error("HMAC-SHA256 failed");
+        throw std::runtime_error(std::string(name) + " failed");
     }
     return std::string(reinterpret_cast<const char*>(mac), length);
+}
+
+}  // namespace
+
+std::string hmac_sha256(std::string_view key, std::string_view data) {
+    return hmac(EVP_sha256(), "HMAC-SHA256", key, data);
+}
+
+std::string hmac_sha1(std::string_view key, std::string_view data) {
+    return hmac(EVP_sha1(), "HMAC-SHA1", key, data);
+}
+
+std::string base64(std::string_view bytes) {
+    std::string out(4 * ((bytes.size() + 2) / 3), '\0');
+    int length = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()),
+                                 reinterpret_cast<const unsigned char*>(bytes.data()),
+                                 static_cast<int>(bytes.size()));
+    out.resize(static_cast<std::size_t>(length));
+    return out;
 }
 
 bool constant_time_equal(std::string_view a, std::string_view b) {

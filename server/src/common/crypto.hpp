@@ -11,6 +11,10 @@ std::string to_hex(std::string_view bytes);
 std::string sha256_hex(std::string_view data);
 // The raw 32-byte MAC.
 std::string hmac_sha256(std::string_view key, std::string_view data);
+// The raw 20-byte MAC. Only where a peer's scheme fixes SHA-1 (coturn's REST credentials).
+std::string hmac_sha1(std::string_view key, std::string_view data);
+// Standard base64 (RFC 4648 section 4) with `=` padding.
+std::string base64(std::string_view bytes);
 // Compares secrets without leaking where they differ through timing.
 bool constant_time_equal(std::string_view a, std::string_view b);
 

@@ -41,15 +41,18 @@ std::shared_ptr<const std::string> make_frame(const std::string& type, const nlo
 
 realtime_service::realtime_service(asio::io_context& io, asio::thread_pool& blocking,
                                    rooms::room_service& rooms, rooms::call_service& calls,
-                                   bus& events, hub& sockets, nlohmann::json ice_servers,
-                                   std::chrono::seconds call_grace, socket_limits limits)
+                                   bus& events, hub& sockets,
+                                   const auth::ice_server_provider& ice_servers,
+                                   call_reports& reports, std::chrono::seconds call_grace,
+                                   socket_limits limits)
     : io_(io),
       blocking_(blocking),
       rooms_(rooms),
       calls_(calls),
       bus_(events),
       hub_(sockets),
-      ice_servers_(std::move(ice_servers)),
+      ice_servers_(ice_servers),
+      reports_(reports),
       call_grace_(call_grace),
       limits_(limits) {
     // Call changes made by other instances reach this one's roster through the bus.
@@ -194,6 +197,10 @@ asio::awaitable<void> realtime_service::dispatch(const std::shared_ptr<ws_sessio
     if (msg.type == "signal:offer" || msg.type == "signal:answer" || msg.type == "signal:ice") {
         co_return co_await relay_signal(socket, msg);
     }
+    if (msg.type == "call:report") {
+        record_call_report(who, msg);
+        co_return;
+    }
     throw error(error_code::unsupported, "Unknown event type");
 }
 
@@ -214,8 +221,9 @@ asio::awaitable<void> realtime_service::join_room(const std::shared_ptr<ws_sessi
     end_grace(who);
     auto snapshot = co_await run_blocking(
         blocking_, [&] { return rooms_.snapshot(admitted.room, admitted.member.id); });
-    nlohmann::json reply = {{"type", "room:state"},
-                            {"data", api::snapshot_json(snapshot, ice_servers_)}};
+    nlohmann::json reply = {
+        {"type", "room:state"},
+        {"data", api::snapshot_json(snapshot, ice_servers_.for_member(admitted.member.id))}};
     if (!msg.rid.is_null()) reply["rid"] = msg.rid;
     socket->send(std::make_shared<const std::string>(reply.dump()));
     if (came_online) {
@@ -262,6 +270,16 @@ asio::awaitable<void> realtime_service::relay_signal(const std::shared_ptr<ws_se
     }
     auto call = co_await active_call(who.room_id);
     relay(who, *call, call_id, to, make_frame(msg.type, forwarded));
+}
+
+// Telemetry from the browser: no reply, no store; one log line and the metrics' totals.
+// The ids are not checked against the store: a report may come after the call ended, and
+// a member can only skew numbers they are rate-limited in sending.
+void realtime_service::record_call_report(const rooms::caller& who, const envelope& msg) {
+    auto report = read_call_report(msg.data);
+    reports_.record(report);
+    spdlog::info(call_report_log(report, who.room_id, who.member_id)
+                     .dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
 }
 
 // Who may signal whom: both in the room's active call, the one named, and not the same.

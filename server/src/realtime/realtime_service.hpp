@@ -6,7 +6,9 @@
 #include <string_view>
 #include <unordered_map>
 
+#include "auth/ice_servers.hpp"
 #include "realtime/bus.hpp"
+#include "realtime/call_report.hpp"
 #include "realtime/call_roster.hpp"
 #include "realtime/hub.hpp"
 #include "realtime/ws_session.hpp"
@@ -23,8 +25,8 @@ class realtime_service final : public rooms::room_events {
   public:
     realtime_service(asio::io_context& io, asio::thread_pool& blocking, rooms::room_service& rooms,
                      rooms::call_service& calls, bus& events, hub& sockets,
-                     nlohmann::json ice_servers, std::chrono::seconds call_grace,
-                     socket_limits limits);
+                     const auth::ice_server_provider& ice_servers, call_reports& reports,
+                     std::chrono::seconds call_grace, socket_limits limits);
 
     const socket_limits& limits() const { return limits_; }
 
@@ -60,6 +62,7 @@ class realtime_service final : public rooms::room_events {
     asio::awaitable<void> leave_room(const std::shared_ptr<ws_session>& socket);
     asio::awaitable<void> relay_signal(const std::shared_ptr<ws_session>& socket,
                                        const envelope& msg);
+    void record_call_report(const rooms::caller& who, const envelope& msg);
     // The room's active call, from the roster when it is known there.
     asio::awaitable<call_roster::entry> active_call(const std::string& room_id);
     void relay(const rooms::caller& who, const std::optional<store::call_record>& call,
@@ -78,7 +81,8 @@ class realtime_service final : public rooms::room_events {
     rooms::call_service& calls_;
     bus& bus_;
     hub& hub_;
-    nlohmann::json ice_servers_;
+    const auth::ice_server_provider& ice_servers_;
+    call_reports& reports_;
     std::chrono::seconds call_grace_;
     socket_limits limits_;
     call_roster roster_;

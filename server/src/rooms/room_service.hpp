@@ -31,6 +31,7 @@ struct room_snapshot {
     std::vector<member_view> members;
     std::optional<store::call_record> call;
     std::vector<store::file_record> files;  // visible ones, oldest first
+    int call_capacity = 0;                  // people one call can hold
 };
 
 // A socket's member, authenticated by its token alone (the token names the room).
@@ -65,7 +66,8 @@ class room_service {
     departure leave(std::string_view typed_code, const std::optional<std::string>& bearer);
     departure leave(const caller& who);
 
-    // For REST calls on a room's resources (files): who the bearer is in that room.
+    // For REST calls on a room's resources (files, ICE servers): who the bearer is in that
+    // room, checked as state() checks it, without reading the room's contents.
     caller member_of(std::string_view typed_code, const std::optional<std::string>& bearer);
 
     // For sockets: the member and room a token names, if the member has not left.

@@ -264,6 +264,10 @@ TEST(CommandLineTest, HelpListsEveryFlagWithItsEnvironmentTwin) {
         {"--token-secret", "PARLOR_TOKEN_SECRET"},
         {"--token-ttl", "PARLOR_TOKEN_TTL"},
         {"--stun-url", "PARLOR_STUN_URL"},
+        {"--turn-url", "PARLOR_TURN_URL"},
+        {"--turn-secret", "PARLOR_TURN_SECRET"},
+        {"--turn-ttl", "PARLOR_TURN_TTL"},
+        {"--ice-transport-policy", "PARLOR_ICE_TRANSPORT_POLICY"},
         {"--log-level", "PARLOR_LOG_LEVEL"},
         {"--shutdown-grace", "PARLOR_SHUTDOWN_GRACE"},
     };

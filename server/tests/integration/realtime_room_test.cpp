@@ -85,7 +85,8 @@ TEST_F(RealtimeRoomTest, JoinIsAnsweredWithRoomStateEchoingTheRid) {
     EXPECT_EQ((*reply)["rid"], "join-1");
     const auto& state = (*reply)["data"];
     EXPECT_EQ(keys_of(state),
-              (std::set<std::string>{"room", "self", "members", "call", "files", "iceServers"}));
+              (std::set<std::string>{"room", "self", "members", "call", "files", "iceServers",
+                                     "iceTransportPolicy", "callCapacity"}));
     EXPECT_EQ(keys_of(state["room"]),
               (std::set<std::string>{"id", "code", "createdAt", "createdBy"}));
     EXPECT_EQ(state["room"]["id"], ada.room_id);
@@ -106,6 +107,8 @@ TEST_F(RealtimeRoomTest, JoinIsAnsweredWithRoomStateEchoingTheRid) {
     EXPECT_TRUE(state["call"].is_null());
     EXPECT_EQ(state["files"], nlohmann::json::array());
     EXPECT_EQ(state["iceServers"], nlohmann::json::array());
+    EXPECT_EQ(state["iceTransportPolicy"], "all");
+    EXPECT_EQ(state["callCapacity"], 6);
 
     // The REST snapshot says the same.
     EXPECT_EQ(api().room_state(ada), state);
