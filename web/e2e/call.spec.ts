@@ -4,39 +4,9 @@
  * "Media flows" means the receiving side's getStats() reports decoded video frames from that
  * peer, read through the page's `window.__parlor.stats()`.
  */
-import type { Page } from '@playwright/test';
+import { callVideos, firstFrame, framesFrom, inCallMarker, lobby, selfId, stats } from './call-helpers';
 import { createRoom, expect, joinRoom, memberNamed, person, test } from './fixtures';
 import { launchParlor } from './launch';
-
-async function selfId(page: Page): Promise<string> {
-  const id = await page.locator('li[data-self="true"]').getAttribute('data-member-id');
-  expect(id).toBeTruthy();
-  return id!;
-}
-
-async function stats(page: Page) {
-  return page.evaluate(() => window.__parlor!.stats());
-}
-
-async function framesFrom(page: Page, memberId: string): Promise<number> {
-  return (await stats(page))[memberId]?.framesDecoded ?? 0;
-}
-
-/** Polls until `page` decodes video from `memberId`; returns ms since `since`. */
-async function firstFrame(page: Page, memberId: string, since: number): Promise<number> {
-  await expect
-    .poll(() => framesFrom(page, memberId), { timeout: 20_000, intervals: [100] })
-    .toBeGreaterThan(0);
-  return Date.now() - since;
-}
-
-function inCallMarker(page: Page, name: string) {
-  return memberNamed(page, name).getByText('in call');
-}
-
-function lobby(page: Page) {
-  return page.getByRole('list', { name: 'In the call' });
-}
 
 test('three people: start, join, see each other, leave, end', async ({ browser }) => {
   const alice = await person(browser);
@@ -82,7 +52,7 @@ test('three people: start, join, see each other, leave, end', async ({ browser }
   await expect(carol.getByRole('heading', { name: 'Alice and Bob are in the call' })).toBeVisible();
   await expect(inCallMarker(carol, 'Bob')).toBeVisible();
   await expect(inCallMarker(carol, 'Carol')).toHaveCount(0);
-  await expect(carol.locator('video')).toHaveCount(0);
+  await expect(callVideos(carol)).toHaveCount(0);
 
   // Carol joins: all three pairs decode video, both ways.
   sent = Date.now();
@@ -129,7 +99,7 @@ test('three people: start, join, see each other, leave, end', async ({ browser }
   await alice.getByRole('button', { name: 'End call for everyone' }).click();
   for (const page of [alice, bob, carol]) {
     await expect(page.getByRole('button', { name: 'Start call' })).toBeVisible();
-    await expect(page.locator('video')).toHaveCount(0);
+    await expect(callVideos(page)).toHaveCount(0);
     await expect(page.getByText('in call', { exact: true })).toHaveCount(0);
   }
   await expect.poll(() => stats(alice)).toEqual({});
@@ -246,7 +216,7 @@ test('a full call says so in words', async ({ browser }) => {
     await expect(carol.getByRole('alert').filter({ hasText: 'This call is full.' })).toBeVisible();
     await expect(carol.getByText('You can join as soon as someone leaves.', { exact: false })).toBeVisible();
     await expect(carol.getByRole('button', { name: 'Join call' })).toBeEnabled();
-    await expect(carol.locator('video')).toHaveCount(0);
+    await expect(callVideos(carol)).toHaveCount(0);
 
     // Room for her once Bob leaves.
     await bob.getByRole('button', { name: 'Leave call' }).click();

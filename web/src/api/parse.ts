@@ -9,6 +9,7 @@ import type {
   CallParticipant,
   DownloadLink,
   FileInfo,
+  IceGrant,
   IceServer,
   Member,
   PreparedUpload,
@@ -40,9 +41,42 @@ function array(value: unknown, what: string): unknown[] {
   return value;
 }
 
+/** STUN/TURN entries the browser can take: `urls` a string or strings, credentials strings. */
 function iceServers(value: unknown): IceServer[] {
-  // Optional in practice until calls land; never fatal.
-  return Array.isArray(value) ? (value as IceServer[]) : [];
+  if (!Array.isArray(value)) return [];
+  const servers: IceServer[] = [];
+  for (const entry of value as unknown[]) {
+    if (typeof entry !== 'object' || entry === null) continue;
+    const { urls, username, credential } = entry as Json;
+    const list = typeof urls === 'string' ? [urls] : Array.isArray(urls) ? urls.filter((u) => typeof u === 'string') : [];
+    if (list.length === 0) continue;
+    const server: IceServer = { urls: list as string[] };
+    if (typeof username === 'string') server.username = username;
+    if (typeof credential === 'string') server.credential = credential;
+    servers.push(server);
+  }
+  return servers;
+}
+
+function iceTransportPolicy(value: unknown): RTCIceTransportPolicy {
+  return value === 'relay' ? 'relay' : 'all';
+}
+
+/** The server's call capacity; the protocol's default when an older server does not say. */
+export const DEFAULT_CALL_CAPACITY = 6;
+
+function callCapacity(value: unknown): number {
+  return typeof value === 'number' && Number.isInteger(value) && value > 0 ? value : DEFAULT_CALL_CAPACITY;
+}
+
+export function parseIceGrant(value: unknown): IceGrant {
+  const body = object(value, 'body');
+  const ttl = body.ttl;
+  return {
+    iceServers: iceServers(body.iceServers),
+    iceTransportPolicy: iceTransportPolicy(body.iceTransportPolicy),
+    ttlSeconds: typeof ttl === 'number' && ttl > 0 ? ttl : fail('ttl is not a positive number'),
+  };
 }
 
 function roomSummary(value: unknown): RoomSummary {
@@ -63,6 +97,7 @@ export function parseRoomSession(value: unknown): RoomSession {
     token: string(body, 'token', 'body'),
     expiresAt: typeof body.expiresAt === 'string' ? body.expiresAt : '',
     iceServers: iceServers(body.iceServers),
+    iceTransportPolicy: iceTransportPolicy(body.iceTransportPolicy),
   };
 }
 
@@ -119,6 +154,8 @@ export function parseRoomSnapshot(value: unknown): RoomSnapshot {
     call: snapshotCall(body.call),
     files: fileList(body.files),
     iceServers: iceServers(body.iceServers),
+    iceTransportPolicy: iceTransportPolicy(body.iceTransportPolicy),
+    callCapacity: callCapacity(body.callCapacity),
   };
 }
 

@@ -1,7 +1,7 @@
 /** REST calls for rooms and membership (protocol.md, "REST"). */
 import { request } from './http';
-import { parseRoomSession, parseRoomSnapshot } from './parse';
-import type { RoomSession, RoomSnapshot } from './types';
+import { parseIceGrant, parseRoomSession, parseRoomSnapshot } from './parse';
+import type { IceGrant, RoomSession, RoomSnapshot } from './types';
 import { formatRoomCode } from '../lib/roomCode';
 
 function roomUrl(code: string, action: string): string {
@@ -33,4 +33,9 @@ export async function fetchRoomState(code: string, token: string | null, signal?
 /** Leaves the room for good; the token stops working. */
 export async function leaveRoom(code: string, token: string, signal?: AbortSignal): Promise<void> {
   await request('POST', roomUrl(code, 'leave'), { token, signal });
+}
+
+/** Fresh STUN/TURN servers with short-lived TURN credentials for this member. */
+export async function fetchIceServers(code: string, token: string, signal?: AbortSignal): Promise<IceGrant> {
+  return parseIceGrant(await request('GET', roomUrl(code, 'ice-servers'), { token, signal }));
 }

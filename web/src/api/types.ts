@@ -6,6 +6,17 @@ export interface IceServer {
   credential?: string;
 }
 
+/** How browsers reach each other: the servers and the policy (`relay`: TURN only). */
+export interface IceSettings {
+  iceServers: IceServer[];
+  iceTransportPolicy: RTCIceTransportPolicy;
+}
+
+/** `GET /api/rooms/:code/ice-servers`: fresh TURN credentials, valid for `ttlSeconds`. */
+export interface IceGrant extends IceSettings {
+  ttlSeconds: number;
+}
+
 export interface RoomSummary {
   id: string;
   /** Display form, `xxxx-xxxx-xxxx`. */
@@ -29,6 +40,7 @@ export interface RoomSession {
   token: string;
   expiresAt: string;
   iceServers: IceServer[];
+  iceTransportPolicy: RTCIceTransportPolicy;
 }
 
 export interface Member {
@@ -62,6 +74,9 @@ export interface RoomSnapshot {
   /** The room's shared files, oldest first. */
   files: FileInfo[];
   iceServers: IceServer[];
+  iceTransportPolicy: RTCIceTransportPolicy;
+  /** How many people one call holds on this server. */
+  callCapacity: number;
 }
 
 /** A file shared in the room (protocol.md "File"). */

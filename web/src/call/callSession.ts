@@ -1,23 +1,36 @@
 /**
- * The call flows: start, join, leave, end; our camera, microphone and screen; what room
- * snapshots and realtime events mean for the mesh. Plain functions over the stores (no React),
- * bound to the room's RealtimeClient by roomSession.ts for as long as the room page is open.
+ * The call flows: start, join, leave, end; the pre-join preview; our camera, microphone and
+ * screen; fresh TURN credentials; recovery when the network changes; what room snapshots and
+ * realtime events mean for the media layer. One `CallSession` per open room page, made and
+ * disposed of by the room session (store/roomSession.ts), which hands it every `room:state`
+ * and event. It talks to the media layer only through `CallMedia` (rtc/types.ts): the mesh
+ * today, an SFU client later.
  *
- * Start: `call:start` → our `call:started` → mesh, then camera and microphone.
- * Join: `call:join` → our `call:participant-joined` → mesh → camera and microphone →
- * offer to everyone already in the call (the newcomer offers; see src/rtc/README.md).
+ * Start: `call:start` → our `call:started` → media layer, then camera and microphone.
+ * Join: `call:join` → our `call:participant-joined` → media layer with our tracks (already
+ * open when the pre-join preview ran) → offers to everyone already in the call.
  * Others: `call:participant-joined` → `participantJoined`, `…-left` → `participantLeft`,
  * `call:ended` → close everything; `signal:*` → `handleSignal`.
- * After a reconnect's `room:state`: still on → `call:join` again and `mesh.resync` (ICE
- * restart); gone → close everything.
+ * After a reconnect's `room:state`: still on → `call:join` again and `resync` (ICE restart);
+ * gone → close everything.
  */
-import type { RoomSnapshot } from '../api/types';
-import type { ServerEvent } from '../realtime/events';
-import { RealtimeError, type RealtimeClient } from '../realtime/socket';
+import type { CallInfo, IceGrant, IceSettings } from '../api/types';
+import { browserNetwork, type NetworkWatch } from '../lib/network';
+import type { ClientEventMap, ClientEventType, ServerEvent, ServerEventMap, ServerEventType } from '../realtime/events';
+import { RealtimeError, type RequestOptions } from '../realtime/socket';
 import { MeshManager } from '../rtc/mesh';
-import { roomStore } from '../store/roomStore';
+import type { CallMedia, IceConfig, PeerState, SendSignal } from '../rtc/types';
 import { participantsOf, planCallEvent, planResync } from './callPlan';
-import { callStore, initialCallState, initialMedia, type CallNotice, type LocalMediaState } from './callStore';
+import { checkConnection, type ConnectionCheck } from './connectionCheck';
+import {
+  callStore,
+  initialCallState,
+  initialMedia,
+  initialPrejoin,
+  type CallNotice,
+  type CallSessionState,
+  type LocalMediaState,
+} from './callStore';
 import {
   browserMediaDevices,
   cameraConstraints,
@@ -25,536 +38,811 @@ import {
   getCallMedia,
   mediaProblem,
   microphoneConstraints,
-  type CallMedia,
   type MediaDevicesLike,
+  type UserMedia,
 } from './media';
 
-interface Binding {
-  client: RealtimeClient;
+/** The part of the realtime client the call uses. */
+export interface CallClient {
+  readonly isOpen: boolean;
+  send<K extends ClientEventType>(type: K, data: ClientEventMap[K]): string;
+  request<K extends ClientEventType, R extends ServerEventType>(
+    type: K,
+    data: ClientEventMap[K],
+    options: RequestOptions<R>,
+  ): Promise<ServerEventMap[R]>;
 }
 
-let binding: Binding | null = null;
-/** Bumped whenever the call is torn down, so late async results (getUserMedia…) are dropped. */
-let generation = 0;
-/** The `rid` of a `call:join` sent after a reconnect; an error about it means we are out. */
-let rejoinRid: string | null = null;
+/** What the call needs to know of the room, read fresh each time. */
+export interface RoomView {
+  selfId: string | null;
+  call: CallInfo | null;
+  /** From the latest snapshot: our TURN credentials and the policy. */
+  ice: IceSettings;
+  callCapacity: number;
+}
 
-/** Our tracks. The mesh sends `mic` unless muted, and `screen` or else `camera` as video. */
-const tracks: { mic: MediaStreamTrack | null; camera: MediaStreamTrack | null; screen: MediaStreamTrack | null } = {
-  mic: null,
-  camera: null,
-  screen: null,
+export interface CallTimers {
+  setTimeout(callback: () => void, ms: number): unknown;
+  clearTimeout(handle: unknown): void;
+}
+
+export interface CallSessionOptions {
+  client: CallClient;
+  room: () => RoomView;
+  /** `GET …/ice-servers`: fresh credentials (before every join, and before they expire). */
+  fetchIceServers: () => Promise<IceGrant>;
+  createMedia?: (options: { selfId: string; callId: string; ice: IceConfig; sendSignal: SendSignal }) => CallMedia;
+  mediaDevices?: () => MediaDevicesLike | null;
+  network?: NetworkWatch;
+  timers?: CallTimers;
+  /** Clock for time to first media (ms); the media layer must use the same one. */
+  now?: () => number;
+  /** Where the state goes (tests may pass their own store). */
+  store?: typeof callStore;
+}
+
+/** Credentials are renewed this long before they expire (and at least this often: half the TTL). */
+const ICE_REFRESH_MARGIN_MS = 5 * 60_000;
+/** A credentials fetch that fails is tried again after this long. */
+const ICE_RETRY_MS = 30_000;
+
+const browserTimers: CallTimers = {
+  setTimeout: (callback, ms) => globalThis.setTimeout(callback, ms),
+  clearTimeout: (handle) => globalThis.clearTimeout(handle as ReturnType<typeof setTimeout>),
 };
-let micOn = false;
 
-let mediaDevices: () => MediaDevicesLike | null = browserMediaDevices;
+const defaultNow = () => (typeof performance === 'undefined' ? Date.now() : performance.now());
 
-/** Tests only: another source of media. */
-export function setMediaDevicesForTests(source: () => MediaDevicesLike | null): void {
-  mediaDevices = source;
+/** Our tracks. The media layer sends `mic` unless muted, and `screen` or else `camera` as video. */
+interface Tracks {
+  mic: MediaStreamTrack | null;
+  camera: MediaStreamTrack | null;
+  screen: MediaStreamTrack | null;
 }
 
-function selfId(): string | null {
-  return roomStore.getState().selfId;
-}
+export class CallSession {
+  private readonly client: CallClient;
+  private readonly room: () => RoomView;
+  private readonly fetchIce: () => Promise<IceGrant>;
+  private readonly createMedia: NonNullable<CallSessionOptions['createMedia']>;
+  private readonly mediaDevices: () => MediaDevicesLike | null;
+  private readonly timers: CallTimers;
+  private readonly now: () => number;
+  private readonly store: typeof callStore;
 
-function state() {
-  return callStore.getState();
-}
+  /** Bumped whenever the call is torn down, so late async results (getUserMedia…) are dropped. */
+  private generation = 0;
+  /** The `rid` of a `call:join` sent after a reconnect; an error about it means we are out. */
+  private rejoinRid: string | null = null;
+  private readonly tracks: Tracks = { mic: null, camera: null, screen: null };
+  private micOn = false;
+  /** A getUserMedia in flight (preview or join); both wait for the same one. */
+  private mediaRequest: Promise<UserMedia> | null = null;
+  /** What the last getUserMedia could not give, in words. */
+  private mediaProblem: UserMedia['problem'] = null;
 
-function setNotice(notice: CallNotice | null): void {
-  callStore.setState({ notice });
-}
+  /** Newest ICE settings: the snapshot's until a fetch brings fresher ones. */
+  private ice: IceConfig | null = null;
+  private iceTimer: unknown = null;
 
-export function dismissCallNotice(): void {
-  setNotice(null);
-}
+  /** When each peer's link started (our "Join call", or their joining after us), for time to first media. */
+  private readonly linkStartedAt = new Map<string, number>();
+  private joinClickedAt = 0;
+  /** Peers whose first media was reported; ICE restarts reported so far, per peer. */
+  private readonly reportedFirstMedia = new Set<string>();
+  private readonly reportedRestarts = new Map<string, number>();
+  private unsubscribeMedia: (() => void) | null = null;
 
-function errorNotice(error: unknown, action: 'start' | 'join' | 'end'): CallNotice {
-  const code = error instanceof RealtimeError ? error.code : '';
-  switch (code) {
-    case 'call_full':
-      return {
-        kind: 'full',
-        title: 'This call is full.',
-        help: 'A call holds up to 6 people. You can join as soon as someone leaves.',
-      };
-    case 'call_active':
-      return { kind: 'call', title: 'Someone else started a call just now.', help: 'Join it with "Join call".' };
-    case 'no_active_call':
-      return { kind: 'call', title: 'That call has already ended.', help: 'Start a new one with "Start call".' };
-    case 'forbidden':
-      return {
-        kind: 'call',
-        title: 'Only the person who started the call or created the room can end it for everyone.',
-        help: 'You can leave it with "Leave call".',
-      };
-    case 'not_connected':
-    case 'disconnected':
-    case 'closed':
-      return { kind: 'call', title: 'You are offline right now.', help: 'Try again once the room has reconnected.' };
-    case 'timeout':
-      return { kind: 'call', title: 'The server did not answer in time.', help: 'Try again in a moment.' };
-    default: {
-      const what = action === 'start' ? 'start the call' : action === 'join' ? 'join the call' : 'end the call';
-      return { kind: 'call', title: `Could not ${what}.`, help: 'Try again in a moment.' };
-    }
+  private readonly stopWatchingNetwork: () => void;
+  private disposed = false;
+
+  constructor(options: CallSessionOptions) {
+    this.client = options.client;
+    this.room = options.room;
+    this.fetchIce = options.fetchIceServers;
+    this.now = options.now ?? defaultNow;
+    this.createMedia =
+      options.createMedia ?? ((o) => new MeshManager({ ...o, now: this.now, onError: (e, id) => console.warn(`[rtc] peer ${id}:`, e) }));
+    this.mediaDevices = options.mediaDevices ?? browserMediaDevices;
+    this.timers = options.timers ?? browserTimers;
+    this.store = options.store ?? callStore;
+    this.store.setState({ ...initialCallState, session: this });
+    this.stopWatchingNetwork = (options.network ?? browserNetwork()).subscribe((change) => this.networkChanged(change));
   }
-}
 
-// ---- binding to the room -------------------------------------------------------------------
+  private state(): CallSessionState {
+    return this.store.getState();
+  }
 
-/** roomSession.ts: the room's realtime client is ready. Returns the unbind. */
-export function bindCallSession(client: RealtimeClient): () => void {
-  unbindCallSession();
-  binding = { client };
-  callStore.setState({ ...initialCallState });
-  // Closing or reloading the page leaves the call at once, rather than after the server's
-  // grace period for dropped connections (a reloaded page starts outside the call).
-  const pageHidden = () => {
-    if (binding?.client === client) leaveCall();
-  };
-  if (typeof window !== 'undefined') window.addEventListener('pagehide', pageHidden);
-  return () => {
-    if (typeof window !== 'undefined') window.removeEventListener('pagehide', pageHidden);
-    if (binding?.client === client) unbindCallSession();
-  };
-}
+  private set(patch: Partial<CallSessionState>): void {
+    if (!this.disposed) this.store.setState(patch);
+  }
 
-/** Leaves the call (telling the server if the socket is up) and forgets the client. */
-function unbindCallSession(): void {
-  if (binding === null) return;
-  if (state().phase !== 'idle') leaveCall();
-  teardown();
-  binding = null;
-  callStore.setState({ ...initialCallState });
-}
+  private setNotice(notice: CallNotice | null): void {
+    this.set({ notice });
+  }
 
-export function currentMesh(): MeshManager | null {
-  return state().mesh;
-}
+  dismissNotice(): void {
+    this.setNotice(null);
+  }
 
-/** roomSession.ts: a `room:state` arrived (already applied to the room store). */
-export function callResync(snapshot: RoomSnapshot): void {
-  const client = binding?.client;
-  if (client === undefined) return;
-  const { phase, callId, mesh } = state();
-  const plan = planResync({ phase, callId }, snapshot.call, snapshot.self);
-  switch (plan.kind) {
-    case 'none':
-      return;
-    case 'teardown':
-      teardown();
-      setNotice({ kind: 'call', title: 'The call ended while you were offline.', help: null });
-      return;
-    case 'leave-stale':
-      try {
-        client.send('call:leave', { callId: plan.callId });
-      } catch {
-        // Offline again: the next resync tries again.
+  /** The media layer while in the call (the debug hook reads it). */
+  get media(): CallMedia | null {
+    return this.state().callMedia;
+  }
+
+  private errorNotice(error: unknown, action: 'start' | 'join' | 'end'): CallNotice {
+    const code = error instanceof RealtimeError ? error.code : '';
+    switch (code) {
+      case 'call_full': {
+        const capacity = this.room().callCapacity;
+        return {
+          kind: 'full',
+          title: 'This call is full.',
+          help: `A call holds up to ${capacity} people. You can join as soon as someone leaves.`,
+        };
       }
-      return;
-    case 'rejoin': {
-      try {
-        rejoinRid = client.send('call:join', { callId: plan.callId });
-      } catch {
-        return; // dropped again already; the next resync retries
-      }
-      if (mesh === null) return;
-      if (plan.fresh) {
-        // The others closed their side when the server dropped us: start over with them.
-        const next = createMesh(client, plan.callId);
-        if (next === null) return;
-        mesh.close();
-        next.setLocalStream(outgoingStream());
-        callStore.setState({ mesh: next });
-        next.connectTo(plan.others);
-      } else {
-        mesh.setIceServers(snapshot.iceServers);
-        mesh.resync(plan.others);
+      case 'call_active':
+        return { kind: 'call', title: 'Someone else started a call just now.', help: 'Join it with "Join call".' };
+      case 'no_active_call':
+        return { kind: 'call', title: 'That call has already ended.', help: 'Start a new one with "Start call".' };
+      case 'forbidden':
+        return {
+          kind: 'call',
+          title: 'Only the person who started the call or created the room can end it for everyone.',
+          help: 'You can leave it with "Leave call".',
+        };
+      case 'not_connected':
+      case 'disconnected':
+      case 'closed':
+        return { kind: 'call', title: 'You are offline right now.', help: 'Try again once the room has reconnected.' };
+      case 'timeout':
+        return { kind: 'call', title: 'The server did not answer in time.', help: 'Try again in a moment.' };
+      default: {
+        const what = action === 'start' ? 'start the call' : action === 'join' ? 'join the call' : 'end the call';
+        return { kind: 'call', title: `Could not ${what}.`, help: 'Try again in a moment.' };
       }
     }
   }
-}
 
-/** roomSession.ts: any realtime event (already applied to the room store). */
-export function callEvent(event: ServerEvent): void {
-  const self = selfId();
-  if (binding === null || self === null) return;
-  if (event.type === 'error') {
-    if (event.data.rid !== undefined && event.data.rid === rejoinRid) {
-      rejoinRid = null;
-      teardown();
-      setNotice(errorNotice(new RealtimeError(event.data.code, event.data.message), 'join'));
-    }
-    return;
+  // ---- the room's side -----------------------------------------------------------------------
+
+  /** The room page goes (or the socket is replaced): leave the call, stop everything. */
+  dispose(): void {
+    if (this.disposed) return;
+    if (this.state().phase !== 'idle') this.leave();
+    this.teardown();
+    this.stopPreview();
+    this.stopWatchingNetwork();
+    this.clearIceTimer();
+    this.disposed = true;
+    if (this.store.getState().session === this) this.store.setState({ ...initialCallState });
   }
-  const { phase, callId, mesh } = state();
-  const plan = planCallEvent({ phase, callId }, event, self);
-  switch (plan.kind) {
-    case 'none':
-      return;
-    case 'peer-joined':
-      mesh?.participantJoined(plan.memberId);
-      return;
-    case 'peer-left':
-      mesh?.participantLeft(plan.memberId);
-      return;
-    case 'removed':
-      teardown();
-      setNotice({ kind: 'call', title: 'You are no longer in the call.', help: 'Join it again with "Join call".' });
-      return;
-    case 'ended':
-      teardown();
-      return;
-    case 'signal':
-      if (event.type === 'signal:offer' || event.type === 'signal:answer' || event.type === 'signal:ice') {
-        void mesh?.handleSignal(event.type, event.data);
+
+  /** A `room:state` arrived (already applied to the room store). */
+  resync(): void {
+    const { selfId, call, ice } = this.room();
+    if (selfId === null || this.disposed) return;
+    const { phase, callId, callMedia } = this.state();
+    const plan = planResync({ phase, callId }, call, selfId);
+    switch (plan.kind) {
+      case 'none':
+        return;
+      case 'teardown':
+        this.teardown();
+        this.setNotice({ kind: 'call', title: 'The call ended while you were offline.', help: null });
+        return;
+      case 'leave-stale':
+        try {
+          this.client.send('call:leave', { callId: plan.callId });
+        } catch {
+          // Offline again: the next resync tries again.
+        }
+        return;
+      case 'rejoin': {
+        try {
+          this.rejoinRid = this.client.send('call:join', { callId: plan.callId });
+        } catch {
+          return; // dropped again already; the next resync retries
+        }
+        if (callMedia === null) return;
+        // The snapshot carries credentials made just now.
+        this.ice = ice;
+        if (plan.fresh) {
+          // The others closed their side when the server dropped us: start over with them.
+          const next = this.startMedia(plan.callId);
+          if (next === null) return;
+          this.stopObserving();
+          callMedia.close();
+          this.observe(next);
+          next.setLocalStream(this.outgoingStream());
+          this.set({ callMedia: next });
+          for (const id of plan.others) this.linkStartedAt.set(id, this.now());
+          next.connectTo(plan.others);
+        } else {
+          callMedia.setIceConfig(ice);
+          callMedia.resync(plan.others);
+        }
       }
+    }
   }
-}
 
-// ---- start, join, leave, end ---------------------------------------------------------------
-
-export async function startCall(): Promise<void> {
-  const client = binding?.client;
-  const self = selfId();
-  if (client === undefined || self === null || state().phase !== 'idle') return;
-  const gen = generation;
-  callStore.setState({ phase: 'starting', notice: null });
-  // The camera takes a while to start: ask for it while the server answers.
-  const media = requestMedia();
-  try {
-    const { call } = await client.request('call:start', {}, { expect: 'call:started', match: (d) => d.call.startedBy === self });
-    if (gen !== generation || binding?.client !== client) throw new RealtimeError('closed', 'Left meanwhile.');
-    void enterCall(call.id, media);
-  } catch (error) {
-    void discard(media);
-    if (gen !== generation) return;
-    callStore.setState({ phase: 'idle', notice: errorNotice(error, 'start') });
+  /** Any realtime event (already applied to the room store). */
+  event(event: ServerEvent): void {
+    const self = this.room().selfId;
+    if (self === null || this.disposed) return;
+    if (event.type === 'error') {
+      if (event.data.rid !== undefined && event.data.rid === this.rejoinRid) {
+        this.rejoinRid = null;
+        this.teardown();
+        this.setNotice(this.errorNotice(new RealtimeError(event.data.code, event.data.message), 'join'));
+      }
+      return;
+    }
+    const { phase, callId, callMedia } = this.state();
+    const plan = planCallEvent({ phase, callId }, event, self);
+    switch (plan.kind) {
+      case 'none':
+        return;
+      case 'peer-joined':
+        this.linkStartedAt.set(plan.memberId, this.now());
+        this.reportedFirstMedia.delete(plan.memberId);
+        callMedia?.participantJoined(plan.memberId);
+        return;
+      case 'peer-left':
+        callMedia?.participantLeft(plan.memberId);
+        return;
+      case 'removed':
+        this.teardown();
+        this.setNotice({ kind: 'call', title: 'You are no longer in the call.', help: 'Join it again with "Join call".' });
+        return;
+      case 'ended':
+        this.teardown();
+        return;
+      case 'signal':
+        if (event.type === 'signal:offer' || event.type === 'signal:answer' || event.type === 'signal:ice') {
+          void callMedia?.handleSignal(event.type, event.data);
+        }
+    }
   }
-}
 
-export async function joinCall(): Promise<void> {
-  const client = binding?.client;
-  const self = selfId();
-  const call = roomStore.getState().call;
-  if (client === undefined || self === null || call === null || state().phase !== 'idle') return;
-  const gen = generation;
-  callStore.setState({ phase: 'joining', callId: call.id, notice: null });
-  const media = requestMedia();
-  try {
-    await client.request(
-      'call:join',
-      { callId: call.id },
-      { expect: 'call:participant-joined', match: (d) => d.callId === call.id && d.memberId === self },
-    );
-    if (gen !== generation || binding?.client !== client) throw new RealtimeError('closed', 'Left meanwhile.');
-    void enterCall(call.id, media);
-  } catch (error) {
-    void discard(media);
-    if (gen !== generation) return;
-    callStore.setState({ phase: 'idle', callId: null, notice: errorNotice(error, 'join') });
+  // ---- before joining: the preview -----------------------------------------------------------
+
+  /** Opens camera and microphone for the pre-join panel; joining then uses these tracks. */
+  startPreview(): void {
+    if (this.disposed || this.state().phase !== 'idle' || this.mediaRequest !== null) return;
+    if (this.tracks.mic !== null || this.tracks.camera !== null) return;
+    this.set({ prejoin: { ...initialPrejoin, starting: true } });
+    void this.openMedia();
   }
-}
 
-function requestMedia(): Promise<CallMedia> {
-  const { cameraId, microphoneId } = state();
-  return getCallMedia(mediaDevices(), { cameraId, microphoneId });
-}
-
-async function discard(media: Promise<CallMedia>): Promise<void> {
-  const got = await media;
-  got.audio?.stop();
-  got.video?.stop();
-}
-
-/**
- * We are a participant: the mesh first (so nothing addressed to us is lost), then our media
- * on it, then offers to everyone who was there before us (later joiners offer to us).
- */
-async function enterCall(callId: string, media: Promise<CallMedia>): Promise<void> {
-  const client = binding?.client;
-  const self = selfId();
-  if (client === undefined || self === null) {
-    void discard(media);
-    return;
-  }
-  const mesh = createMesh(client, callId);
-  if (mesh === null) {
-    void discard(media);
-    return;
-  }
-  const gen = generation;
-  callStore.setState({ phase: 'in-call', callId, mesh, media: { ...initialMedia, starting: true } });
-
-  const got = await media;
-  if (gen !== generation) {
-    got.audio?.stop();
-    got.video?.stop();
-    return;
-  }
-  tracks.mic = got.audio;
-  tracks.camera = got.video;
-  micOn = got.audio !== null;
-  // A reconnect meanwhile may have replaced the mesh (see callResync).
-  const current = state().mesh ?? mesh;
-  current.setLocalStream(outgoingStream());
-  publishMedia({ starting: false });
-  if (got.problem !== null) setNotice({ kind: 'media', title: got.problem.title, help: got.problem.help });
-  void refreshDevices();
-  const others = participantsOf(roomStore.getState().call).filter((id) => id !== self);
-  current.connectTo(others);
-}
-
-/** "Leave call": out of the call; the room stays. */
-export function leaveCall(): void {
-  const { phase, callId } = state();
-  if (phase === 'idle') return;
-  if (callId !== null && binding?.client.isOpen) {
+  /** Opens the preview only if the browser already lets this site use camera and microphone. */
+  async startPreviewIfAllowed(): Promise<void> {
+    const permissions = typeof navigator === 'undefined' ? undefined : navigator.permissions;
+    if (permissions === undefined) return;
     try {
-      binding.client.send('call:leave', { callId });
+      const [camera, microphone] = await Promise.all([
+        permissions.query({ name: 'camera' as PermissionName }),
+        permissions.query({ name: 'microphone' as PermissionName }),
+      ]);
+      if (camera.state === 'granted' && microphone.state === 'granted') this.startPreview();
     } catch {
-      // Offline: the server drops us after its grace period.
+      // Browsers that cannot tell: the person starts the preview with its button.
     }
   }
-  teardown();
-}
 
-/** "End call for everyone": the server answers `call:ended` to the whole room, which tears down. */
-export async function endCallForEveryone(): Promise<void> {
-  const client = binding?.client;
-  const { callId } = state();
-  if (client === undefined || callId === null) return;
-  try {
-    await client.request('call:end', { callId }, { expect: 'call:ended', match: (d) => d.callId === callId });
-  } catch (error) {
-    setNotice(errorNotice(error, 'end'));
+  /** The pre-join panel goes away without joining: the camera light goes off. */
+  stopPreview(): void {
+    if (this.state().phase !== 'idle') return;
+    this.generation += 1;
+    this.mediaRequest = null;
+    this.stopOwnTracks();
+    this.set({ prejoin: initialPrejoin });
   }
-}
 
-/** Closes the mesh and stops every track; back to idle. */
-function teardown(): void {
-  generation += 1;
-  rejoinRid = null;
-  state().mesh?.close();
-  for (const key of ['mic', 'camera', 'screen'] as const) {
-    tracks[key]?.stop();
-    tracks[key] = null;
+  private publishPrejoin(): void {
+    const live = [this.tracks.camera, this.tracks.mic].filter((t): t is MediaStreamTrack => t !== null);
+    this.set({
+      prejoin: { stream: live.length === 0 ? null : new MediaStream(live), starting: false, problem: this.mediaProblem },
+    });
   }
-  micOn = false;
-  callStore.setState({ phase: 'idle', callId: null, mesh: null, media: initialMedia });
-}
 
-function createMesh(client: RealtimeClient, callId: string): MeshManager | null {
-  const self = selfId();
-  if (self === null) return null;
-  return new MeshManager({
-    selfId: self,
-    callId,
-    iceServers: roomStore.getState().iceServers,
-    sendSignal: (type, data) => client.send(type, data),
-  });
-}
-
-// ---- our media -----------------------------------------------------------------------------
-
-/** What we send: the microphone unless muted, the shared screen or else the camera. */
-function outgoingStream(): MediaStream {
-  const audio = micOn ? tracks.mic : null;
-  return new MediaStream([audio, outgoingVideo()].filter((t): t is MediaStreamTrack => t !== null));
-}
-
-function outgoingVideo(): MediaStreamTrack | null {
-  return tracks.screen ?? tracks.camera;
-}
-
-function publishMedia(extra: Partial<LocalMediaState> = {}): void {
-  const video = outgoingVideo();
-  const previous = state().media.preview;
-  const preview =
-    video === null ? null : previous !== null && previous.getVideoTracks()[0] === video ? previous : new MediaStream([video]);
-  callStore.setState({
-    media: {
-      ...state().media,
-      micOn: micOn && tracks.mic !== null,
-      cameraOn: tracks.camera !== null,
-      sharing: tracks.screen !== null,
-      preview,
-      ...extra,
-    },
-  });
-}
-
-async function send(kind: 'audio' | 'video', track: MediaStreamTrack | null): Promise<void> {
-  try {
-    await state().mesh?.replaceTrack(kind, track);
-  } catch (error) {
-    console.warn(`[call] replacing the ${kind} track failed:`, error);
+  /** The credentials to use for the next links: fetched now, the snapshot's if that fails. */
+  private async freshIce(): Promise<IceConfig> {
+    try {
+      const grant = await this.fetchIce();
+      this.ice = { iceServers: grant.iceServers, iceTransportPolicy: grant.iceTransportPolicy };
+      this.scheduleIceRefresh(grant.ttlSeconds);
+      return this.ice;
+    } catch {
+      this.ice ??= this.room().ice;
+      this.scheduleIceRefresh(null);
+      return this.ice;
+    }
   }
-}
 
-export async function toggleMicrophone(): Promise<void> {
-  if (state().phase !== 'in-call') return;
-  if (micOn && tracks.mic !== null) {
-    micOn = false;
-    tracks.mic.enabled = false;
-    publishMedia();
-    await send('audio', null);
-    return;
+  /** Renews the credentials before they expire, for as long as we are in the call. */
+  private scheduleIceRefresh(ttlSeconds: number | null): void {
+    this.clearIceTimer();
+    if (this.disposed) return;
+    const ttlMs = ttlSeconds === null ? null : ttlSeconds * 1000;
+    const delay = ttlMs === null ? ICE_RETRY_MS : Math.max(1_000, Math.min(ttlMs / 2, ttlMs - ICE_REFRESH_MARGIN_MS));
+    this.iceTimer = this.timers.setTimeout(() => {
+      this.iceTimer = null;
+      if (this.state().phase !== 'in-call') return;
+      void this.freshIce().then((ice) => this.state().callMedia?.setIceConfig(ice));
+    }, delay);
   }
-  if (tracks.mic === null) {
-    const gen = generation;
-    const track = await getTrack('microphone');
-    if (gen !== generation) {
+
+  private clearIceTimer(): void {
+    if (this.iceTimer !== null) this.timers.clearTimeout(this.iceTimer);
+    this.iceTimer = null;
+  }
+
+  /** "Test connection": whether direct and relayed calls work from here, with fresh credentials. */
+  async testConnection(): Promise<ConnectionCheck> {
+    let iceServers = this.room().ice.iceServers;
+    try {
+      iceServers = (await this.fetchIce()).iceServers;
+    } catch {
+      // The snapshot's credentials are recent enough to test with.
+    }
+    return checkConnection({ iceServers });
+  }
+
+  // ---- start, join, leave, end ---------------------------------------------------------------
+
+  async start(): Promise<void> {
+    const self = this.room().selfId;
+    if (self === null || this.state().phase !== 'idle' || this.disposed) return;
+    const gen = this.generation;
+    this.joinClickedAt = this.now();
+    this.set({ phase: 'starting', notice: null });
+    // The camera and the credentials take a while: ask for them while the server answers.
+    const media = this.ownMedia();
+    const ice = this.freshIce();
+    try {
+      const { call } = await this.client.request(
+        'call:start',
+        {},
+        { expect: 'call:started', match: (d) => d.call.startedBy === self },
+      );
+      if (gen !== this.generation || this.disposed) throw new RealtimeError('closed', 'Left meanwhile.');
+      void this.enter(call.id, media, ice);
+    } catch (error) {
+      if (gen !== this.generation) return;
+      this.set({ phase: 'idle', notice: this.errorNotice(error, 'start') });
+      this.keepAsPreview(media);
+    }
+  }
+
+  /** A start or join that failed: the camera it opened stays as the preview, or goes. */
+  private keepAsPreview(media: Promise<UserMedia>): void {
+    void media.then(() => {
+      if (this.state().phase !== 'idle' || this.disposed) return;
+      if (this.room().call === null) this.stopPreview();
+      else this.publishPrejoin();
+    });
+  }
+
+  async join(): Promise<void> {
+    const { selfId, call } = this.room();
+    if (selfId === null || call === null || this.state().phase !== 'idle' || this.disposed) return;
+    const gen = this.generation;
+    this.joinClickedAt = this.now();
+    this.set({ phase: 'joining', callId: call.id, notice: null });
+    const media = this.ownMedia();
+    const ice = this.freshIce();
+    try {
+      await this.client.request(
+        'call:join',
+        { callId: call.id },
+        { expect: 'call:participant-joined', match: (d) => d.callId === call.id && d.memberId === selfId },
+      );
+      if (gen !== this.generation || this.disposed) throw new RealtimeError('closed', 'Left meanwhile.');
+      void this.enter(call.id, media, ice);
+    } catch (error) {
+      if (gen !== this.generation) return;
+      this.set({ phase: 'idle', callId: null, notice: this.errorNotice(error, 'join') });
+      this.keepAsPreview(media);
+    }
+  }
+
+  /** Our tracks for the call: the preview's if it ran (or is starting), else asked for now. */
+  private ownMedia(): Promise<UserMedia> {
+    if (this.mediaRequest !== null) return this.mediaRequest;
+    if (this.tracks.mic !== null || this.tracks.camera !== null) {
+      return Promise.resolve({ audio: this.tracks.mic, video: this.tracks.camera, problem: this.mediaProblem });
+    }
+    return this.openMedia();
+  }
+
+  /**
+   * One getUserMedia for camera and microphone. Its tracks become ours as soon as they come
+   * (so a teardown meanwhile stops them), unless the session moved on, then they are stopped.
+   */
+  private openMedia(): Promise<UserMedia> {
+    const gen = this.generation;
+    const { cameraId, microphoneId } = this.state();
+    const request: Promise<UserMedia> = getCallMedia(this.mediaDevices(), { cameraId, microphoneId }).then((got) => {
+      if (this.mediaRequest === request) this.mediaRequest = null;
+      if (gen !== this.generation || this.disposed) {
+        stopTracks(got);
+        return { audio: null, video: null, problem: got.problem };
+      }
+      this.tracks.mic = got.audio;
+      this.tracks.camera = got.video;
+      this.mediaProblem = got.problem;
+      if (this.state().phase === 'idle') this.publishPrejoin();
+      void this.refreshDevices();
+      return got;
+    });
+    this.mediaRequest = request;
+    return request;
+  }
+
+  /**
+   * We are a participant: the media layer first (so nothing addressed to us is lost), then our
+   * media on it, then offers to everyone who was there before us (later joiners offer to us).
+   */
+  private async enter(callId: string, media: Promise<UserMedia>, ice: Promise<IceConfig>): Promise<void> {
+    const self = this.room().selfId;
+    const callMedia = this.startMedia(callId);
+    if (self === null || callMedia === null) return;
+    const gen = this.generation;
+    this.observe(callMedia);
+    this.set({ phase: 'in-call', callId, callMedia, prejoin: initialPrejoin, firstMediaMs: {}, media: { ...initialMedia, starting: true } });
+    // Both were asked for at the click; with the preview running they are ready already. Their
+    // tracks are ours already (openMedia), or were stopped if we left meanwhile.
+    const [got, config] = await Promise.all([media, ice]);
+    if (gen !== this.generation || this.disposed) return;
+    // A reconnect meanwhile may have replaced the media layer (see resync).
+    const current = this.state().callMedia ?? callMedia;
+    current.setIceConfig(config);
+    this.micOn = got.audio !== null;
+    if (got.audio !== null) got.audio.enabled = true;
+    current.setLocalStream(this.outgoingStream());
+    this.publishMedia({ starting: false });
+    if (got.problem !== null) this.setNotice({ kind: 'media', title: got.problem.title, help: got.problem.help });
+    const others = participantsOf(this.room().call).filter((id) => id !== self);
+    for (const id of others) this.linkStartedAt.set(id, this.joinClickedAt);
+    current.connectTo(others);
+  }
+
+  /** "Leave call": out of the call; the room stays. */
+  leave(): void {
+    const { phase, callId } = this.state();
+    if (phase === 'idle') return;
+    if (callId !== null && this.client.isOpen) {
+      try {
+        this.client.send('call:leave', { callId });
+      } catch {
+        // Offline: the server drops us after its grace period.
+      }
+    }
+    this.teardown();
+  }
+
+  /** "End call for everyone": the server answers `call:ended` to the whole room, which tears down. */
+  async endForEveryone(): Promise<void> {
+    const { callId } = this.state();
+    if (callId === null) return;
+    try {
+      await this.client.request('call:end', { callId }, { expect: 'call:ended', match: (d) => d.callId === callId });
+    } catch (error) {
+      this.setNotice(this.errorNotice(error, 'end'));
+    }
+  }
+
+  /** Closes the media layer and stops every track; back to idle. */
+  private teardown(): void {
+    this.generation += 1;
+    this.rejoinRid = null;
+    this.mediaRequest = null;
+    this.clearIceTimer();
+    this.stopObserving();
+    this.state().callMedia?.close();
+    this.stopOwnTracks();
+    this.micOn = false;
+    this.linkStartedAt.clear();
+    this.reportedFirstMedia.clear();
+    this.reportedRestarts.clear();
+    this.set({ phase: 'idle', callId: null, callMedia: null, media: initialMedia, prejoin: initialPrejoin });
+  }
+
+  private stopOwnTracks(): void {
+    for (const key of ['mic', 'camera', 'screen'] as const) {
+      this.tracks[key]?.stop();
+      this.tracks[key] = null;
+    }
+  }
+
+  private startMedia(callId: string): CallMedia | null {
+    const self = this.room().selfId;
+    if (self === null) return null;
+    return this.createMedia({
+      selfId: self,
+      callId,
+      ice: this.ice ?? this.room().ice,
+      sendSignal: (type, data) => this.client.send(type, data),
+    });
+  }
+
+  // ---- the network and what the links report -------------------------------------------------
+
+  /** The browser is back online or on another network: the old paths are likely dead. */
+  private networkChanged(_change: string): void {
+    if (this.state().phase !== 'in-call') return;
+    this.state().callMedia?.restartIce();
+  }
+
+  private observe(media: CallMedia): void {
+    this.stopObserving();
+    this.unsubscribeMedia = media.subscribe((peers) => this.peersChanged(media, peers));
+  }
+
+  private stopObserving(): void {
+    this.unsubscribeMedia?.();
+    this.unsubscribeMedia = null;
+  }
+
+  /**
+   * Reports each link's time to first media (with its path) once, and every ICE failure, as
+   * `call:report` (protocol.md): the server logs them and keeps them for its metrics.
+   */
+  private peersChanged(media: CallMedia, peers: readonly PeerState[]): void {
+    const callId = this.state().callId;
+    if (callId === null) return;
+    for (const peer of peers) {
+      if (peer.firstFrameAt !== null && !this.reportedFirstMedia.has(peer.memberId)) {
+        this.reportedFirstMedia.add(peer.memberId);
+        const started = this.linkStartedAt.get(peer.memberId) ?? this.joinClickedAt;
+        const firstMediaMs = Math.max(0, Math.round(peer.firstFrameAt - started));
+        this.set({ firstMediaMs: { ...this.state().firstMediaMs, [peer.memberId]: firstMediaMs } });
+        // The path is known once stats name the selected pair: ask now rather than wait 2 s.
+        const send = (path: 'direct' | 'relay') => this.report({ callId, peerId: peer.memberId, firstMediaMs, path });
+        if (peer.path !== null) send(peer.path);
+        else {
+          void media.collectStats().then(() => {
+            const now = media.getSnapshot().find((p) => p.memberId === peer.memberId);
+            send(now?.path ?? 'direct');
+          });
+        }
+      }
+      const restarts = this.reportedRestarts.get(peer.memberId) ?? 0;
+      if (peer.iceRestarts > restarts) {
+        this.reportedRestarts.set(peer.memberId, peer.iceRestarts);
+        this.report({ callId, peerId: peer.memberId, path: peer.path ?? 'direct', iceFailure: 'ice-restart' });
+      }
+    }
+  }
+
+  private report(data: ClientEventMap['call:report']): void {
+    if (!this.client.isOpen) return;
+    try {
+      this.client.send('call:report', data);
+    } catch {
+      // Reports are best effort.
+    }
+  }
+
+  // ---- our media -----------------------------------------------------------------------------
+
+  /** What we send: the microphone unless muted, the shared screen or else the camera. */
+  private outgoingStream(): MediaStream {
+    const audio = this.micOn ? this.tracks.mic : null;
+    return new MediaStream([audio, this.outgoingVideo()].filter((t): t is MediaStreamTrack => t !== null));
+  }
+
+  private outgoingVideo(): MediaStreamTrack | null {
+    return this.tracks.screen ?? this.tracks.camera;
+  }
+
+  private publishMedia(extra: Partial<LocalMediaState> = {}): void {
+    const video = this.outgoingVideo();
+    const previous = this.state().media.preview;
+    const preview =
+      video === null ? null : previous !== null && previous.getVideoTracks()[0] === video ? previous : new MediaStream([video]);
+    this.set({
+      media: {
+        ...this.state().media,
+        micOn: this.micOn && this.tracks.mic !== null,
+        cameraOn: this.tracks.camera !== null,
+        sharing: this.tracks.screen !== null,
+        preview,
+        ...extra,
+      },
+    });
+  }
+
+  private async send(kind: 'audio' | 'video', track: MediaStreamTrack | null): Promise<void> {
+    try {
+      await this.state().callMedia?.replaceTrack(kind, track);
+    } catch (error) {
+      console.warn(`[call] replacing the ${kind} track failed:`, error);
+    }
+  }
+
+  async toggleMicrophone(): Promise<void> {
+    if (this.state().phase !== 'in-call') return;
+    const mic = this.tracks.mic;
+    if (this.micOn && mic !== null) {
+      this.micOn = false;
+      mic.enabled = false;
+      this.publishMedia();
+      await this.send('audio', null);
+      return;
+    }
+    if (mic === null) {
+      const gen = this.generation;
+      const track = await this.getTrack('microphone');
+      if (gen !== this.generation) {
+        track?.stop();
+        return;
+      }
+      if (track === null) return;
+      this.tracks.mic = track;
+    }
+    this.micOn = true;
+    this.tracks.mic!.enabled = true;
+    this.publishMedia();
+    await this.send('audio', this.tracks.mic);
+  }
+
+  async toggleCamera(): Promise<void> {
+    if (this.state().phase !== 'in-call') return;
+    if (this.tracks.camera !== null) {
+      this.tracks.camera.stop(); // the camera light goes off too
+      this.tracks.camera = null;
+      this.publishMedia();
+      if (this.tracks.screen === null) await this.send('video', null);
+      return;
+    }
+    const gen = this.generation;
+    const track = await this.getTrack('camera');
+    if (gen !== this.generation) {
       track?.stop();
       return;
     }
     if (track === null) return;
-    tracks.mic = track;
+    this.tracks.camera = track;
+    this.publishMedia();
+    if (this.tracks.screen === null) await this.send('video', track);
   }
-  micOn = true;
-  tracks.mic.enabled = true;
-  publishMedia();
-  await send('audio', tracks.mic);
-}
 
-export async function toggleCamera(): Promise<void> {
-  if (state().phase !== 'in-call') return;
-  if (tracks.camera !== null) {
-    tracks.camera.stop(); // the camera light goes off too
-    tracks.camera = null;
-    publishMedia();
-    if (tracks.screen === null) await send('video', null);
-    return;
-  }
-  const gen = generation;
-  const track = await getTrack('camera');
-  if (gen !== generation) {
-    track?.stop();
-    return;
-  }
-  if (track === null) return;
-  tracks.camera = track;
-  publishMedia();
-  if (tracks.screen === null) await send('video', track);
-}
-
-/** One microphone or camera track with the chosen device; null (and a notice) when refused. */
-async function getTrack(what: 'microphone' | 'camera', deviceId?: string): Promise<MediaStreamTrack | null> {
-  const devices = mediaDevices();
-  if (devices === null) {
-    const problem = mediaProblem(new Error('insecure'), what);
-    setNotice({ kind: 'media', title: problem.title, help: problem.help });
-    return null;
-  }
-  const { cameraId, microphoneId } = state();
-  try {
-    const stream =
-      what === 'camera'
-        ? await devices.getUserMedia({ video: cameraConstraints(deviceId ?? cameraId) })
-        : await devices.getUserMedia({ audio: microphoneConstraints(deviceId ?? microphoneId) });
-    const track = (what === 'camera' ? stream.getVideoTracks() : stream.getAudioTracks())[0] ?? null;
-    if (state().notice?.kind === 'media') setNotice(null);
-    void refreshDevices();
-    return track;
-  } catch (error) {
-    const problem = mediaProblem(error, what);
-    setNotice({ kind: 'media', title: problem.title, help: problem.help });
-    return null;
-  }
-}
-
-export function canShareScreen(): boolean {
-  return typeof mediaDevices()?.getDisplayMedia === 'function';
-}
-
-export async function toggleScreenShare(): Promise<void> {
-  if (state().phase !== 'in-call') return;
-  if (tracks.screen !== null) {
-    await stopSharing();
-    return;
-  }
-  const devices = mediaDevices();
-  if (devices?.getDisplayMedia === undefined) return;
-  const gen = generation;
-  let track: MediaStreamTrack | null;
-  try {
-    const stream = await devices.getDisplayMedia({ video: true, audio: false });
-    track = stream.getVideoTracks()[0] ?? null;
-  } catch (error) {
-    if (gen !== generation) return;
-    // Closing the browser's picker is a choice, not a problem worth a banner.
-    if (!(error instanceof DOMException && error.name === 'NotAllowedError' && error.message.includes('Permission denied by user'))) {
-      const problem = mediaProblem(error, 'screen');
-      setNotice({ kind: 'media', title: problem.title, help: problem.help });
+  /** One microphone or camera track with the chosen device; null (and a notice) when refused. */
+  private async getTrack(what: 'microphone' | 'camera', deviceId?: string): Promise<MediaStreamTrack | null> {
+    const devices = this.mediaDevices();
+    if (devices === null) {
+      const problem = mediaProblem(new Error('insecure'), what);
+      this.setNotice({ kind: 'media', title: problem.title, help: problem.help });
+      return null;
     }
-    return;
+    const { cameraId, microphoneId } = this.state();
+    try {
+      const stream =
+        what === 'camera'
+          ? await devices.getUserMedia({ video: cameraConstraints(deviceId ?? cameraId) })
+          : await devices.getUserMedia({ audio: microphoneConstraints(deviceId ?? microphoneId) });
+      const track = (what === 'camera' ? stream.getVideoTracks() : stream.getAudioTracks())[0] ?? null;
+      if (this.state().notice?.kind === 'media') this.setNotice(null);
+      void this.refreshDevices();
+      return track;
+    } catch (error) {
+      const problem = mediaProblem(error, what);
+      this.setNotice({ kind: 'media', title: problem.title, help: problem.help });
+      return null;
+    }
   }
-  if (gen !== generation || track === null) {
-    track?.stop();
-    return;
+
+  canShareScreen(): boolean {
+    return typeof this.mediaDevices()?.getDisplayMedia === 'function';
   }
-  tracks.screen = track;
-  // The browser's own "Stop sharing" ends the track.
-  track.addEventListener('ended', () => {
-    if (tracks.screen === track) void stopSharing();
-  });
-  publishMedia();
-  await send('video', track);
+
+  async toggleScreenShare(): Promise<void> {
+    if (this.state().phase !== 'in-call') return;
+    if (this.tracks.screen !== null) {
+      await this.stopSharing();
+      return;
+    }
+    const devices = this.mediaDevices();
+    if (devices?.getDisplayMedia === undefined) return;
+    const gen = this.generation;
+    let track: MediaStreamTrack | null;
+    try {
+      const stream = await devices.getDisplayMedia({ video: true, audio: false });
+      track = stream.getVideoTracks()[0] ?? null;
+    } catch (error) {
+      if (gen !== this.generation) return;
+      // Closing the browser's picker is a choice, not a problem worth a banner.
+      if (!(error instanceof DOMException && error.name === 'NotAllowedError' && error.message.includes('Permission denied by user'))) {
+        const problem = mediaProblem(error, 'screen');
+        this.setNotice({ kind: 'media', title: problem.title, help: problem.help });
+      }
+      return;
+    }
+    if (gen !== this.generation || track === null) {
+      track?.stop();
+      return;
+    }
+    const screen = track;
+    this.tracks.screen = screen;
+    // The browser's own "Stop sharing" ends the track.
+    screen.addEventListener('ended', () => {
+      if (this.tracks.screen === screen) void this.stopSharing();
+    });
+    this.publishMedia();
+    this.state().callMedia?.setVideoSource('screen');
+    await this.send('video', screen);
+  }
+
+  private async stopSharing(): Promise<void> {
+    this.tracks.screen?.stop();
+    this.tracks.screen = null;
+    this.publishMedia();
+    this.state().callMedia?.setVideoSource('camera');
+    await this.send('video', this.tracks.camera);
+  }
+
+  // ---- devices -------------------------------------------------------------------------------
+
+  async refreshDevices(): Promise<void> {
+    const devices = this.mediaDevices();
+    if (devices === null) return;
+    try {
+      const { cameras, microphones } = deviceChoices(await devices.enumerateDevices());
+      const cameraId = this.tracks.camera?.getSettings().deviceId ?? this.state().cameraId;
+      const microphoneId = this.tracks.mic?.getSettings().deviceId ?? this.state().microphoneId;
+      this.set({ cameras, microphones, cameraId: cameraId ?? null, microphoneId: microphoneId ?? null });
+    } catch {
+      // Listing devices is a nicety; the call goes on without it.
+    }
+  }
+
+  /** Another camera. Takes effect at once if the camera is on (in the call or the preview). */
+  async chooseCamera(deviceId: string): Promise<void> {
+    this.set({ cameraId: deviceId });
+    if (this.tracks.camera === null) return;
+    const gen = this.generation;
+    const track = await this.getTrack('camera', deviceId);
+    if (gen !== this.generation || track === null) {
+      track?.stop();
+      return;
+    }
+    this.tracks.camera?.stop();
+    this.tracks.camera = track;
+    if (this.state().phase !== 'in-call') {
+      this.publishPrejoin();
+      return;
+    }
+    this.publishMedia();
+    if (this.tracks.screen === null) await this.send('video', track);
+  }
+
+  /** Another microphone. Keeps the mute state. */
+  async chooseMicrophone(deviceId: string): Promise<void> {
+    this.set({ microphoneId: deviceId });
+    if (this.tracks.mic === null) return;
+    const gen = this.generation;
+    const track = await this.getTrack('microphone', deviceId);
+    if (gen !== this.generation || track === null) {
+      track?.stop();
+      return;
+    }
+    this.tracks.mic?.stop();
+    this.tracks.mic = track;
+    if (this.state().phase !== 'in-call') {
+      this.publishPrejoin();
+      return;
+    }
+    track.enabled = this.micOn;
+    this.publishMedia();
+    if (this.micOn) await this.send('audio', track);
+  }
 }
 
-async function stopSharing(): Promise<void> {
-  tracks.screen?.stop();
-  tracks.screen = null;
-  publishMedia();
-  await send('video', tracks.camera);
-}
-
-// ---- devices -------------------------------------------------------------------------------
-
-export async function refreshDevices(): Promise<void> {
-  const devices = mediaDevices();
-  if (devices === null) return;
-  try {
-    const { cameras, microphones } = deviceChoices(await devices.enumerateDevices());
-    const cameraId = tracks.camera?.getSettings().deviceId ?? state().cameraId;
-    const microphoneId = tracks.mic?.getSettings().deviceId ?? state().microphoneId;
-    callStore.setState({ cameras, microphones, cameraId: cameraId ?? null, microphoneId: microphoneId ?? null });
-  } catch {
-    // Listing devices is a nicety; the call goes on without it.
-  }
-}
-
-/** Device settings: another camera. Takes effect at once if the camera is on. */
-export async function chooseCamera(deviceId: string): Promise<void> {
-  callStore.setState({ cameraId: deviceId });
-  if (state().phase !== 'in-call' || tracks.camera === null) return;
-  const gen = generation;
-  const track = await getTrack('camera', deviceId);
-  if (gen !== generation || track === null) {
-    track?.stop();
-    return;
-  }
-  tracks.camera?.stop();
-  tracks.camera = track;
-  publishMedia();
-  if (tracks.screen === null) await send('video', track);
-}
-
-/** Device settings: another microphone. Keeps the mute state. */
-export async function chooseMicrophone(deviceId: string): Promise<void> {
-  callStore.setState({ microphoneId: deviceId });
-  if (state().phase !== 'in-call' || tracks.mic === null) return;
-  const gen = generation;
-  const track = await getTrack('microphone', deviceId);
-  if (gen !== generation || track === null) {
-    track?.stop();
-    return;
-  }
-  tracks.mic?.stop();
-  tracks.mic = track;
-  track.enabled = micOn;
-  publishMedia();
-  if (micOn) await send('audio', track);
+function stopTracks(media: UserMedia): void {
+  media.audio?.stop();
+  media.video?.stop();
 }

@@ -1,12 +1,14 @@
 /**
- * This page's side of the call: whether we are in it, our own media, devices, and the notice
- * to show. The room's call itself (who is in it) lives in the room store; the peers live in
- * the MeshManager and reach React through `useCallPeers`.
+ * This page's side of the call: whether we are in it, our own media, the pre-join preview,
+ * devices, and the notice to show. The room's call itself (who is in it) lives in the room
+ * store; the peers live in the media layer and reach React through `useCallPeers`. The
+ * CallSession (callSession.ts) is the only writer; components read and call its methods.
  */
 import { createStore, useStore } from 'zustand';
-import type { MeshManager } from '../rtc/mesh';
+import type { CallMedia } from '../rtc/types';
 import type { CallPhase } from './callPlan';
-import type { DeviceChoice } from './media';
+import type { CallSession } from './callSession';
+import type { DeviceChoice, MediaProblem } from './media';
 
 export interface LocalMediaState {
   /** Asking for camera and microphone on entering the call. */
@@ -20,6 +22,15 @@ export interface LocalMediaState {
   preview: MediaStream | null;
 }
 
+/** Camera and microphone opened before joining, kept for the call so joining waits for nothing. */
+export interface PrejoinState {
+  /** Camera (video) and microphone (audio) tracks, for the preview and the level meter. */
+  stream: MediaStream | null;
+  starting: boolean;
+  /** What is missing (blocked, not found), in words with how to allow it. */
+  problem: MediaProblem | null;
+}
+
 export interface CallNotice {
   /** `full`: call_full; `media`: camera, microphone or screen; `call`: anything else. */
   kind: 'full' | 'media' | 'call';
@@ -28,16 +39,21 @@ export interface CallNotice {
 }
 
 export interface CallSessionState {
+  /** The room's call session while the room page is open; components call its methods. */
+  session: CallSession | null;
   phase: CallPhase;
   callId: string | null;
   /** The media layer while in the call; components read it only through hooks. */
-  mesh: MeshManager | null;
+  callMedia: CallMedia | null;
   media: LocalMediaState;
+  prejoin: PrejoinState;
   cameras: DeviceChoice[];
   microphones: DeviceChoice[];
   cameraId: string | null;
   microphoneId: string | null;
   notice: CallNotice | null;
+  /** Per peer: ms from "Join call" (or from their joining after us) to their first video frame. */
+  firstMediaMs: Record<string, number>;
 }
 
 export const initialMedia: LocalMediaState = {
@@ -48,16 +64,21 @@ export const initialMedia: LocalMediaState = {
   preview: null,
 };
 
+export const initialPrejoin: PrejoinState = { stream: null, starting: false, problem: null };
+
 export const initialCallState: CallSessionState = {
+  session: null,
   phase: 'idle',
   callId: null,
-  mesh: null,
+  callMedia: null,
   media: initialMedia,
+  prejoin: initialPrejoin,
   cameras: [],
   microphones: [],
   cameraId: null,
   microphoneId: null,
   notice: null,
+  firstMediaMs: {},
 };
 
 export const callStore = createStore<CallSessionState>()(() => initialCallState);

@@ -4,21 +4,32 @@
  * it can do nothing a person could not do with the page itself:
  *
  *     window.__parlor.stats()
- *       → Promise<{ [memberId]: { framesDecoded, connectionState, relayed } }>
+ *       → Promise<{ [memberId]: { framesDecoded, connectionState, relayed, path,
+ *                                 outboundVideoBitrate, maxVideoBitrate, firstMediaMs } }>
  *         one entry per open peer connection of the call we are in ({} outside a call);
- *         getStats() runs fresh for the call.
+ *         getStats() runs fresh for the call. `outboundVideoBitrate` is measured since the
+ *         previous stats sample; `maxVideoBitrate` is the budget our sender to them has;
+ *         `firstMediaMs` is the client's own measure from "Join call" to their first frame.
  *     window.__parlor.socket.drop({ offlineMs })
  *       → closes the realtime WebSocket at once, as a network cut would, and refuses new
  *         sockets for `offlineMs` (default 0) so "Reconnecting…" can be seen; the client then
  *         reconnects with its usual backoff and resyncs.
  */
 import type { RealtimeClient } from '../realtime/socket';
-import type { MeshManager } from '../rtc/mesh';
+import type { LinkPath } from '../rtc/stats';
+import type { CallMedia } from '../rtc/types';
 
 export interface PeerDebugStats {
   framesDecoded: number;
   connectionState: RTCPeerConnectionState;
   relayed: boolean | null;
+  path: LinkPath | null;
+  outboundVideoBitrate: number | null;
+  /** Video payload bytes sent to them so far, and when that was read (ms), to measure over any window. */
+  videoBytesSent: number | null;
+  statsTimestamp: number | null;
+  maxVideoBitrate: number | null;
+  firstMediaMs: number | null;
 }
 
 export interface ParlorDebug {
@@ -40,19 +51,30 @@ export function createDebuggableSocket(url: string): WebSocket {
   return new WebSocket(url);
 }
 
-export function installDebugHook(sources: { client(): RealtimeClient | null; mesh(): MeshManager | null }): void {
+export function installDebugHook(sources: {
+  client(): RealtimeClient | null;
+  media(): CallMedia | null;
+  firstMediaMs(): Record<string, number>;
+}): void {
   if (typeof window === 'undefined') return;
   const hook: ParlorDebug = {
     async stats() {
-      const mesh = sources.mesh();
-      if (mesh === null) return {};
-      await mesh.collectStats();
+      const media = sources.media();
+      if (media === null) return {};
+      await media.collectStats();
+      const firstMedia = sources.firstMediaMs();
       const result: Record<string, PeerDebugStats> = {};
-      for (const peer of mesh.getSnapshot()) {
+      for (const peer of media.getSnapshot()) {
         result[peer.memberId] = {
           framesDecoded: peer.stats?.framesDecoded ?? 0,
           connectionState: peer.connectionState,
           relayed: peer.stats?.relayed ?? null,
+          path: peer.path,
+          outboundVideoBitrate: peer.stats?.outboundVideoBitrate ?? null,
+          videoBytesSent: peer.stats?.videoBytesSent ?? null,
+          statsTimestamp: peer.stats?.timestamp ?? null,
+          maxVideoBitrate: peer.maxVideoBitrate,
+          firstMediaMs: firstMedia[peer.memberId] ?? null,
         };
       }
       return result;

@@ -5,6 +5,7 @@
  */
 import { useEffect, useMemo, useState, useSyncExternalStore, type RefObject } from 'react';
 import type { PeerState } from '../rtc/types';
+import type { CallSession } from './callSession';
 import { useCall } from './callStore';
 import { bestGrid, type GridLayout } from './layout';
 
@@ -12,15 +13,20 @@ const NO_PEERS: readonly PeerState[] = [];
 const noSubscription = () => () => {};
 const noPeers = () => NO_PEERS;
 
+/** The room's call session, for components to call its actions (null outside a room). */
+export function useCallSession(): CallSession | null {
+  return useCall((s) => s.session);
+}
+
 /** The remote participants' connection states, re-rendering on every change. */
 export function useCallPeers(): readonly PeerState[] {
-  const mesh = useCall((s) => s.mesh);
+  const media = useCall((s) => s.callMedia);
   const source = useMemo(
     () =>
-      mesh === null
+      media === null
         ? { subscribe: noSubscription, getSnapshot: noPeers }
-        : { subscribe: (listener: () => void) => mesh.subscribe(listener), getSnapshot: () => mesh.getSnapshot() },
-    [mesh],
+        : { subscribe: (listener: () => void) => media.subscribe(listener), getSnapshot: () => media.getSnapshot() },
+    [media],
   );
   return useSyncExternalStore(source.subscribe, source.getSnapshot);
 }

@@ -74,7 +74,8 @@ export function mediaProblem(error: unknown, what: DeviceWanted): MediaProblem {
   }
 }
 
-export interface CallMedia {
+/** What getUserMedia gave for a call: the tracks we got and, in words, what we did not. */
+export interface UserMedia {
   audio: MediaStreamTrack | null;
   video: MediaStreamTrack | null;
   /** Why something we asked for is missing; null when we got all of it. */
@@ -107,7 +108,7 @@ export function microphoneConstraints(deviceId: string | null): MediaTrackConstr
 export async function getCallMedia(
   devices: MediaDevicesLike | null,
   ids: { cameraId: string | null; microphoneId: string | null },
-): Promise<CallMedia> {
+): Promise<UserMedia> {
   if (devices === null) {
     return { audio: null, video: null, problem: mediaProblem(new Error('insecure'), 'camera and microphone') };
   }

@@ -1,12 +1,13 @@
 import { forwardRef, useEffect, useRef, type Ref } from 'react';
 import type { CallInfo } from '../api/types';
-import { dismissCallNotice, joinCall, startCall } from '../call/callSession';
 import { useCall } from '../call/callStore';
+import { useCallSession } from '../call/hooks';
 import { initials } from '../lib/initials';
 import { formatRoomCode, roomPath } from '../lib/roomCode';
 import { nameOf, useRoom } from '../store/roomStore';
 import { CallToolbar } from './CallToolbar';
 import { Icon } from './icons';
+import { PreJoinPanel } from './PreJoinPanel';
 import { VideoGrid } from './VideoGrid';
 
 /**
@@ -41,6 +42,7 @@ export const CallStage = forwardRef<HTMLHeadingElement, { code: string }>(functi
 /** Problems with the call in words (call full, camera blocked…), where they happen. */
 export function CallNotice() {
   const notice = useCall((s) => s.notice);
+  const session = useCallSession();
   if (notice === null) return null;
   return (
     <div className={`call-notice call-notice-${notice.kind}`} role="alert">
@@ -49,7 +51,7 @@ export function CallNotice() {
         <p className="call-notice-title">{notice.title}</p>
         {notice.help !== null && <p className="call-notice-help">{notice.help}</p>}
       </div>
-      <button type="button" className="icon-button" onClick={dismissCallNotice} aria-label="Dismiss message">
+      <button type="button" className="icon-button" onClick={() => session?.dismissNotice()} aria-label="Dismiss message">
         <Icon name="close" />
       </button>
     </div>
@@ -60,6 +62,7 @@ function NoCall({ code, headingRef }: { code: string; headingRef: Ref<HTMLHeadin
   const othersHere = useRoom((s) => s.members.filter((m) => m.id !== s.selfId && m.online).length);
   const starting = useCall((s) => s.phase === 'starting');
   const online = useRoom((s) => s.connection === 'connected');
+  const session = useCallSession();
   const host = window.location.host;
   const path = roomPath(code);
   return (
@@ -85,7 +88,7 @@ function NoCall({ code, headingRef }: { code: string; headingRef: Ref<HTMLHeadin
           <button
             type="button"
             className="button primary large"
-            onClick={() => void startCall()}
+            onClick={() => void session?.start()}
             disabled={starting || !online}
             aria-busy={starting}
           >
@@ -110,7 +113,15 @@ function CallLobby({ call, headingRef }: { call: CallInfo; headingRef: Ref<HTMLH
   const selfId = useRoom((s) => s.selfId);
   const online = useRoom((s) => s.connection === 'connected');
   const joining = useCall((s) => s.phase === 'joining');
+  const session = useCallSession();
   const names = call.participants.map((p) => nameOf(members, p.memberId, selfId));
+  useEffect(() => {
+    if (session === null) return;
+    // Camera and microphone open here when the site may already use them, so "Join call"
+    // waits for nothing; the light goes off again if the person does not join.
+    void session.startPreviewIfAllowed();
+    return () => session.stopPreview();
+  }, [session]);
   const count = names.length;
   const title =
     count === 0 ? 'A call is on' : `${listNames(names)} ${count === 1 && names[0] !== 'You' ? 'is' : 'are'} in the call`;
@@ -136,22 +147,49 @@ function CallLobby({ call, headingRef }: { call: CallInfo; headingRef: Ref<HTMLH
             ))}
           </ul>
         )}
+        <CallPrejoin />
         <div className="stage-actions">
           <button
             type="button"
             className="button primary large"
-            onClick={() => void joinCall()}
+            onClick={() => void session?.join()}
             disabled={joining || !online}
             aria-busy={joining}
           >
             <Icon name="video" />
             Join call
           </button>
-          <p className="stage-note">Your camera and microphone turn on when you join. You can turn them off in the call.</p>
+          <p className="stage-note">You can turn your camera and microphone off in the call.</p>
         </div>
         <CallNotice />
       </div>
     </section>
+  );
+}
+
+/** The pre-join panel, fed from the call session. */
+function CallPrejoin() {
+  const session = useCallSession();
+  const prejoin = useCall((s) => s.prejoin);
+  const cameras = useCall((s) => s.cameras);
+  const microphones = useCall((s) => s.microphones);
+  const cameraId = useCall((s) => s.cameraId);
+  const microphoneId = useCall((s) => s.microphoneId);
+  if (session === null) return null;
+  return (
+    <PreJoinPanel
+      preview={prejoin.stream}
+      starting={prejoin.starting}
+      problem={prejoin.problem}
+      cameras={cameras}
+      microphones={microphones}
+      cameraId={cameraId}
+      microphoneId={microphoneId}
+      onChooseCamera={(id) => void session.chooseCamera(id)}
+      onChooseMicrophone={(id) => void session.chooseMicrophone(id)}
+      onStartPreview={() => session.startPreview()}
+      testConnection={() => session.testConnection()}
+    />
   );
 }
 

@@ -1,17 +1,7 @@
 import { useEffect, useId, useRef, useState } from 'react';
 import { canEndForEveryone } from '../call/callPlan';
-import {
-  canShareScreen,
-  chooseCamera,
-  chooseMicrophone,
-  endCallForEveryone,
-  leaveCall,
-  refreshDevices,
-  toggleCamera,
-  toggleMicrophone,
-  toggleScreenShare,
-} from '../call/callSession';
 import { useCall } from '../call/callStore';
+import { useCallSession } from '../call/hooks';
 import type { DeviceChoice } from '../call/media';
 import { useRoom } from '../store/roomStore';
 import { Icon, type IconName } from './icons';
@@ -92,24 +82,25 @@ function DeviceSettings() {
   const cameraId = useCall((s) => s.cameraId);
   const microphoneId = useCall((s) => s.microphoneId);
   const titleId = useId();
+  const session = useCallSession();
 
   useEffect(() => {
     const element = dialog.current;
     if (element === null) return;
     if (open && !element.open) {
-      void refreshDevices();
+      void session?.refreshDevices();
       element.showModal();
     } else if (!open && element.open) element.close();
-  }, [open]);
+  }, [open, session]);
 
   useEffect(() => {
     // Plugging a headset in or out changes the lists.
     const devices = typeof navigator === 'undefined' ? undefined : navigator.mediaDevices;
-    if (devices === undefined) return;
-    const changed = () => void refreshDevices();
+    if (devices === undefined || session === null) return;
+    const changed = () => void session.refreshDevices();
     devices.addEventListener('devicechange', changed);
     return () => devices.removeEventListener('devicechange', changed);
-  }, []);
+  }, [session]);
 
   return (
     <>
@@ -124,14 +115,14 @@ function DeviceSettings() {
             none="No camera found"
             choices={cameras}
             value={cameraId}
-            onChange={(id) => void chooseCamera(id)}
+            onChange={(id) => void session?.chooseCamera(id)}
           />
           <DeviceSelect
             label="Microphone"
             none="No microphone found"
             choices={microphones}
             value={microphoneId}
-            onChange={(id) => void chooseMicrophone(id)}
+            onChange={(id) => void session?.chooseMicrophone(id)}
           />
           <div className="dialog-actions">
             <button type="submit" className="button primary">
@@ -152,6 +143,7 @@ export function CallToolbar() {
   const createdBy = useRoom((s) => s.room?.createdBy ?? null);
   const canEnd = canEndForEveryone(call, selfId, createdBy);
   const starting = media.starting;
+  const session = useCallSession();
 
   return (
     <div className="call-toolbar" role="group" aria-label="Call controls">
@@ -161,33 +153,33 @@ export function CallToolbar() {
           icon={media.micOn ? 'mic' : 'micOff'}
           off={!media.micOn}
           disabled={starting}
-          onClick={() => void toggleMicrophone()}
+          onClick={() => void session?.toggleMicrophone()}
         />
         <ToolButton
           label={media.cameraOn ? 'Turn camera off' : 'Turn camera on'}
           icon={media.cameraOn ? 'video' : 'videoOff'}
           off={!media.cameraOn}
           disabled={starting}
-          onClick={() => void toggleCamera()}
+          onClick={() => void session?.toggleCamera()}
         />
-        {canShareScreen() && (
+        {session?.canShareScreen() === true && (
           <ToolButton
             label={media.sharing ? 'Stop sharing' : 'Share screen'}
             icon={media.sharing ? 'screenOff' : 'screen'}
             active={media.sharing}
             disabled={starting}
-            onClick={() => void toggleScreenShare()}
+            onClick={() => void session?.toggleScreenShare()}
           />
         )}
         <DeviceSettings />
       </div>
       <div className="call-toolbar-end">
-        <button type="button" className="button danger" onClick={leaveCall} title="Leave call">
+        <button type="button" className="button danger" onClick={() => session?.leave()} title="Leave call">
           <Icon name="leave" />
           <span className="button-text">Leave call</span>
         </button>
         {canEnd && (
-          <button type="button" className="button danger-quiet" onClick={() => void endCallForEveryone()}>
+          <button type="button" className="button danger-quiet" onClick={() => void session?.endForEveryone()}>
             End call for everyone
           </button>
         )}

@@ -1,8 +1,9 @@
-import { useEffect, useRef, type CSSProperties } from 'react';
+import { useEffect, useId, useRef, useState, type CSSProperties } from 'react';
 import { useCall } from '../call/callStore';
 import { useCallPeers, useGridLayout, useStreamPresence } from '../call/hooks';
 import { initials } from '../lib/initials';
-import type { Quality } from '../rtc/stats';
+import { formatBitrate, uploadBudget } from '../rtc/governor';
+import type { LinkPath, Quality, StatsDigest } from '../rtc/stats';
 import type { PeerState } from '../rtc/types';
 import { nameOf, useRoom } from '../store/roomStore';
 import { Icon } from './icons';
@@ -13,17 +14,75 @@ const QUALITY_TEXT: Record<Quality, string> = {
   connecting: 'Connecting',
   good: 'Good',
   poor: 'Poor',
-  relayed: 'Relayed',
   reconnecting: 'Reconnecting',
 };
 
-const QUALITY_HELP: Record<Quality, string> = {
-  connecting: 'Connecting to this person',
-  good: 'Good connection',
-  poor: 'Poor connection: high delay or lost packets',
-  relayed: 'Good connection through the relay server',
-  reconnecting: 'Connection lost, reconnecting',
+const PATH_TEXT: Record<LinkPath, string> = { direct: 'Direct', relay: 'Relayed' };
+
+const PATH_HELP: Record<LinkPath, string> = {
+  direct: 'straight between your browser and theirs',
+  relay: 'through the relay server (neither of you sees the other\'s address)',
 };
+
+/** What one remote tile's badge knows: the link's quality, its path, and the numbers behind them. */
+interface LinkInfo {
+  quality: Quality;
+  path: LinkPath | null;
+  stats: StatsDigest | null;
+  maxVideoBitrate: number | null;
+  /** Everyone we send to in this call, for the upload the whole call needs. */
+  peers: number;
+}
+
+/**
+ * The connection badge: quality and path ("Good · Relayed"), "Reconnecting" while ICE
+ * restarts; pressed, the details (round trip, loss, path, what we upload).
+ */
+function ConnectionBadge({ name, link }: { name: string; link: LinkInfo }) {
+  const [open, setOpen] = useState(false);
+  const detailsId = useId();
+  const { quality, path, stats } = link;
+  const connected = quality === 'good' || quality === 'poor';
+  const text = connected && path !== null ? `${QUALITY_TEXT[quality]} · ${PATH_TEXT[path]}` : QUALITY_TEXT[quality];
+  const ms = (value: number | null) => (value === null ? 'not measured yet' : `${Math.round(value)} ms`);
+  const loss = stats?.packetLoss ?? null;
+  return (
+    <>
+      <button
+        type="button"
+        className={`quality-badge quality-${quality}${path === 'relay' && quality === 'good' ? ' quality-relayed' : ''}`}
+        aria-expanded={open}
+        aria-controls={detailsId}
+        aria-label={`Connection to ${name}: ${text}. Show details`}
+        onClick={() => setOpen((v) => !v)}
+      >
+        <Icon name={path === 'relay' ? 'relay' : 'signal'} className="icon icon-small" />
+        <span aria-hidden="true">{text}</span>
+      </button>
+      {open && (
+        <div className="connection-details" id={detailsId} role="group" aria-label={`Connection to ${name}`}>
+          <dl>
+            <dt>Path</dt>
+            <dd>{path === null ? 'Not known yet' : `${PATH_TEXT[path]}, ${PATH_HELP[path]}`}</dd>
+            <dt>Round trip</dt>
+            <dd>{ms(stats?.rttMs ?? null)}</dd>
+            <dt>Packets lost</dt>
+            <dd>{loss === null ? 'not measured yet' : `${(loss * 100).toFixed(1)} %`}</dd>
+            <dt>Your video to {name}</dt>
+            <dd>
+              {stats?.outboundVideoBitrate == null ? 'not measured yet' : formatBitrate(stats.outboundVideoBitrate)}
+              {link.maxVideoBitrate !== null && ` (at most ${formatBitrate(link.maxVideoBitrate)})`}
+            </dd>
+            <dt>Upload this call needs</dt>
+            <dd>
+              up to {formatBitrate(uploadBudget(link.peers))} for {link.peers} {link.peers === 1 ? 'person' : 'people'}
+            </dd>
+          </dl>
+        </div>
+      )}
+    </>
+  );
+}
 
 /** A <video> showing a stream; `data-member-id` lets tests find whose it is. */
 function StreamVideo({
@@ -72,7 +131,8 @@ interface TileProps {
    */
   audioFlowing?: boolean | null;
   videoFlowing?: boolean | null;
-  quality: Quality | null;
+  /** Others' tiles: their link; null for our own. */
+  link: LinkInfo | null;
   style: CSSProperties;
   note?: string | null;
   /** Our own camera shows as in a mirror; a shared screen does not. */
@@ -80,7 +140,7 @@ interface TileProps {
 }
 
 function Tile(props: TileProps) {
-  const { memberId, name, isSelf, stream, micOn, videoOn, audioFlowing, videoFlowing, quality, style, note, mirror = false } = props;
+  const { memberId, name, isSelf, stream, micOn, videoOn, audioFlowing, videoFlowing, link, style, note, mirror = false } = props;
   const presence = useStreamPresence(stream);
   const showVideo = videoOn ?? (presence.video.live && videoFlowing !== false);
   const micMuted = !(micOn ?? (presence.audio.live && audioFlowing !== false));
@@ -103,13 +163,7 @@ function Tile(props: TileProps) {
         )}
         <span className="tile-name">{label}</span>
       </div>
-      {quality !== null && (
-        <span className={`quality-badge quality-${quality}`} title={QUALITY_HELP[quality]}>
-          <Icon name={quality === 'relayed' ? 'relay' : 'signal'} className="icon icon-small" />
-          <span className="visually-hidden">Connection: </span>
-          {QUALITY_TEXT[quality]}
-        </span>
-      )}
+      {link !== null && <ConnectionBadge name={name} link={link} />}
     </li>
   );
 }
@@ -146,7 +200,7 @@ export function VideoGrid() {
             stream={media.preview}
             micOn={media.micOn}
             videoOn={media.preview !== null}
-            quality={null}
+            link={null}
             style={style}
             mirror={!media.sharing}
             note={media.starting ? 'Starting camera…' : media.preview === null ? 'Camera off' : null}
@@ -163,7 +217,13 @@ export function VideoGrid() {
               stream={peer?.remoteStream ?? null}
               audioFlowing={peer?.stats?.audioFlowing ?? null}
               videoFlowing={peer?.stats?.videoFlowing ?? null}
-              quality={peer?.quality ?? 'connecting'}
+              link={{
+                quality: peer?.quality ?? 'connecting',
+                path: peer?.path ?? null,
+                stats: peer?.stats ?? null,
+                maxVideoBitrate: peer?.maxVideoBitrate ?? null,
+                peers: others.length,
+              }}
               style={style}
             />
           );

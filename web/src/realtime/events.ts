@@ -34,6 +34,14 @@ export interface ClientEventMap {
   'signal:offer': { to: string; callId: string; sdp: string };
   'signal:answer': { to: string; callId: string; sdp: string };
   'signal:ice': { to: string; callId: string; candidate: RTCIceCandidateInit | null };
+  /** How one link of our call went: time to first media, its path, ICE failures. No reply. */
+  'call:report': {
+    callId: string;
+    peerId: string;
+    firstMediaMs?: number;
+    path: 'direct' | 'relay';
+    iceFailure?: string;
+  };
 }
 
 /** Server → client, except `room:state`, which the client delivers as a resync. */

@@ -7,6 +7,7 @@ import {
   RealtimeClient,
   RealtimeError,
   type ConnectionInfo,
+  type NetworkEvents,
   type RealtimeOptions,
   type Timers,
   type WebSocketLike,
@@ -19,6 +20,8 @@ const stateData = {
   call: null,
   files: [],
   iceServers: [],
+  iceTransportPolicy: 'all',
+  callCapacity: 6,
 };
 
 /** The server's end of one socket. */
@@ -92,6 +95,20 @@ function fakeClock() {
     now = end;
   }
   return { timers, now: () => now, advance, pending: () => tasks.size };
+}
+
+/** The browser's `online` event, fired by hand. */
+function fakeNetwork() {
+  const listeners = new Set<() => void>();
+  const network: NetworkEvents & { listeners: Set<() => void>; fire(): void } = {
+    listeners,
+    addEventListener: (_type, listener) => void listeners.add(listener),
+    removeEventListener: (_type, listener) => void listeners.delete(listener),
+    fire: () => {
+      for (const listener of [...listeners]) listener();
+    },
+  };
+  return network;
 }
 
 function setup(options: Partial<RealtimeOptions> = {}) {
@@ -188,7 +205,8 @@ describe('RealtimeClient', () => {
     for (let i = 0; i < 8; i++) {
       last().drop();
       const info = client.status;
-      expect(info.status).toBe('reconnecting');
+      // Still retrying after the third failure in a row, but saying the room can't be reached.
+      expect(info.status).toBe(i + 1 < 3 ? 'reconnecting' : 'unreachable');
       expect(info.attempt).toBe(i + 1);
       const delay = info.nextRetryAt! - clock.now();
       delays.push(delay);
@@ -256,6 +274,102 @@ describe('RealtimeClient', () => {
     clock.advance(client.status.nextRetryAt! - clock.now());
     expect(sockets).toHaveLength(2);
     client.close();
+  });
+
+  it('gives the server the whole deadline after a slow open, and drops a socket that never opens', () => {
+    const { client, clock, sockets, last } = setup({ joinTimeoutMs: 10_000 });
+    client.connect();
+    clock.advance(9_000);
+    last().open(); // a slow proxy: open after 9 s
+    clock.advance(9_999);
+    expect(sockets[0]!.closedWith).toBeNull();
+    clock.advance(1);
+    expect(sockets[0]!.closedWith).toBe(1000);
+    expect(client.status).toMatchObject({ status: 'reconnecting', attempt: 1 });
+
+    clock.advance(client.status.nextRetryAt! - clock.now());
+    expect(sockets).toHaveLength(2);
+    clock.advance(10_000); // never opens
+    expect(sockets[1]!.closedWith).toBe(1000);
+    expect(client.status).toMatchObject({ status: 'reconnecting', attempt: 2 });
+    client.close();
+  });
+
+  it('says the room is unreachable after three failed attempts in a row, keeps trying, and recovers', () => {
+    const { client, clock, sockets, seen, last } = setup({ joinTimeoutMs: 10_000 });
+    client.connect();
+    // The server accepts sockets but never answers room:join.
+    for (let attempt = 1; attempt <= 3; attempt++) {
+      last().open();
+      clock.advance(10_000);
+      expect(client.status.attempt).toBe(attempt);
+      expect(client.status.status).toBe(attempt < 3 ? 'reconnecting' : 'unreachable');
+      clock.advance(client.status.nextRetryAt! - clock.now());
+    }
+    expect(sockets).toHaveLength(4);
+    // Making the next attempt does not flip it back to `reconnecting`.
+    expect(client.status).toEqual({ status: 'unreachable', attempt: 3, nextRetryAt: null });
+    expect(seen.status.mock.calls.map(([info]) => info.status)).toEqual([
+      'reconnecting',
+      'reconnecting',
+      'reconnecting',
+      'reconnecting',
+      'unreachable',
+      'unreachable',
+    ]);
+    // "Try again" while waiting skips the backoff.
+    last().drop();
+    expect(client.status.status).toBe('unreachable');
+    client.reconnectNow();
+    expect(sockets).toHaveLength(5);
+    last().accept();
+    expect(client.status).toEqual({ status: 'open', attempt: 0, nextRetryAt: null });
+    expect(seen.resync).toHaveBeenCalledTimes(1);
+    expect(seen.fatal).not.toHaveBeenCalled();
+    client.close();
+  });
+
+  it('reconnects at once when the browser comes back online, instead of waiting out the backoff', () => {
+    const network = fakeNetwork();
+    const { client, clock, sockets, last } = setup({ network, random: () => 0.999 });
+    client.connect();
+    expect(network.listeners.size).toBe(1);
+    last().accept();
+    network.fire(); // online while open: nothing to do
+    expect(sockets).toHaveLength(1);
+
+    for (let i = 0; i < 6; i++) {
+      last().drop();
+      if (i < 5) clock.advance(client.status.nextRetryAt! - clock.now());
+    }
+    expect(sockets).toHaveLength(6);
+    expect(client.status.nextRetryAt! - clock.now()).toBeGreaterThan(14_000);
+    network.fire();
+    expect(sockets).toHaveLength(7);
+    expect(client.status.nextRetryAt).toBeNull();
+    network.fire(); // an attempt is under way: left alone
+    expect(sockets).toHaveLength(7);
+    last().accept();
+    expect(client.status.status).toBe('open');
+    // The cancelled retry never fires.
+    clock.advance(60_000);
+    expect(sockets).toHaveLength(7);
+
+    client.close();
+    expect(network.listeners.size).toBe(0);
+    network.fire();
+    expect(sockets).toHaveLength(7);
+  });
+
+  it('stops listening for the network once it leaves the room', async () => {
+    const network = fakeNetwork();
+    const { client, last } = setup({ network });
+    client.connect();
+    last().accept();
+    const left = client.leave();
+    last().drop(1000);
+    await left;
+    expect(network.listeners.size).toBe(0);
   });
 
   it('fails sends fast while disconnected instead of queueing them', () => {

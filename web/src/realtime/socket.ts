@@ -8,6 +8,22 @@
  *   15 s); the attempt count resets once a connection got its `room:state`. It is not reopened
  *   after `room:leave`, `close()`, or an `unauthorized`/`forbidden`/`room_not_found` answer to
  *   `room:join` (reported once through `fatal`, so the page can show the join card).
+ * - A socket that is not open 10 s after it was made, or has no `room:state` 10 s after it
+ *   opened (`joinTimeoutMs`), counts as failed: it is closed and retried like any drop.
+ * - When the browser comes back online (`window`'s `online` event) while a retry is waiting,
+ *   the retry starts at once instead of waiting out the backoff.
+ * - Status machine (`ConnectionInfo.status`, reported to `status` subscribers on change):
+ *
+ *       connecting ─room:state─▶ open ─drop─▶ reconnecting ─room:state─▶ open
+ *           │                                     │
+ *           └─fail─▶ reconnecting                 └─3rd failure in a row─▶ unreachable
+ *       unreachable ─room:state─▶ open            any ─close()/room:leave/fatal─▶ closed
+ *
+ *   A failure is a socket that closed, or had no `room:state` in time, before being joined.
+ *   `unreachable` retries with the same backoff as `reconnecting`; it only tells the page that
+ *   several attempts in a row failed (`unreachableAfterAttempts`, default 3), so it can say
+ *   "Couldn't open the room" (or, once in, that the server can't be reached) with a "Try
+ *   again" that calls `reconnectNow()`. The page knows whether it was ever in (`open` once).
  * - Frames are written only while open. `send` and `request` fail fast while disconnected:
  *   nothing is queued or replayed, because after a reconnect the resync says what is true and
  *   the caller re-establishes what it needs (e.g. `call:join`) from there.
@@ -35,6 +51,11 @@ export type ConnectionStatus =
   | 'open'
   /** Lost; waiting for the next attempt (`nextRetryAt`) or making it. */
   | 'reconnecting'
+  /**
+   * Like `reconnecting` (still retrying, same backoff), after `unreachableAfterAttempts`
+   * failures in a row: the page should say the room can't be reached and offer a retry.
+   */
+  | 'unreachable'
   /** Stopped for good: `close()`, `room:leave`, or a fatal answer to `room:join`. */
   | 'closed';
 
@@ -86,6 +107,12 @@ export interface Timers {
   clearTimeout(handle: unknown): void;
 }
 
+/** Where the browser says it is back online: `window`, or a fake in tests. */
+export interface NetworkEvents {
+  addEventListener(type: 'online', listener: () => void): void;
+  removeEventListener(type: 'online', listener: () => void): void;
+}
+
 export interface RequestOptions<R extends ServerEventType> {
   /** The event that means success, e.g. `call:started` for `call:start`. */
   expect: R;
@@ -105,8 +132,12 @@ export interface RealtimeOptions {
   now?: () => number;
   backoffBaseMs?: number;
   backoffCapMs?: number;
-  /** A socket without `room:state` this long after it was created is dropped and retried. */
+  /** A socket not open this long after it was made, or without `room:state` this long after it opened, is retried. */
   joinTimeoutMs?: number;
+  /** Failed attempts in a row after which the status is `unreachable` (default 3). */
+  unreachableAfterAttempts?: number;
+  /** Default: `window` in a browser; null: never skip the backoff on `online`. */
+  network?: NetworkEvents | null;
   requestTimeoutMs?: number;
   /** How long `leave()` waits for an error about `room:leave` before calling it done. */
   leaveTimeoutMs?: number;
@@ -115,6 +146,7 @@ export interface RealtimeOptions {
 export const BACKOFF_BASE_MS = 500;
 export const BACKOFF_CAP_MS = 15_000;
 export const JOIN_TIMEOUT_MS = 10_000;
+export const UNREACHABLE_AFTER_ATTEMPTS = 3;
 export const REQUEST_TIMEOUT_MS = 10_000;
 export const LEAVE_TIMEOUT_MS = 1_000;
 /** protocol.md: frames above 64 KiB close the socket (1009). */
@@ -165,6 +197,8 @@ export class RealtimeClient {
   private readonly backoffBaseMs: number;
   private readonly backoffCapMs: number;
   private readonly joinTimeoutMs: number;
+  private readonly unreachableAfterAttempts: number;
+  private readonly network: NetworkEvents | null;
   private readonly requestTimeoutMs: number;
   private readonly leaveTimeoutMs: number;
 
@@ -181,6 +215,7 @@ export class RealtimeClient {
   private retryTimer: unknown = null;
   private joinTimer: unknown = null;
   private ridCounter = 0;
+  private watchingNetwork = false;
   private info: ConnectionInfo = { status: 'connecting', attempt: 0, nextRetryAt: null };
 
   constructor(options: RealtimeOptions) {
@@ -193,6 +228,13 @@ export class RealtimeClient {
     this.backoffBaseMs = options.backoffBaseMs ?? BACKOFF_BASE_MS;
     this.backoffCapMs = options.backoffCapMs ?? BACKOFF_CAP_MS;
     this.joinTimeoutMs = options.joinTimeoutMs ?? JOIN_TIMEOUT_MS;
+    this.unreachableAfterAttempts = Math.max(1, options.unreachableAfterAttempts ?? UNREACHABLE_AFTER_ATTEMPTS);
+    this.network =
+      options.network !== undefined
+        ? options.network
+        : typeof window !== 'undefined' && typeof window.addEventListener === 'function'
+          ? window
+          : null;
     this.requestTimeoutMs = options.requestTimeoutMs ?? REQUEST_TIMEOUT_MS;
     this.leaveTimeoutMs = options.leaveTimeoutMs ?? LEAVE_TIMEOUT_MS;
   }
@@ -201,6 +243,10 @@ export class RealtimeClient {
   connect(): void {
     if (this.started || this.stopped) return;
     this.started = true;
+    if (this.network !== null) {
+      this.network.addEventListener('online', this.backOnline);
+      this.watchingNetwork = true;
+    }
     this.openSocket();
   }
 
@@ -303,7 +349,10 @@ export class RealtimeClient {
     });
   }
 
-  /** Skips the wait before the next attempt (e.g. the browser came back online). */
+  /**
+   * Skips the wait before the next attempt (a "Try again" button; the browser's `online` event
+   * does it by itself). Does nothing while open, closed, or with an attempt under way.
+   */
   reconnectNow(): void {
     if (this.stopped || !this.started || this.retryTimer === null) return;
     this.timers.clearTimeout(this.retryTimer);
@@ -325,8 +374,25 @@ export class RealtimeClient {
     if (this.finished) return;
     this.finished = true;
     this.stopped = true;
+    this.stopWatchingNetwork();
     this.teardown(new RealtimeError('closed', 'The connection was closed.'));
     this.setStatus({ status: 'closed', attempt: this.info.attempt, nextRetryAt: null });
+  }
+
+  /** The network is back: whatever made the last attempts fail may be gone, so don't wait. */
+  private readonly backOnline = (): void => {
+    this.reconnectNow();
+  };
+
+  private stopWatchingNetwork(): void {
+    if (!this.watchingNetwork || this.network === null) return;
+    this.watchingNetwork = false;
+    this.network.removeEventListener('online', this.backOnline);
+  }
+
+  /** `reconnecting`, or `unreachable` once `attempt` failures in a row are too many. */
+  private failingStatus(attempt: number): ConnectionStatus {
+    return attempt >= this.unreachableAfterAttempts ? 'unreachable' : 'reconnecting';
   }
 
   private nextRid(): string {
@@ -350,7 +416,7 @@ export class RealtimeClient {
 
   private openSocket(): void {
     this.setStatus({
-      status: this.info.attempt === 0 && this.info.status === 'connecting' ? 'connecting' : 'reconnecting',
+      status: this.info.status === 'connecting' ? 'connecting' : this.failingStatus(this.info.attempt),
       attempt: this.info.attempt,
       nextRetryAt: null,
     });
@@ -365,13 +431,12 @@ export class RealtimeClient {
     this.socket = socket;
     this.joined = false;
     this.joinRid = this.nextRid();
-    this.joinTimer = this.timers.setTimeout(() => {
-      this.joinTimer = null;
-      if (this.socket === socket) this.dropSocket();
-    }, this.joinTimeoutMs);
+    this.startJoinDeadline(socket);
 
     socket.onopen = () => {
       if (this.socket !== socket) return;
+      // Opening took part of the deadline; the server gets all of it to answer room:join.
+      this.startJoinDeadline(socket);
       const join: Envelope = { type: 'room:join', data: { token: this.token }, rid: this.joinRid ?? undefined };
       socket.send(JSON.stringify(join));
     };
@@ -384,6 +449,15 @@ export class RealtimeClient {
     socket.onerror = () => {
       // Always followed by close; nothing to do here.
     };
+  }
+
+  /** Drops `socket` unless it gets its `room:state` within `joinTimeoutMs` from now. */
+  private startJoinDeadline(socket: WebSocketLike): void {
+    if (this.joinTimer !== null) this.timers.clearTimeout(this.joinTimer);
+    this.joinTimer = this.timers.setTimeout(() => {
+      this.joinTimer = null;
+      if (this.socket === socket && !this.joined) this.dropSocket();
+    }, this.joinTimeoutMs);
   }
 
   private receive(text: string): void {
@@ -468,6 +542,7 @@ export class RealtimeClient {
     this.joinTimer = null;
     this.failPending(new RealtimeError('disconnected', 'The connection dropped before an answer came.'));
     if (this.stopped) {
+      this.stopWatchingNetwork();
       this.setStatus({ status: 'closed', attempt: this.info.attempt, nextRetryAt: null });
       return;
     }
@@ -477,7 +552,7 @@ export class RealtimeClient {
   private scheduleReconnect(): void {
     const attempt = this.info.attempt;
     const delay = backoffDelay(attempt, this.random, this.backoffBaseMs, this.backoffCapMs);
-    this.setStatus({ status: 'reconnecting', attempt: attempt + 1, nextRetryAt: this.now() + delay });
+    this.setStatus({ status: this.failingStatus(attempt + 1), attempt: attempt + 1, nextRetryAt: this.now() + delay });
     this.retryTimer = this.timers.setTimeout(() => {
       this.retryTimer = null;
       if (!this.stopped) this.openSocket();

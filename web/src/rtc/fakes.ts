@@ -58,9 +58,21 @@ function direction(send: boolean, receive: boolean): Direction {
 export class FakeSender implements SenderLike {
   track: MediaStreamTrack | null;
   replaceTrackCalls = 0;
+  /** One encoding, as Chromium has for a sender made by addTrack. */
+  parameters: RTCRtpSendParameters = { transactionId: 't0', encodings: [{}], codecs: [], headerExtensions: [], rtcp: {} };
+  setParametersCalls = 0;
 
   constructor(track: MediaStreamTrack | null) {
     this.track = track;
+  }
+
+  getParameters(): RTCRtpSendParameters {
+    return structuredClone(this.parameters);
+  }
+
+  async setParameters(parameters: RTCRtpSendParameters): Promise<void> {
+    this.setParametersCalls += 1;
+    this.parameters = structuredClone(parameters);
   }
 
   async replaceTrack(track: MediaStreamTrack | null): Promise<void> {
@@ -506,7 +518,7 @@ export class FakeCall {
     const mesh = new MeshManager({
       selfId,
       callId: this.callId,
-      iceServers: [{ urls: 'stun:127.0.0.1:3478' }],
+      ice: { iceServers: [{ urls: 'stun:127.0.0.1:3478' }], iceTransportPolicy: 'all' },
       sendSignal: (type, data) => {
         const message = { from: selfId, type, data } as WireMessage;
         this.sent.push(message);

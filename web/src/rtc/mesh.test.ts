@@ -363,8 +363,9 @@ describe('MeshManager', () => {
   it('close() closes every connection and leaves nothing to fire', async () => {
     const call = new FakeCall();
     const alice = call.join('a', { statsIntervalMs: 1000 });
-    const bob = call.join('b');
-    const carol = call.join('c');
+    // Only Alice's timers are counted below (Bob and Carol would watch for her first frame).
+    const bob = call.join('b', { firstFrameIntervalMs: 0 });
+    const carol = call.join('c', { firstFrameIntervalMs: 0 });
     alice.setLocalStream(media('a').stream);
     bob.participantJoined('a');
     carol.participantJoined('a');
@@ -441,7 +442,8 @@ describe('MeshManager', () => {
     call.timers.advance(2000);
     await settleMicrotasks();
     expect(alice.getSnapshot()[0]?.stats).toMatchObject({ rttMs: 50, relayed: true, framesDecoded: 30, inboundBitrate: null });
-    expect(alice.getSnapshot()[0]?.quality).toBe('relayed');
+    expect(alice.getSnapshot()[0]?.quality).toBe('good');
+    expect(alice.getSnapshot()[0]?.path).toBe('relay');
     ab.statsReport = report(3000, 250_000);
     call.timers.advance(2000);
     await settleMicrotasks();
@@ -453,14 +455,85 @@ describe('MeshManager', () => {
     const created: RTCConfiguration[] = [];
     const call = new FakeCall();
     const turn = { urls: ['turn:127.0.0.1:3478'], username: 'u', credential: 'p' };
-    const alice = call.join('a', { iceServers: [turn], iceTransportPolicy: 'relay' });
+    const alice = call.join('a', { ice: { iceServers: [turn], iceTransportPolicy: 'relay' } });
     alice.participantJoined('b');
     created.push(call.pc('a', 'b').configuration);
     expect(created[0]).toEqual({ iceServers: [turn], iceTransportPolicy: 'relay' });
     const fresh = { ...turn, credential: 'q' };
-    alice.setIceServers([fresh]);
+    alice.setIceConfig({ iceServers: [fresh], iceTransportPolicy: 'relay' });
     expect(call.pc('a', 'b').configuration.iceServers).toEqual([fresh]);
     alice.close();
+  });
+
+  it('budgets every video sender by the number of peers, and gives the budget back as peers leave', async () => {
+    const call = new FakeCall();
+    const ids = ['a', 'b', 'c', 'd', 'e', 'f'];
+    const meshes = ids.map((id) => call.join(id));
+    meshes.forEach((mesh, i) => mesh.setLocalStream(media(ids[i]!).stream));
+    // Each joins in turn and offers to those already there.
+    for (let i = 1; i < ids.length; i++) {
+      for (let j = 0; j < i; j++) meshes[j]!.participantJoined(ids[i]!);
+      meshes[i]!.connectTo(ids.slice(0, i));
+      await call.settle();
+    }
+    const sender = (owner: string, remote: string, kind: 'audio' | 'video') =>
+      call.pc(owner, remote).transceivers.find((t) => t.kind === kind && t.sender.track !== null)!.sender;
+    for (const owner of ids) {
+      for (const remote of ids.filter((id) => id !== owner)) {
+        expect(sender(owner, remote, 'video').parameters.encodings[0]).toMatchObject({ maxBitrate: 400_000, scaleResolutionDownBy: 2 });
+        expect(sender(owner, remote, 'audio').parameters.encodings[0]).toMatchObject({ maxBitrate: 48_000, priority: 'high' });
+      }
+    }
+    expect(meshes[0]!.getSnapshot().map((p) => p.maxVideoBitrate)).toEqual([400_000, 400_000, 400_000, 400_000, 400_000]);
+
+    // Four leave: the two left get a one-peer budget.
+    for (const gone of ['c', 'd', 'e', 'f']) {
+      meshes[0]!.participantLeft(gone);
+      meshes[1]!.participantLeft(gone);
+    }
+    await settleMicrotasks();
+    expect(sender('a', 'b', 'video').parameters.encodings[0]).toMatchObject({ maxBitrate: 1_500_000, scaleResolutionDownBy: 1 });
+
+    // Sharing the screen keeps its resolution.
+    meshes[0]!.setVideoSource('screen');
+    await settleMicrotasks();
+    expect(sender('a', 'b', 'video').parameters.encodings[0]).toMatchObject({ scaleResolutionDownBy: 1, maxFramerate: 15 });
+    for (const mesh of meshes) mesh.close();
+  });
+
+  it('counts ICE failures, and notes when the first remote video frame was decoded', async () => {
+    let clock = 1_000;
+    const call = new FakeCall();
+    const alice = call.join('a', { now: () => clock });
+    const bob = call.join('b');
+    alice.setLocalStream(media('a').stream);
+    bob.setLocalStream(media('b').stream);
+    bob.participantJoined('a');
+    alice.connectTo(['b']);
+    await call.settle();
+    const ab = call.pc('a', 'b');
+    ab.setConnectionState('connected');
+    expect(alice.getSnapshot()[0]?.firstFrameAt).toBeNull();
+
+    // No frame yet: polled fast, nothing noted.
+    call.timers.advance(25);
+    await settleMicrotasks();
+    expect(alice.getSnapshot()[0]?.firstFrameAt).toBeNull();
+    ab.statsReport = new Map([['V', { id: 'V', type: 'inbound-rtp', kind: 'video', timestamp: 5, framesDecoded: 1 }]]);
+    clock = 1_180;
+    call.timers.advance(25);
+    await settleMicrotasks();
+    expect(alice.getSnapshot()[0]?.firstFrameAt).toBe(1_180);
+
+    ab.setConnectionState('failed');
+    expect(alice.getSnapshot()[0]?.iceRestarts).toBe(1);
+    expect(ab.restartIceCalls).toBe(1);
+    ab.setConnectionState('disconnected');
+    call.timers.advance(4_000);
+    expect(alice.getSnapshot()[0]?.iceRestarts).toBe(2);
+    alice.close();
+    bob.close();
+    expect(call.timers.pending).toBe(0);
   });
 
   it('survives a sendSignal that throws (socket down) and reports it', async () => {
@@ -481,7 +554,7 @@ describe('MeshManager', () => {
   });
 
   it('does not touch the browser\'s RTCPeerConnection before a peer is added', () => {
-    const mesh = new MeshManager({ selfId: 'a', callId: 'c', iceServers: [], sendSignal: () => {}, statsIntervalMs: 0 });
+    const mesh = new MeshManager({ selfId: 'a', callId: 'c', ice: { iceServers: [], iceTransportPolicy: 'all' }, sendSignal: () => {}, statsIntervalMs: 0 });
     expect(mesh.getSnapshot()).toEqual([]);
     mesh.close();
   });

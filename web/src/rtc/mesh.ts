@@ -12,11 +12,12 @@
  * Framework-free: React reads it through `subscribe`/`getSnapshot`. Signals go out through the
  * injected `sendSignal`; the peer connection factory and timers are injectable for tests.
  */
-import type { IceServer } from '../api/types';
-import { classifyQuality, summarizeStats } from './stats';
+import { AUDIO_MAX_BITRATE, videoBudget } from './governor';
+import { classifyQuality, linkPath, summarizeStats } from './stats';
 import type {
   CallMedia,
   IceCandidateLike,
+  IceConfig,
   IncomingSignalMap,
   MediaKind,
   OutgoingSignalMap,
@@ -39,11 +40,9 @@ export interface MeshTimers {
 export interface MeshOptions {
   selfId: string;
   callId: string;
-  /** From the room state (`iceServers`), STUN and TURN with their credentials. */
-  iceServers: IceServer[];
+  /** STUN and TURN with their credentials, and the policy (`relay`: TURN only). */
+  ice: IceConfig;
   sendSignal: SendSignal;
-  /** `'relay'` forces TURN (tests, strict networks). */
-  iceTransportPolicy?: RTCIceTransportPolicy;
   createPeerConnection?: PeerConnectionFactory;
   /** For remote tracks that arrive without a stream; null leaves `remoteStream` null. */
   createMediaStream?: () => MediaStream | null;
@@ -54,6 +53,13 @@ export interface MeshOptions {
   offerTimeoutMs?: number;
   /** How often getStats() runs per peer; 0 turns the polling off. */
   statsIntervalMs?: number;
+  /**
+   * Until a peer's first video frame is decoded, its stats are read this often, so the time to
+   * first media is known within this much; 0 turns it off.
+   */
+  firstFrameIntervalMs?: number;
+  /** The clock of `PeerState.firstFrameAt` (ms). */
+  now?: () => number;
   /** Failures inside negotiation that have no caller to throw to. */
   onError?: (error: unknown, memberId: string) => void;
 }
@@ -61,6 +67,9 @@ export interface MeshOptions {
 export const DISCONNECTED_TIMEOUT_MS = 4_000;
 export const OFFER_TIMEOUT_MS = 10_000;
 export const STATS_INTERVAL_MS = 2_000;
+export const FIRST_FRAME_INTERVAL_MS = 25;
+/** A peer whose video never comes is not polled fast for ever. */
+export const FIRST_FRAME_WATCH_MS = 30_000;
 
 const KINDS: readonly MediaKind[] = ['audio', 'video'];
 
@@ -86,6 +95,10 @@ interface Peer {
   queue: Promise<void>;
   disconnectedTimer: unknown;
   offerTimer: unknown;
+  firstFrameTimer: unknown;
+  firstFrameDeadline: number;
+  /** setParameters calls on this peer's senders run one at a time. */
+  parameters: Promise<void>;
   statsInFlight: boolean;
   ownStream: MediaStream | null;
   closed: boolean;
@@ -111,14 +124,16 @@ export class MeshManager implements CallMedia {
   readonly selfId: string;
   readonly callId: string;
 
-  private iceServers: IceServer[];
-  private readonly iceTransportPolicy: RTCIceTransportPolicy;
+  private ice: IceConfig;
   private readonly sendSignal: SendSignal;
   private readonly createPeerConnection: PeerConnectionFactory;
   private readonly createMediaStream: () => MediaStream | null;
   private readonly timers: MeshTimers;
   private readonly disconnectedTimeoutMs: number;
   private readonly offerTimeoutMs: number;
+  private readonly firstFrameIntervalMs: number;
+  private readonly now: () => number;
+  private videoSource: 'camera' | 'screen' = 'camera';
   private readonly onError: (error: unknown, memberId: string) => void;
 
   private readonly peers = new Map<string, Peer>();
@@ -134,8 +149,7 @@ export class MeshManager implements CallMedia {
   constructor(options: MeshOptions) {
     this.selfId = options.selfId;
     this.callId = options.callId;
-    this.iceServers = options.iceServers;
-    this.iceTransportPolicy = options.iceTransportPolicy ?? 'all';
+    this.ice = options.ice;
     this.sendSignal = options.sendSignal;
     this.createPeerConnection =
       options.createPeerConnection ??
@@ -145,6 +159,8 @@ export class MeshManager implements CallMedia {
     this.timers = options.timers ?? browserTimers;
     this.disconnectedTimeoutMs = options.disconnectedTimeoutMs ?? DISCONNECTED_TIMEOUT_MS;
     this.offerTimeoutMs = options.offerTimeoutMs ?? OFFER_TIMEOUT_MS;
+    this.firstFrameIntervalMs = options.firstFrameIntervalMs ?? FIRST_FRAME_INTERVAL_MS;
+    this.now = options.now ?? (() => (typeof performance === 'undefined' ? Date.now() : performance.now()));
     this.onError = options.onError ?? ((error, memberId) => console.warn(`[rtc] peer ${memberId}:`, error));
     const statsIntervalMs = options.statsIntervalMs ?? STATS_INTERVAL_MS;
     if (statsIntervalMs > 0) this.statsTimer = this.timers.setInterval(() => void this.collectStats(), statsIntervalMs);
@@ -174,6 +190,7 @@ export class MeshManager implements CallMedia {
     this.teardown(peer);
     this.peers.delete(memberId);
     this.publish();
+    this.applyBudgets();
   }
 
   /**
@@ -192,9 +209,9 @@ export class MeshManager implements CallMedia {
     }
   }
 
-  /** Fresh TURN credentials (from a newer room state) for every connection. */
-  setIceServers(iceServers: IceServer[]): void {
-    this.iceServers = iceServers;
+  /** Fresh TURN credentials (or another policy) for every connection, and those made later. */
+  setIceConfig(config: IceConfig): void {
+    this.ice = config;
     for (const peer of this.peers.values()) {
       try {
         peer.pc.setConfiguration(this.configuration());
@@ -350,7 +367,10 @@ export class MeshManager implements CallMedia {
       if (sender.track !== track) await sender.replaceTrack(track);
       return;
     }
-    if (track !== null) peer.senders.set(kind, peer.pc.addTrack(track, ...this.streams()));
+    if (track !== null) {
+      peer.senders.set(kind, peer.pc.addTrack(track, ...this.streams()));
+      this.applyBudget(peer);
+    }
   }
 
   private attachLocalMedia(peer: Peer, offering: boolean): void {
@@ -362,6 +382,7 @@ export class MeshManager implements CallMedia {
       // if we send neither (and a later addTrack here reuses the section).
       else if (offering) peer.pc.addTransceiver(kind, { direction: 'recvonly' });
     }
+    this.applyBudget(peer);
   }
 
   private streams(): MediaStream[] {
@@ -371,7 +392,7 @@ export class MeshManager implements CallMedia {
   // ---- peers -------------------------------------------------------------------------------
 
   private configuration(): RTCConfiguration {
-    return { iceServers: this.iceServers, iceTransportPolicy: this.iceTransportPolicy };
+    return { iceServers: this.ice.iceServers, iceTransportPolicy: this.ice.iceTransportPolicy };
   }
 
   private addPeer(memberId: string, role: 'offer' | 'answer'): Peer | undefined {
@@ -393,6 +414,9 @@ export class MeshManager implements CallMedia {
       queue: Promise.resolve(),
       disconnectedTimer: null,
       offerTimer: null,
+      firstFrameTimer: null,
+      firstFrameDeadline: 0,
+      parameters: Promise.resolve(),
       statsInFlight: false,
       ownStream: null,
       closed: false,
@@ -402,7 +426,11 @@ export class MeshManager implements CallMedia {
         connectionState: pc.connectionState,
         wasConnected: false,
         quality: classifyQuality(pc.connectionState, null),
+        path: null,
         stats: null,
+        firstFrameAt: null,
+        iceRestarts: 0,
+        maxVideoBitrate: null,
         remoteStream: null,
         remoteTracks: [],
       },
@@ -423,6 +451,7 @@ export class MeshManager implements CallMedia {
 
     if (role === 'offer') this.attachLocalMedia(peer, true);
     this.publish();
+    this.applyBudgets();
     return peer;
   }
 
@@ -430,13 +459,19 @@ export class MeshManager implements CallMedia {
     if (peer.closed) return;
     const state = peer.pc.connectionState;
     if (state !== 'disconnected') this.clearDisconnectedTimer(peer);
-    if (state === 'failed') this.restart(peer);
-    else if (state === 'disconnected' && peer.disconnectedTimer === null) {
+    if (state === 'failed') {
+      this.update(peer, { iceRestarts: peer.state.iceRestarts + 1 });
+      this.restart(peer);
+    } else if (state === 'disconnected' && peer.disconnectedTimer === null) {
       peer.disconnectedTimer = this.timers.setTimeout(() => {
         peer.disconnectedTimer = null;
-        if (!peer.closed && peer.pc.connectionState === 'disconnected') this.restart(peer);
+        if (peer.closed || peer.pc.connectionState !== 'disconnected') return;
+        this.update(peer, { iceRestarts: peer.state.iceRestarts + 1 });
+        this.restart(peer);
       }, this.disconnectedTimeoutMs);
     }
+    // Encodings exist once the connection does; the budget may not have been applied yet.
+    if (state === 'connected') this.applyBudget(peer);
     this.update(peer, { connectionState: state, wasConnected: peer.state.wasConnected || state === 'connected' });
   }
 
@@ -452,6 +487,28 @@ export class MeshManager implements CallMedia {
       ? peer.state.remoteTracks
       : [...peer.state.remoteTracks, track];
     this.update(peer, { remoteStream: stream, remoteTracks });
+    if (track.kind === 'video') this.watchFirstFrame(peer);
+  }
+
+  /**
+   * Reads the peer's stats often until its first video frame is decoded, so the time to first
+   * media is measured, not guessed; then the normal polling takes over.
+   */
+  private watchFirstFrame(peer: Peer): void {
+    if (peer.firstFrameTimer !== null || peer.state.firstFrameAt !== null || this.firstFrameIntervalMs <= 0) return;
+    peer.firstFrameDeadline = this.now() + FIRST_FRAME_WATCH_MS;
+    peer.firstFrameTimer = this.timers.setInterval(() => {
+      if (peer.closed || peer.state.firstFrameAt !== null || this.now() > peer.firstFrameDeadline) {
+        this.stopFirstFrameWatch(peer);
+        return;
+      }
+      void this.collectPeerStats(peer);
+    }, this.firstFrameIntervalMs);
+  }
+
+  private stopFirstFrameWatch(peer: Peer): void {
+    if (peer.firstFrameTimer !== null) this.timers.clearInterval(peer.firstFrameTimer);
+    peer.firstFrameTimer = null;
   }
 
   /** ICE restart; a connection that never negotiated offers instead. Perfect negotiation does the rest. */
@@ -485,6 +542,7 @@ export class MeshManager implements CallMedia {
 
   private teardown(peer: Peer): void {
     peer.closed = true;
+    this.stopFirstFrameWatch(peer);
     this.clearOfferTimer(peer);
     this.clearDisconnectedTimer(peer);
     const pc = peer.pc;
@@ -499,20 +557,78 @@ export class MeshManager implements CallMedia {
 
   /** Runs getStats() on every connection once and publishes the digests. */
   async collectStats(): Promise<void> {
-    await Promise.all(
-      [...this.peers.values()].map(async (peer) => {
-        if (peer.closed || peer.statsInFlight) return;
-        peer.statsInFlight = true;
+    await Promise.all([...this.peers.values()].map((peer) => this.collectPeerStats(peer)));
+  }
+
+  private async collectPeerStats(peer: Peer): Promise<void> {
+    if (peer.closed || peer.statsInFlight) return;
+    peer.statsInFlight = true;
+    try {
+      const report = await peer.pc.getStats();
+      if (peer.closed) return;
+      const stats = summarizeStats(report, peer.state.stats);
+      const patch: Partial<PeerState> = { stats, path: linkPath(stats) ?? peer.state.path };
+      if (peer.state.firstFrameAt === null && (stats.framesDecoded ?? 0) > 0) {
+        patch.firstFrameAt = this.now();
+        this.stopFirstFrameWatch(peer);
+      }
+      this.update(peer, patch);
+    } catch (error) {
+      if (!peer.closed) this.onError(error, peer.memberId);
+    } finally {
+      peer.statsInFlight = false;
+    }
+  }
+
+  // ---- the video budget --------------------------------------------------------------------
+
+  /** Camera or shared screen: a screen keeps its resolution and gives up frame rate. */
+  setVideoSource(source: 'camera' | 'screen'): void {
+    if (source === this.videoSource) return;
+    this.videoSource = source;
+    this.applyBudgets();
+  }
+
+  private applyBudgets(): void {
+    if (this.closed) return;
+    for (const peer of this.peers.values()) this.applyBudget(peer);
+  }
+
+  /**
+   * Caps what our senders to this peer may use (governor.ts): video by the number of peers,
+   * audio at its own small ceiling and first in line. Runs after the others on this peer, so
+   * each setParameters sees the parameters the previous one left.
+   */
+  private applyBudget(peer: Peer): void {
+    if (peer.closed) return;
+    const budget = videoBudget(this.peers.size, this.videoSource);
+    peer.parameters = peer.parameters.then(async () => {
+      for (const [kind, sender] of peer.senders) {
+        if (peer.closed || sender.getParameters === undefined || sender.setParameters === undefined) continue;
+        const parameters = sender.getParameters();
+        // Before negotiation Chromium may list no encoding yet; connected, it comes back here.
+        if (parameters.encodings === undefined || parameters.encodings.length === 0) continue;
+        for (const encoding of parameters.encodings) {
+          if (kind === 'video') {
+            encoding.maxBitrate = budget.maxBitrate;
+            encoding.scaleResolutionDownBy = budget.scaleResolutionDownBy;
+            encoding.maxFramerate = budget.maxFramerate;
+            encoding.priority = 'low';
+            encoding.networkPriority = 'low';
+          } else {
+            encoding.maxBitrate = AUDIO_MAX_BITRATE;
+            encoding.priority = 'high';
+            encoding.networkPriority = 'high';
+          }
+        }
         try {
-          const report = await peer.pc.getStats();
-          if (!peer.closed) this.update(peer, { stats: summarizeStats(report, peer.state.stats) });
+          await sender.setParameters(parameters);
+          if (kind === 'video' && !peer.closed) this.update(peer, { maxVideoBitrate: budget.maxBitrate });
         } catch (error) {
           if (!peer.closed) this.onError(error, peer.memberId);
-        } finally {
-          peer.statsInFlight = false;
         }
-      }),
-    );
+      }
+    });
   }
 
   getSnapshot(): readonly PeerState[] {
@@ -540,6 +656,7 @@ export class MeshManager implements CallMedia {
   }
 
   private update(peer: Peer, patch: Partial<PeerState>): void {
+    if (peer.closed) return;
     const next = { ...peer.state, ...patch };
     next.quality = classifyQuality(next.connectionState, next.stats, next.wasConnected);
     peer.state = next;

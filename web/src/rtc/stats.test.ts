@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { classifyQuality, summarizeStats, type StatsDigest } from './stats';
+import { classifyQuality, linkPath, summarizeStats, type StatsDigest } from './stats';
 
 function report(...stats: Record<string, unknown>[]): Map<string, Record<string, unknown>> {
   return new Map(stats.map((s) => [s.id as string, s]));
@@ -53,6 +53,19 @@ describe('summarizeStats', () => {
     // 1090 received and 10 lost since the first sample.
     expect(second.packetLoss).toBeCloseTo(10 / 1100);
     expect(second.framesDecoded).toBe(90);
+  });
+
+  it('computes the outbound video bitrate to this peer, for the sender budget check', () => {
+    const withSent = (timestamp: number, bytesSent: number) => {
+      const r = chromium(timestamp, { audio: [0, 0, 0], video: [0, 0, 0], frames: 0 });
+      r.set('OV', { id: 'OV', type: 'outbound-rtp', kind: 'video', timestamp, bytesSent });
+      r.set('OA', { id: 'OA', type: 'outbound-rtp', kind: 'audio', timestamp, bytesSent: 1e9 });
+      return r;
+    };
+    const first = summarizeStats(withSent(1_000, 10_000), null);
+    expect(first.outboundVideoBitrate).toBeNull();
+    // 125 000 video bytes in 2 s; audio does not count.
+    expect(summarizeStats(withSent(3_000, 135_000), first).outboundVideoBitrate).toBe(500_000);
   });
 
   it('finds the selected pair by `selected` (Firefox) or nominated+succeeded, and spots a relay', () => {
@@ -114,6 +127,8 @@ describe('classifyQuality', () => {
     bytesReceived: 0,
     packetsReceived: 0,
     packetsLost: 0,
+    outboundVideoBitrate: null,
+    videoBytesSent: null,
   };
 
   it('is good on a direct, healthy connection, and before the first stats', () => {
@@ -121,8 +136,12 @@ describe('classifyQuality', () => {
     expect(classifyQuality('connected', null)).toBe('good');
   });
 
-  it('is relayed through TURN when otherwise healthy', () => {
-    expect(classifyQuality('connected', { ...fine, relayed: true })).toBe('relayed');
+  it('is about the link, not its path: a healthy relayed link is good, and the path is told apart', () => {
+    expect(classifyQuality('connected', { ...fine, relayed: true })).toBe('good');
+    expect(linkPath({ ...fine, relayed: true })).toBe('relay');
+    expect(linkPath({ ...fine, relayed: false })).toBe('direct');
+    expect(linkPath({ ...fine, relayed: null })).toBeNull();
+    expect(linkPath(null)).toBeNull();
   });
 
   it('is poor with a long round trip or lost packets, relayed or not', () => {

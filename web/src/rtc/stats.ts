@@ -21,6 +21,8 @@ export interface StatsDigest {
   packetLoss: number | null;
   /** Inbound bits per second, all RTP streams, since `previous`. Null on the first sample. */
   inboundBitrate: number | null;
+  /** Outbound video bits per second to this peer since `previous`; null on the first sample or without video. */
+  outboundVideoBitrate: number | null;
   /** Whether the selected pair's local candidate is a TURN relay; null before a pair is selected. */
   relayed: boolean | null;
   /** Frames decoded so far from inbound video; null without inbound video. */
@@ -41,6 +43,8 @@ export interface StatsDigest {
   bytesReceived: number;
   packetsReceived: number;
   packetsLost: number;
+  /** Video bytes sent so far (for `outboundVideoBitrate`); null without outbound video. */
+  videoBytesSent: number | null;
 }
 
 export type Quality =
@@ -49,10 +53,20 @@ export type Quality =
   | 'good'
   /** Connected, but with a long round trip or lost packets. */
   | 'poor'
-  /** Connected and fine, through a TURN relay (worth knowing: it costs the server bandwidth). */
-  | 'relayed'
   /** Was connected; the path is down and being restored (ICE restart). */
   | 'reconnecting';
+
+/**
+ * How the media travels: straight between the two browsers, or through the TURN relay (worth
+ * knowing: it costs the relay's bandwidth, and in relay-only mode it is what hides addresses).
+ */
+export type LinkPath = 'direct' | 'relay';
+
+/** The path of a digest's selected candidate pair; null before one is selected. */
+export function linkPath(digest: StatsDigest | null): LinkPath | null {
+  if (digest === null || digest.relayed === null) return null;
+  return digest.relayed ? 'relay' : 'direct';
+}
 
 export const POOR_RTT_MS = 400;
 /** Shorter gaps between samples say nothing about flow (a 24 fps stream has gaps of ~42 ms). */
@@ -99,6 +113,12 @@ export function summarizeStats(report: StatsReportLike, previous: StatsDigest | 
   let inbound = 0;
   let framesDecoded: number | null = null;
   let audioPacketsReceived: number | null = null;
+  let videoBytesSent: number | null = null;
+  for (const s of stats) {
+    if (s.type === 'outbound-rtp' && (s.kind ?? s.mediaType) === 'video') {
+      videoBytesSent = (videoBytesSent ?? 0) + (num(s.bytesSent) ?? 0);
+    }
+  }
   for (const s of stats) {
     if (s.type !== 'inbound-rtp') continue;
     inbound += 1;
@@ -129,6 +149,17 @@ export function summarizeStats(report: StatsReportLike, previous: StatsDigest | 
     if (comparable) inboundBitrate = ((bytesReceived - previous.bytesReceived) * 8 * 1000) / (timestamp - previous.timestamp);
   }
 
+  let outboundVideoBitrate: number | null = null;
+  if (
+    videoBytesSent !== null &&
+    previous !== null &&
+    previous.videoBytesSent !== null &&
+    timestamp > previous.timestamp &&
+    videoBytesSent >= previous.videoBytesSent
+  ) {
+    outboundVideoBitrate = ((videoBytesSent - previous.videoBytesSent) * 8 * 1000) / (timestamp - previous.timestamp);
+  }
+
   // Flow is judged against a base sample at least FLOW_WINDOW_MS old, so frequent sampling
   // (tests, debugging) cannot mistake the gap between two frames for a stopped stream.
   let audioFlowing: boolean | null = previous?.audioFlowing ?? null;
@@ -150,6 +181,7 @@ export function summarizeStats(report: StatsReportLike, previous: StatsDigest | 
     rttMs: rttSeconds === null ? null : rttSeconds * 1000,
     packetLoss,
     inboundBitrate,
+    outboundVideoBitrate,
     relayed,
     framesDecoded,
     audioFlowing,
@@ -159,6 +191,7 @@ export function summarizeStats(report: StatsReportLike, previous: StatsDigest | 
     bytesReceived,
     packetsReceived,
     packetsLost,
+    videoBytesSent,
   };
 }
 
@@ -187,5 +220,5 @@ export function classifyQuality(connectionState: string, digest: StatsDigest | n
   }
   if (digest === null) return 'good';
   if ((digest.rttMs ?? 0) > POOR_RTT_MS || (digest.packetLoss ?? 0) > POOR_PACKET_LOSS) return 'poor';
-  return digest.relayed === true ? 'relayed' : 'good';
+  return 'good';
 }

@@ -1,10 +1,18 @@
 /**
- * The media layer's contract. `CallMedia` is what the rest of the client uses; the mesh
+ * The media layer's contract. `CallMedia` is all the call session (src/call/) uses; the mesh
  * (mesh.ts) is one implementation, and an SFU client could be another without changing rooms,
  * files or call semantics. The `…Like` interfaces name the part of the WebRTC API the mesh
  * uses, so tests can drive it with small fakes.
  */
-import type { Quality, StatsDigest, StatsReportLike } from './stats';
+import type { IceServer } from '../api/types';
+import type { LinkPath, Quality, StatsDigest, StatsReportLike } from './stats';
+
+/** How to reach peers: STUN/TURN servers (TURN with short-lived credentials) and the policy. */
+export interface IceConfig {
+  iceServers: IceServer[];
+  /** `relay`: only TURN candidates, so peers never learn each other's address. */
+  iceTransportPolicy: RTCIceTransportPolicy;
+}
 
 export type MediaKind = 'audio' | 'video';
 
@@ -39,8 +47,16 @@ export interface PeerState {
   /** Reached `connected` at least once. */
   wasConnected: boolean;
   quality: Quality;
+  /** Direct or through the TURN relay, from the selected candidate pair; null until known. */
+  path: LinkPath | null;
   /** Latest getStats() digest, null before the first one. */
   stats: StatsDigest | null;
+  /** When the first remote video frame was decoded (the media layer's clock); null before. */
+  firstFrameAt: number | null;
+  /** Times this link failed or stayed disconnected and ICE was restarted. */
+  iceRestarts: number;
+  /** The video budget applied to our sender for this peer (bits per second); null before it is. */
+  maxVideoBitrate: number | null;
   /** What the peer sends us; null until the first track arrives. */
   remoteStream: MediaStream | null;
   remoteTracks: readonly MediaStreamTrack[];
@@ -48,19 +64,50 @@ export interface PeerState {
 
 export type PeersListener = (peers: readonly PeerState[]) => void;
 
-/** What the call UI needs from any media layer (mesh now, an SFU later). */
+/**
+ * Everything the call session needs from a media layer (the mesh now, an SFU later). An SFU
+ * client would take the same participant events and ignore peer-to-peer signals it does not
+ * use; the session never knows which one it drives.
+ */
 export interface CallMedia {
+  /** We just joined the call: reach everyone already in it. */
+  connectTo(memberIds: Iterable<string>): void;
+  /** Someone joined after us. */
+  participantJoined(memberId: string): void;
+  /** Someone left the call (or the room). */
+  participantLeft(memberId: string): void;
+  /** After our socket came back: these are the call's other participants now; restart the links. */
+  resync(memberIds: Iterable<string>): void;
+  /** A `signal:*` event addressed to us. Never rejects. */
+  handleSignal<K extends SignalType>(type: K, data: IncomingSignalMap[K]): Promise<void>;
+
+  /** What we send: the stream's first audio and video track (null: nothing). */
   setLocalStream(stream: MediaStream | null): void;
+  /** Swaps what we send of one kind (device switch, screen share, `null` to mute). */
   replaceTrack(kind: MediaKind, track: MediaStreamTrack | null): Promise<void>;
+  /** The video we send is the camera or a shared screen (they are budgeted differently). */
+  setVideoSource(source: 'camera' | 'screen'): void;
+
+  /** Fresh credentials or policy for every link (and for links made later). */
+  setIceConfig(config: IceConfig): void;
+  /** Restarts ICE with one peer, or with all (the network changed). */
+  restartIce(memberId?: string): void;
+
   /** The same array until something changes (fits React's useSyncExternalStore). */
   getSnapshot(): readonly PeerState[];
   subscribe(listener: PeersListener): () => void;
+  /** Refreshes every peer's stats now (the snapshot follows). */
+  collectStats(): Promise<void>;
+  /** Everything closed; later calls do nothing. */
   close(): void;
 }
 
 export interface SenderLike {
   readonly track: MediaStreamTrack | null;
   replaceTrack(track: MediaStreamTrack | null): Promise<void>;
+  /** Encoding limits (the video budget); a fake may leave them out. */
+  getParameters?(): RTCRtpSendParameters;
+  setParameters?(parameters: RTCRtpSendParameters): Promise<void>;
 }
 
 export interface IceCandidateLike {

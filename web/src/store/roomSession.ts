@@ -8,9 +8,9 @@
  * applied by the store's reducers, and both are handed to the call session (src/call/).
  */
 import { ApiError } from '../api/http';
-import { createRoom, fetchRoomState, joinRoom, leaveRoom } from '../api/rooms';
+import { createRoom, fetchIceServers, fetchRoomState, joinRoom, leaveRoom } from '../api/rooms';
 import type { RoomSession } from '../api/types';
-import { bindCallSession, callEvent, callResync } from '../call/callSession';
+import { CallSession } from '../call/callSession';
 import { createDebuggableSocket } from '../call/debug';
 import { checkDisplayName } from '../lib/displayName';
 import { errorText, unknownRoomText } from '../lib/errorText';
@@ -65,17 +65,28 @@ function connectRealtime(visit: number, code: string, token: string): void {
     resync(snapshot) {
       if (!isCurrent(visit)) return;
       roomStore.setState((state) => applySnapshot(state, snapshot));
-      callResync(snapshot);
+      call.resync();
     },
     event(event) {
       if (!isCurrent(visit)) return;
       roomStore.setState((state) => applyServerEvent(state, event));
-      callEvent(event);
+      call.event(event);
     },
     status(info) {
       if (!isCurrent(visit)) return;
       if (info.status === 'open') roomStore.setState({ connection: 'connected' });
       else if (info.status === 'reconnecting') roomStore.setState({ connection: 'reconnecting' });
+      else if (info.status === 'unreachable') {
+        // Never got in: say so instead of "Opening room…" for ever (it keeps trying meanwhile).
+        if (roomStore.getState().phase.kind === 'entering') {
+          setPhase({
+            kind: 'failed',
+            message: "Couldn't open the room: the server can't be reached right now.",
+            retryable: true,
+            unknownRoom: false,
+          });
+        } else roomStore.setState({ connection: 'unreachable' });
+      }
     },
     fatal(error) {
       if (!isCurrent(visit) || active === null) return;
@@ -91,11 +102,24 @@ function connectRealtime(visit: number, code: string, token: string): void {
       roomStore.setState({ ...initialRoomState, code, phase: { kind: 'join', notice: errorText(error, code) } });
     },
   });
-  const unbindCall = bindCallSession(client);
+  // The room's call: made with the socket, gone with it (leaving the call first).
+  const call = new CallSession({
+    client,
+    room: () => {
+      const { selfId, call: current, ice, callCapacity } = roomStore.getState();
+      return { selfId, call: current, ice, callCapacity };
+    },
+    fetchIceServers: () => fetchIceServers(code, token),
+  });
+  // Closing or reloading the page leaves the call at once, rather than after the server's
+  // grace period for dropped connections (a reloaded page starts outside the call).
+  const pageHidden = () => call.leave();
+  window.addEventListener('pagehide', pageHidden);
   active.realtime = {
     client,
     detach() {
-      unbindCall();
+      window.removeEventListener('pagehide', pageHidden);
+      call.dispose();
       unsubscribe();
     },
   };
@@ -214,6 +238,11 @@ export async function joinWithName(rawName: string): Promise<void> {
 /** "Try again" on a failed room page. */
 export function retryRoom(): void {
   if (active !== null) openRoom(active.code);
+}
+
+/** "Try again" while the server can't be reached: the next attempt starts now. */
+export function reconnectNow(): void {
+  active?.realtime?.client.reconnectNow();
 }
 
 /**

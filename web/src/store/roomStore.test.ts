@@ -25,6 +25,8 @@ function snapshot(members: Member[], self = 'a'): RoomSnapshot {
     call: null,
     files: [],
     iceServers: [],
+    iceTransportPolicy: 'all',
+    callCapacity: 6,
   };
 }
 
@@ -107,7 +109,7 @@ describe('realtime reducers', () => {
     state = reduce({ ...state, connection: 'reconnecting' }, next);
     expect(state.members).toEqual([alice, carol]);
     expect(state.call).toEqual(next.call);
-    expect(state.iceServers).toEqual([{ urls: 'stun:x' }]);
+    expect(state.ice).toEqual({ iceServers: [{ urls: 'stun:x' }], iceTransportPolicy: 'all' });
     expect(state.connection).toBe('connected');
     expect(state.announcement?.text).toBe('Carol joined the room. Bob left the room. Carol started a call.');
     state = reduce(state, snapshot([alice, carol]));

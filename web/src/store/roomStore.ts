@@ -3,7 +3,8 @@
  * so the rules (what a snapshot changes, what gets announced) are tested without React.
  */
 import { createStore, useStore } from 'zustand';
-import type { CallInfo, FileInfo, IceServer, Member, RoomInfo, RoomSnapshot } from '../api/types';
+import type { CallInfo, FileInfo, IceSettings, Member, RoomInfo, RoomSnapshot } from '../api/types';
+import { DEFAULT_CALL_CAPACITY } from '../api/parse';
 import { mergeFiles, unseenFiles } from '../files/fileList';
 import type { ServerEvent } from '../realtime/events';
 
@@ -20,7 +21,12 @@ export type RoomPhase =
   /** Nothing to do in this room: unknown code, server unreachable on arrival… */
   | { kind: 'failed'; message: string; retryable: boolean; unknownRoom: boolean };
 
-export type Connection = 'connected' | 'reconnecting';
+/**
+ * The realtime link: `reconnecting` while the socket is down after having been up,
+ * `unreachable` once several attempts in a row failed (it keeps trying; the page offers
+ * "Try again").
+ */
+export type Connection = 'connected' | 'reconnecting' | 'unreachable';
 
 export interface Announcement {
   id: number;
@@ -38,8 +44,10 @@ export interface RoomState {
   call: CallInfo | null;
   /** The room's shared files, oldest first, one per id (show them with `newestFirst`). */
   files: FileInfo[];
-  /** STUN/TURN servers for calls, from the latest snapshot. */
-  iceServers: IceServer[];
+  /** STUN/TURN servers for calls (our own TURN credentials) and the policy, from the latest snapshot. */
+  ice: IceSettings;
+  /** How many people one call holds on this server. */
+  callCapacity: number;
   /** The realtime link; `reconnecting` while the socket is down after having been up. */
   connection: Connection;
   /** An error shown on the join card (bad name, rate limited, …). */
@@ -56,7 +64,8 @@ export const initialRoomState: RoomState = {
   members: [],
   call: null,
   files: [],
-  iceServers: [],
+  ice: { iceServers: [], iceTransportPolicy: 'all' },
+  callCapacity: DEFAULT_CALL_CAPACITY,
   connection: 'connected',
   joinError: null,
   announcement: null,
@@ -129,7 +138,8 @@ export function applySnapshot(state: RoomState, snapshot: RoomSnapshot): Partial
     call: snapshot.call,
     // Files are never taken back, so what we learnt between snapshots stays.
     files: mergeFiles(state.files, snapshot.files),
-    iceServers: snapshot.iceServers,
+    ice: { iceServers: snapshot.iceServers, iceTransportPolicy: snapshot.iceTransportPolicy },
+    callCapacity: snapshot.callCapacity,
     connection: 'connected',
     phase: { kind: 'in-room' },
     joinError: null,
