@@ -16,6 +16,8 @@ packages=(
   nodejs chromium
   # loopback-only network namespace for browser tests
   iproute2 util-linux
+  # browser tests: a TURN relay (coturn) and network faults (nft) inside that namespace
+  coturn nftables
 )
 
 missing=()
@@ -25,19 +27,52 @@ for p in "${packages[@]}"; do
   fi
 done
 
+sudo_cmd=()
+[ "$(id -u)" -eq 0 ] || sudo_cmd=(sudo)
+
+# Debian's packages start their services from their maintainer scripts: coturn would start
+# a TURN server on every interface, and stay. While apt-get installs, a policy-rc.d that
+# answers 101 ("action forbidden") tells invoke-rc.d and deb-systemd-invoke to start
+# nothing (the standard mechanism, /usr/share/doc/init-system-helpers/README.policy-rc.d.gz;
+# bench/run.sh does the same). Only when there is no policy-rc.d already, and removed again
+# afterwards, also when the install fails or the script is interrupted.
+policy_rc_d=/usr/sbin/policy-rc.d
+policy_rc_d_ours=no
+remove_policy_rc_d() {
+  if [ "$policy_rc_d_ours" = yes ]; then
+    "${sudo_cmd[@]}" rm -f "$policy_rc_d"
+    policy_rc_d_ours=no
+  fi
+}
+apt_install() {
+  if [ ! -e "$policy_rc_d" ]; then
+    trap remove_policy_rc_d EXIT
+    trap 'exit 130' INT TERM
+    printf '#!/bin/sh\n# scripts/install-deps.sh: no service starts while it installs packages\nexit 101\n' |
+      "${sudo_cmd[@]}" tee "$policy_rc_d" >/dev/null
+    policy_rc_d_ours=yes
+    "${sudo_cmd[@]}" chmod 755 "$policy_rc_d"
+  fi
+  DEBIAN_FRONTEND=noninteractive "${sudo_cmd[@]}" apt-get install -y -qq --no-install-recommends "$@" >/dev/null
+  remove_policy_rc_d
+  trap - EXIT INT TERM
+}
+
 if [ ${#missing[@]} -gt 0 ]; then
   echo "==> installing Debian packages: ${missing[*]}"
-  sudo_cmd=()
-  [ "$(id -u)" -eq 0 ] || sudo_cmd=(sudo)
   "${sudo_cmd[@]}" apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive "${sudo_cmd[@]}" apt-get install -y -qq --no-install-recommends \
-    "${missing[@]}" >/dev/null
+  apt_install "${missing[@]}"
+  # The tests start their own coturn in a private namespace; the system's coturn stays off
+  # at boot too, when this script is what installed it (an operator's own install is theirs).
+  if [[ " ${missing[*]} " == *" coturn "* ]]; then
+    "${sudo_cmd[@]}" systemctl disable --quiet coturn.service 2>/dev/null || true
+  fi
 fi
 
 # npm ships with NodeSource's nodejs package; Debian's own nodejs needs the npm package.
 if ! command -v npm >/dev/null; then
   echo "==> installing npm"
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends npm >/dev/null
+  apt_install npm
 fi
 
 node_major=$(node -p 'process.versions.node.split(".")[0]')
