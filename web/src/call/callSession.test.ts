@@ -217,6 +217,25 @@ describe('CallSession', () => {
     t.client.close();
   });
 
+  it('fetches the credentials when the lobby shows, so the join waits for none; stale ones are fetched again', async () => {
+    const t = setup();
+    t.session.prepareJoin();
+    t.session.prepareJoin(); // once is enough
+    expect(t.fetchIceServers).toHaveBeenCalledTimes(1);
+    await joined(t);
+    expect(t.fetchIceServers).toHaveBeenCalledTimes(1);
+    t.session.leave();
+
+    // A minute later they count as old: the join fetches again.
+    t.session.prepareJoin();
+    t.setClock(1_000 + 61_000);
+    const before = t.fetchIceServers.mock.calls.length;
+    t.medias.length = 0;
+    await joined(t);
+    expect(t.fetchIceServers.mock.calls.length).toBe(before + 1);
+    t.client.close();
+  });
+
   it('renews the credentials before they expire, for as long as the call lasts', async () => {
     const t = setup();
     const { media } = await joined(t);

@@ -86,6 +86,8 @@ export interface CallSessionOptions {
 const ICE_REFRESH_MARGIN_MS = 5 * 60_000;
 /** A credentials fetch that fails is tried again after this long. */
 const ICE_RETRY_MS = 30_000;
+/** Credentials fetched this recently count as fetched for the join (their TTL is far longer). */
+const ICE_PREFETCH_FRESH_MS = 60_000;
 
 const browserTimers: CallTimers = {
   setTimeout: (callback, ms) => globalThis.setTimeout(callback, ms),
@@ -125,6 +127,8 @@ export class CallSession {
   /** Newest ICE settings: the snapshot's until a fetch brings fresher ones. */
   private ice: IceConfig | null = null;
   private iceTimer: unknown = null;
+  /** Credentials fetched when the lobby showed (or the pointer reached "Join call"), and when. */
+  private prefetched: { ice: Settled<IceConfig>; at: number } | null = null;
 
   /** When each peer's link started (our "Join call", or their joining after us), for time to first media. */
   private readonly linkStartedAt = new Map<string, number>();
@@ -348,6 +352,24 @@ export class CallSession {
     });
   }
 
+  /**
+   * Someone is about to join (the lobby shows, the pointer reaches "Join call"): fetch the
+   * credentials now, so the join does not wait for them. Nothing if a recent fetch is there.
+   */
+  prepareJoin(): void {
+    if (this.disposed || this.state().phase !== 'idle') return;
+    if (this.prefetched !== null && this.now() - this.prefetched.at < ICE_PREFETCH_FRESH_MS) return;
+    this.prefetched = { ice: new Settled(this.freshIce()), at: this.now() };
+  }
+
+  /** Credentials for a join: the prefetched ones if recent, else a fetch started now. */
+  private iceForJoin(): Settled<IceConfig> {
+    const prefetched = this.prefetched;
+    this.prefetched = null;
+    if (prefetched !== null && this.now() - prefetched.at < ICE_PREFETCH_FRESH_MS) return prefetched.ice;
+    return new Settled(this.freshIce());
+  }
+
   /** The credentials to use for the next links: fetched now, the snapshot's if that fails. */
   private async freshIce(): Promise<IceConfig> {
     try {
@@ -400,8 +422,8 @@ export class CallSession {
     this.joinClickedAt = this.now();
     this.set({ phase: 'starting', notice: null });
     // The camera and the credentials take a while: ask for them while the server answers.
-    const media = this.ownMedia();
-    const ice = this.freshIce();
+    const media = new Settled(this.ownMedia());
+    const ice = this.iceForJoin();
     try {
       const { call } = await this.client.request(
         'call:start',
@@ -413,7 +435,7 @@ export class CallSession {
     } catch (error) {
       if (gen !== this.generation) return;
       this.set({ phase: 'idle', notice: this.errorNotice(error, 'start') });
-      this.keepAsPreview(media);
+      this.keepAsPreview(media.promise);
     }
   }
 
@@ -432,8 +454,8 @@ export class CallSession {
     const gen = this.generation;
     this.joinClickedAt = this.now();
     this.set({ phase: 'joining', callId: call.id, notice: null });
-    const media = this.ownMedia();
-    const ice = this.freshIce();
+    const media = new Settled(this.ownMedia());
+    const ice = this.iceForJoin();
     try {
       await this.client.request(
         'call:join',
@@ -445,7 +467,7 @@ export class CallSession {
     } catch (error) {
       if (gen !== this.generation) return;
       this.set({ phase: 'idle', callId: null, notice: this.errorNotice(error, 'join') });
-      this.keepAsPreview(media);
+      this.keepAsPreview(media.promise);
     }
   }
 
@@ -486,28 +508,33 @@ export class CallSession {
    * We are a participant: the media layer first (so nothing addressed to us is lost), then our
    * media on it, then offers to everyone who was there before us (later joiners offer to us).
    */
-  private async enter(callId: string, media: Promise<UserMedia>, ice: Promise<IceConfig>): Promise<void> {
+  private async enter(callId: string, media: Settled<UserMedia>, ice: Settled<IceConfig>): Promise<void> {
     const self = this.room().selfId;
     const callMedia = this.startMedia(callId);
     if (self === null || callMedia === null) return;
     const gen = this.generation;
     this.observe(callMedia);
-    this.set({ phase: 'in-call', callId, callMedia, prejoin: initialPrejoin, firstMediaMs: {}, media: { ...initialMedia, starting: true } });
-    // Both were asked for at the click; with the preview running they are ready already. Their
-    // tracks are ours already (openMedia), or were stopped if we left meanwhile.
-    const [got, config] = await Promise.all([media, ice]);
-    if (gen !== this.generation || this.disposed) return;
+    // With the preview running, camera and credentials are ready now: offer first, render
+    // after, so the offer does not wait behind the stage's new view.
+    if (media.value === undefined || ice.value === undefined) {
+      this.set({ phase: 'in-call', callId, callMedia, prejoin: initialPrejoin, firstMediaMs: {}, media: { ...initialMedia, starting: true } });
+      await Promise.all([media.promise, ice.promise]);
+      if (gen !== this.generation || this.disposed) return;
+    }
     // A reconnect meanwhile may have replaced the media layer (see resync).
-    const current = this.state().callMedia ?? callMedia;
-    current.setIceConfig(config);
+    const current = this.state().phase === 'in-call' ? (this.state().callMedia ?? callMedia) : callMedia;
+    const got = media.value!;
+    current.setIceConfig(ice.value!);
+    // Their tracks are ours already (openMedia), or were stopped if we left meanwhile.
     this.micOn = got.audio !== null;
     if (got.audio !== null) got.audio.enabled = true;
     current.setLocalStream(this.outgoingStream());
-    this.publishMedia({ starting: false });
-    if (got.problem !== null) this.setNotice({ kind: 'media', title: got.problem.title, help: got.problem.help });
     const others = participantsOf(this.room().call).filter((id) => id !== self);
     for (const id of others) this.linkStartedAt.set(id, this.joinClickedAt);
     current.connectTo(others);
+    this.set({ phase: 'in-call', callId, callMedia: current, prejoin: initialPrejoin, firstMediaMs: {} });
+    this.publishMedia({ starting: false });
+    if (got.problem !== null) this.setNotice({ kind: 'media', title: got.problem.title, help: got.problem.help });
   }
 
   /** "Leave call": out of the call; the room stays. */
@@ -839,6 +866,15 @@ export class CallSession {
     track.enabled = this.micOn;
     this.publishMedia();
     if (this.micOn) await this.send('audio', track);
+  }
+}
+
+/** A promise whose value can be read synchronously once it has come. */
+class Settled<T> {
+  value: T | undefined = undefined;
+  readonly promise: Promise<T>;
+  constructor(promise: Promise<T>) {
+    this.promise = promise.then((value) => (this.value = value));
   }
 }
 

@@ -120,6 +120,7 @@ function CallLobby({ call, headingRef }: { call: CallInfo; headingRef: Ref<HTMLH
     // Camera and microphone open here when the site may already use them, so "Join call"
     // waits for nothing; the light goes off again if the person does not join.
     void session.startPreviewIfAllowed();
+    session.prepareJoin();
     return () => session.stopPreview();
   }, [session]);
   const count = names.length;
@@ -153,6 +154,8 @@ function CallLobby({ call, headingRef }: { call: CallInfo; headingRef: Ref<HTMLH
             type="button"
             className="button primary large"
             onClick={() => void session?.join()}
+            onPointerEnter={() => session?.prepareJoin()}
+            onFocus={() => session?.prepareJoin()}
             disabled={joining || !online}
             aria-busy={joining}
           >

@@ -476,6 +476,9 @@ describe('MeshManager', () => {
       meshes[i]!.connectTo(ids.slice(0, i));
       await call.settle();
     }
+    // Budgets go on once a link is up.
+    for (const pc of call.connections) pc.setConnectionState('connected');
+    await settleMicrotasks();
     const sender = (owner: string, remote: string, kind: 'audio' | 'video') =>
       call.pc(owner, remote).transceivers.find((t) => t.kind === kind && t.sender.track !== null)!.sender;
     for (const owner of ids) {

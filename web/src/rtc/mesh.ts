@@ -275,13 +275,19 @@ export class MeshManager implements CallMedia {
     }
     if (peer.closed) return;
     this.clearOfferTimer(peer);
-    if (description.type === 'answer') return;
+    if (description.type === 'answer') {
+      // A renegotiation (a sender added mid-call) may have made a new encoding.
+      if (pc.connectionState === 'connected') this.applyBudget(peer);
+      return;
+    }
 
     // The answerer's media goes on now: addTrack takes the transceivers this offer created,
     // so the answer carries it and no second negotiation is needed.
     if (!peer.attached) this.attachLocalMedia(peer, false);
     await pc.setLocalDescription();
-    if (!peer.closed) this.sendLocalDescription(peer);
+    if (peer.closed) return;
+    this.sendLocalDescription(peer);
+    if (pc.connectionState === 'connected') this.applyBudget(peer);
   }
 
   private async negotiate(peer: Peer): Promise<void> {
@@ -367,10 +373,7 @@ export class MeshManager implements CallMedia {
       if (sender.track !== track) await sender.replaceTrack(track);
       return;
     }
-    if (track !== null) {
-      peer.senders.set(kind, peer.pc.addTrack(track, ...this.streams()));
-      this.applyBudget(peer);
-    }
+    if (track !== null) peer.senders.set(kind, peer.pc.addTrack(track, ...this.streams()));
   }
 
   private attachLocalMedia(peer: Peer, offering: boolean): void {
@@ -382,7 +385,6 @@ export class MeshManager implements CallMedia {
       // if we send neither (and a later addTrack here reuses the section).
       else if (offering) peer.pc.addTransceiver(kind, { direction: 'recvonly' });
     }
-    this.applyBudget(peer);
   }
 
   private streams(): MediaStream[] {
@@ -449,7 +451,12 @@ export class MeshManager implements CallMedia {
     pc.onconnectionstatechange = () => this.connectionChanged(peer);
     pc.ontrack = ({ track, streams }) => this.trackArrived(peer, track, streams);
 
-    if (role === 'offer') this.attachLocalMedia(peer, true);
+    if (role === 'offer') {
+      this.attachLocalMedia(peer, true);
+      // Offer now rather than on `negotiationneeded`, which is a task and would wait behind
+      // whatever the page renders meanwhile; the event then finds nothing left to negotiate.
+      void this.negotiate(peer);
+    }
     this.publish();
     this.applyBudgets();
     return peer;
@@ -600,7 +607,9 @@ export class MeshManager implements CallMedia {
    * each setParameters sees the parameters the previous one left.
    */
   private applyBudget(peer: Peer): void {
-    if (peer.closed) return;
+    // Before the link is up the encoders do not run; setParameters then would only slow the
+    // negotiation down. The budget goes on at `connected` and after each renegotiation.
+    if (peer.closed || peer.pc.connectionState !== 'connected') return;
     const budget = videoBudget(this.peers.size, this.videoSource);
     peer.parameters = peer.parameters.then(async () => {
       for (const [kind, sender] of peer.senders) {

@@ -1,0 +1,106 @@
+/**
+ * Calls across networks that fight back, in the loopback-only namespace: a relay-only server
+ * whose calls go through coturn (started by the test), and a call whose UDP is cut for 10 s
+ * by the namespace's own firewall, then restored. Nothing here reloads a page.
+ */
+import { firstFrame, framesFrom, selfId, stats } from './call-helpers';
+import { createRoom, expect, joinRoom, person, test } from './fixtures';
+import { launchParlor } from './launch';
+import { blockUdp, unblockUdp } from './netfault';
+import { startTurn } from './turn';
+
+test('relay-only: a call goes through coturn, both tiles say "Relayed", and coturn counts the bytes', async ({ browser }) => {
+  const turn = await startTurn();
+  const server = await launchParlor([
+    '--turn-url',
+    turn.url,
+    '--turn-secret',
+    turn.secret,
+    '--ice-transport-policy',
+    'relay',
+  ]);
+  try {
+    const alice = await person(browser, server.url);
+    const bob = await person(browser, server.url);
+    const link = await createRoom(alice, 'Alice');
+    await joinRoom(bob, link, 'Bob');
+    const [a, b] = [await selfId(alice), await selfId(bob)];
+    // The header says what relay-only means for them.
+    for (const page of [alice, bob]) {
+      await expect(page.getByText("Private calls: people never see each other's network address")).toBeVisible();
+    }
+
+    await alice.getByRole('button', { name: 'Start call' }).click();
+    // Before joining, Bob's "Test connection" proves the relay with his own credentials.
+    await bob.getByRole('button', { name: 'Test connection' }).click();
+    await expect(bob.getByText('Relayed calls: will work (through the relay server).')).toBeVisible({ timeout: 15_000 });
+    const since = Date.now();
+    await bob.getByRole('button', { name: 'Join call' }).click();
+    await Promise.all([firstFrame(alice, b, since), firstFrame(bob, a, since)]);
+
+    // Both sides' selected pair is a relay candidate, and the tiles say so.
+    await expect.poll(async () => (await stats(alice))[b]?.path).toBe('relay');
+    await expect.poll(async () => (await stats(bob))[a]?.path).toBe('relay');
+    await expect(alice.locator(`[data-tile-member-id="${b}"]`).getByText('Relayed')).toBeVisible();
+    await expect(bob.locator(`[data-tile-member-id="${a}"]`).getByText('Relayed')).toBeVisible();
+
+    // coturn carried the media: its usage lines add up to real video, both allocations ours.
+    await expect.poll(() => turn.relayedBytes().peerSent, { timeout: 20_000 }).toBeGreaterThan(100_000);
+    const relayed = turn.relayedBytes();
+    console.log(
+      `coturn relayed ${relayed.peerSent} bytes to peers and ${relayed.sent} bytes to clients ` +
+        `(${relayed.reports} usage reports; allocations: ${turn.allocations().join(', ')})`,
+    );
+    const usernames = turn.allocations();
+    expect(usernames.some((u) => u.endsWith(`:${a}`))).toBe(true);
+    expect(usernames.some((u) => u.endsWith(`:${b}`))).toBe(true);
+
+    await alice.context().close();
+    await bob.context().close();
+  } finally {
+    await server.stop();
+    await turn.stop();
+  }
+});
+
+test('a call recovers by itself after UDP is blocked for 10 s, without a reload', async ({ browser }) => {
+  test.setTimeout(120_000);
+  const alice = await person(browser);
+  const bob = await person(browser);
+  const link = await createRoom(alice, 'Alice');
+  await joinRoom(bob, link, 'Bob');
+  const [a, b] = [await selfId(alice), await selfId(bob)];
+  await alice.getByRole('button', { name: 'Start call' }).click();
+  await bob.getByRole('button', { name: 'Join call' }).click();
+  const since = Date.now();
+  await Promise.all([firstFrame(alice, b, since), firstFrame(bob, a, since)]);
+  const aliceTile = alice.locator(`[data-tile-member-id="${b}"]`);
+  await expect(aliceTile.getByText('Good')).toBeVisible();
+
+  try {
+    await blockUdp();
+    const blockedAt = Date.now();
+    // Both browsers notice the dead path; the badge says so.
+    await expect(aliceTile.getByText('Reconnecting')).toBeVisible({ timeout: 9_000 });
+    await expect(bob.locator(`[data-tile-member-id="${a}"]`).getByText('Reconnecting')).toBeVisible({ timeout: 9_000 });
+    // The fault lasts 10 s: this wait is the scenario, not a stand-in for a condition.
+    await alice.waitForTimeout(Math.max(0, 10_000 - (Date.now() - blockedAt)));
+  } finally {
+    await unblockUdp();
+  }
+  const restoredAt = Date.now();
+  const [aliceFrames, bobFrames] = [await framesFrom(alice, b), await framesFrom(bob, a)];
+
+  // Back without a reload: connected again, media flowing both ways, still the same pages.
+  await expect.poll(async () => (await stats(alice))[b]?.connectionState, { timeout: 30_000, intervals: [100] }).toBe('connected');
+  await expect.poll(async () => (await stats(bob))[a]?.connectionState, { timeout: 30_000, intervals: [100] }).toBe('connected');
+  await expect.poll(() => framesFrom(alice, b), { timeout: 30_000, intervals: [100] }).toBeGreaterThan(aliceFrames + 5);
+  await expect.poll(() => framesFrom(bob, a), { timeout: 30_000, intervals: [100] }).toBeGreaterThan(bobFrames + 5);
+  const recoveryMs = Date.now() - restoredAt;
+  await expect(aliceTile.getByText('Reconnecting')).toHaveCount(0);
+  await expect(bob.getByRole('button', { name: 'Leave call' })).toBeVisible();
+  console.log(`UDP blocked for 10 s, then restored: both links connected with video flowing again ${recoveryMs} ms later`);
+
+  await alice.context().close();
+  await bob.context().close();
+});
