@@ -104,3 +104,46 @@ test('a call recovers by itself after UDP is blocked for 10 s, without a reload'
   await alice.context().close();
   await bob.context().close();
 });
+
+test('video nobody can see is not sent: a hidden page pauses the others\' video to it, and gets it back', async ({ browser }) => {
+  const alice = await person(browser);
+  const bob = await person(browser);
+  const link = await createRoom(alice, 'Alice');
+  await joinRoom(bob, link, 'Bob');
+  const [a, b] = [await selfId(alice), await selfId(bob)];
+  await alice.getByRole('button', { name: 'Start call' }).click();
+  await bob.getByRole('button', { name: 'Join call' }).click();
+  await Promise.all([firstFrame(alice, b, Date.now()), firstFrame(bob, a, Date.now())]);
+
+  const setHidden = (hidden: boolean) =>
+    alice.evaluate((value) => {
+      Object.defineProperty(document, 'visibilityState', { value: value ? 'hidden' : 'visible', configurable: true });
+      document.dispatchEvent(new Event('visibilitychange'));
+    }, hidden);
+  const bobSendsToAlice = async () => (await stats(bob))[a]?.videoBytesSent ?? 0;
+
+  // Alice switches to another tab: after a moment Bob's browser stops encoding video for her.
+  await setHidden(true);
+  let last = -1;
+  await expect
+    .poll(
+      async () => {
+        const now = await bobSendsToAlice();
+        const stopped = now === last;
+        last = now;
+        return stopped;
+      },
+      { timeout: 15_000, intervals: [1_000] },
+    )
+    .toBe(true);
+  // Alice still sends hers to Bob (only what nobody watches stops).
+  const bobFrames = await framesFrom(bob, a);
+  await expect.poll(() => framesFrom(bob, a)).toBeGreaterThan(bobFrames + 5);
+
+  // Back on the tab: Bob's video comes again.
+  await setHidden(false);
+  const aliceFrames = await framesFrom(alice, b);
+  await expect.poll(() => framesFrom(alice, b), { timeout: 15_000 }).toBeGreaterThan(aliceFrames + 5);
+  await alice.context().close();
+  await bob.context().close();
+});

@@ -76,6 +76,7 @@ class FakeMedia implements CallMedia {
   readonly setLocalStream = vi.fn();
   readonly replaceTrack = vi.fn(async () => {});
   readonly setVideoSource = vi.fn();
+  readonly setVideoWanted = vi.fn();
   readonly setIceConfig = vi.fn();
   readonly restartIce = vi.fn();
   readonly close = vi.fn();
@@ -93,6 +94,24 @@ class FakeMedia implements CallMedia {
   setPeers(peers: PeerState[]) {
     this.peers = peers;
     for (const l of this.listeners) l(this.peers);
+  }
+}
+
+class FakeVisibility {
+  isHidden = false;
+  private listener: (() => void) | null = null;
+  hidden() {
+    return this.isHidden;
+  }
+  subscribe(onChange: () => void) {
+    this.listener = onChange;
+    return () => {
+      this.listener = null;
+    };
+  }
+  set(hidden: boolean) {
+    this.isHidden = hidden;
+    this.listener?.();
   }
 }
 
@@ -133,6 +152,7 @@ function setup(options: { call?: CallInfo | null; capacity?: number } = {}) {
   const room: RoomView = { selfId: 'b', call: options.call ?? twoOfUs, ice: snapshotIce, callCapacity: options.capacity ?? 6 };
   const medias: FakeMedia[] = [];
   const network = new FakeNetwork();
+  const visibility = new FakeVisibility();
   const timers = new ManualTimers();
   let clock = 1_000;
   const getUserMedia = vi.fn(async () => new TestMediaStream([track('audio', 'mic'), track('video', 'cam')]));
@@ -149,6 +169,7 @@ function setup(options: { call?: CallInfo | null; capacity?: number } = {}) {
     },
     mediaDevices: () => devices,
     network,
+    visibility,
     timers,
     now: () => clock,
   });
@@ -172,6 +193,7 @@ function setup(options: { call?: CallInfo | null; capacity?: number } = {}) {
     session,
     medias,
     network,
+    visibility,
     timers,
     getUserMedia,
     fetchIceServers,
@@ -259,6 +281,25 @@ describe('CallSession', () => {
     expect(media.restartIce).toHaveBeenCalledTimes(1);
     t.network.fire('online');
     expect(media.restartIce).toHaveBeenCalledTimes(2);
+    t.client.close();
+  });
+
+  it('pauses the video of peers nobody can see (tile off screen, page hidden) after 2 s, and resumes at once', async () => {
+    const t = setup();
+    const { media } = await joined(t);
+    media.setPeers([peer('a')]);
+    t.session.setTileVisible('a', false);
+    t.timers.advance(1_000);
+    t.session.setTileVisible('a', true); // scrolled back quickly: nothing happens
+    t.timers.advance(5_000);
+    expect(media.setVideoWanted).not.toHaveBeenCalled();
+
+    t.visibility.set(true);
+    t.timers.advance(2_000);
+    expect(media.setVideoWanted).toHaveBeenLastCalledWith('a', false);
+    t.visibility.set(false);
+    expect(media.setVideoWanted).toHaveBeenLastCalledWith('a', true);
+    expect(media.setVideoWanted).toHaveBeenCalledTimes(2);
     t.client.close();
   });
 

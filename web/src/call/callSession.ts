@@ -67,6 +67,24 @@ export interface CallTimers {
   clearTimeout(handle: unknown): void;
 }
 
+/** Whether the page is on screen (document.visibilityState), and when that changes. */
+export interface PageVisibility {
+  hidden(): boolean;
+  subscribe(onChange: () => void): () => void;
+}
+
+const documentVisibility: PageVisibility = {
+  hidden: () => typeof document !== 'undefined' && document.visibilityState === 'hidden',
+  subscribe(onChange) {
+    if (typeof document === 'undefined') return () => {};
+    document.addEventListener('visibilitychange', onChange);
+    return () => document.removeEventListener('visibilitychange', onChange);
+  },
+};
+
+/** A tile off screen this long (or the page hidden this long) stops its video; back, it resumes at once. */
+const VIDEO_PAUSE_DELAY_MS = 2_000;
+
 export interface CallSessionOptions {
   client: CallClient;
   room: () => RoomView;
@@ -75,6 +93,7 @@ export interface CallSessionOptions {
   createMedia?: (options: { selfId: string; callId: string; ice: IceConfig; sendSignal: SendSignal }) => CallMedia;
   mediaDevices?: () => MediaDevicesLike | null;
   network?: NetworkWatch;
+  visibility?: PageVisibility;
   timers?: CallTimers;
   /** Clock for time to first media (ms); the media layer must use the same one. */
   now?: () => number;
@@ -139,6 +158,12 @@ export class CallSession {
   private unsubscribeMedia: (() => void) | null = null;
 
   private readonly stopWatchingNetwork: () => void;
+  private readonly visibility: PageVisibility;
+  private readonly stopWatchingVisibility: () => void;
+  /** Peers whose tiles are off screen (IntersectionObserver), and whose video we paused. */
+  private readonly offScreen = new Set<string>();
+  private readonly videoPaused = new Set<string>();
+  private videoPauseTimer: unknown = null;
   private disposed = false;
 
   constructor(options: CallSessionOptions) {
@@ -153,6 +178,8 @@ export class CallSession {
     this.store = options.store ?? callStore;
     this.store.setState({ ...initialCallState, session: this });
     this.stopWatchingNetwork = (options.network ?? browserNetwork()).subscribe((change) => this.networkChanged(change));
+    this.visibility = options.visibility ?? documentVisibility;
+    this.stopWatchingVisibility = this.visibility.subscribe(() => this.updateVideoWanted());
   }
 
   private state(): CallSessionState {
@@ -219,6 +246,7 @@ export class CallSession {
     this.teardown();
     this.stopPreview();
     this.stopWatchingNetwork();
+    this.stopWatchingVisibility();
     this.clearIceTimer();
     this.disposed = true;
     if (this.store.getState().session === this) this.store.setState({ ...initialCallState });
@@ -565,6 +593,10 @@ export class CallSession {
   /** Closes the media layer and stops every track; back to idle. */
   private teardown(): void {
     this.generation += 1;
+    this.offScreen.clear();
+    this.videoPaused.clear();
+    if (this.videoPauseTimer !== null) this.timers.clearTimeout(this.videoPauseTimer);
+    this.videoPauseTimer = null;
     this.rejoinRid = null;
     this.mediaRequest = null;
     this.clearIceTimer();
@@ -594,6 +626,49 @@ export class CallSession {
       ice: this.ice ?? this.room().ice,
       sendSignal: (type, data) => this.client.send(type, data),
     });
+  }
+
+  // ---- video nobody looks at -----------------------------------------------------------------
+
+  /** A remote tile came on or went off screen (VideoGrid's IntersectionObserver). */
+  setTileVisible(memberId: string, visible: boolean): void {
+    if (visible) this.offScreen.delete(memberId);
+    else this.offScreen.add(memberId);
+    this.updateVideoWanted();
+  }
+
+  /**
+   * In a mesh each peer encodes a stream for us: video we cannot see (its tile off screen, or
+   * the page hidden) is paused at the sender after a short delay, and resumes at once.
+   */
+  private updateVideoWanted(): void {
+    const media = this.state().callMedia;
+    if (media === null || this.state().phase !== 'in-call') return;
+    const hidden = this.visibility.hidden();
+    const ids = media.getSnapshot().map((peer) => peer.memberId);
+    let pausePending = false;
+    for (const id of ids) {
+      const wanted = !hidden && !this.offScreen.has(id);
+      if (wanted && this.videoPaused.has(id)) {
+        this.videoPaused.delete(id);
+        media.setVideoWanted(id, true);
+      } else if (!wanted && !this.videoPaused.has(id)) pausePending = true;
+    }
+    if (this.videoPauseTimer !== null) this.timers.clearTimeout(this.videoPauseTimer);
+    this.videoPauseTimer = null;
+    if (!pausePending) return;
+    this.videoPauseTimer = this.timers.setTimeout(() => {
+      this.videoPauseTimer = null;
+      const current = this.state().callMedia;
+      if (current === null) return;
+      const stillHidden = this.visibility.hidden();
+      for (const peer of current.getSnapshot()) {
+        if ((stillHidden || this.offScreen.has(peer.memberId)) && !this.videoPaused.has(peer.memberId)) {
+          this.videoPaused.add(peer.memberId);
+          current.setVideoWanted(peer.memberId, false);
+        }
+      }
+    }, VIDEO_PAUSE_DELAY_MS);
   }
 
   // ---- the network and what the links report -------------------------------------------------

@@ -10,6 +10,8 @@
  *         getStats() runs fresh for the call. `outboundVideoBitrate` is measured since the
  *         previous stats sample; `maxVideoBitrate` is the budget our sender to them has;
  *         `firstMediaMs` is the client's own measure from "Join call" to their first frame.
+ *     window.__parlor.connections()
+ *       → { [memberId]: connectionState } for the call we are in, without getStats().
  *     window.__parlor.socket.drop({ offlineMs })
  *       → closes the realtime WebSocket at once, as a network cut would, and refuses new
  *         sockets for `offlineMs` (default 0) so "Reconnecting…" can be seen; the client then
@@ -34,6 +36,8 @@ export interface PeerDebugStats {
 
 export interface ParlorDebug {
   stats(): Promise<Record<string, PeerDebugStats>>;
+  /** Each peer's connection state as of now, without running getStats() (cheap to poll). */
+  connections(): Record<string, RTCPeerConnectionState>;
   socket: { drop(options?: { offlineMs?: number }): void };
 }
 
@@ -58,6 +62,10 @@ export function installDebugHook(sources: {
 }): void {
   if (typeof window === 'undefined') return;
   const hook: ParlorDebug = {
+    connections() {
+      const media = sources.media();
+      return Object.fromEntries((media?.getSnapshot() ?? []).map((peer) => [peer.memberId, peer.connectionState]));
+    },
     async stats() {
       const media = sources.media();
       if (media === null) return {};

@@ -1,6 +1,6 @@
 import { useEffect, useId, useRef, useState, type CSSProperties } from 'react';
 import { useCall } from '../call/callStore';
-import { useCallPeers, useGridLayout, useStreamPresence } from '../call/hooks';
+import { useCallPeers, useCallSession, useGridLayout, useStreamPresence } from '../call/hooks';
 import { initials } from '../lib/initials';
 import { formatBitrate, uploadBudget } from '../rtc/governor';
 import type { LinkPath, Quality, StatsDigest } from '../rtc/stats';
@@ -145,8 +145,23 @@ function Tile(props: TileProps) {
   const showVideo = videoOn ?? (presence.video.live && videoFlowing !== false);
   const micMuted = !(micOn ?? (presence.audio.live && audioFlowing !== false));
   const label = isSelf ? `${name} (you)` : name;
+  const tile = useRef<HTMLLIElement>(null);
+  const session = useCallSession();
+  useEffect(() => {
+    // Someone's video that is off screen is paused at their end (CallSession.setTileVisible).
+    const element = tile.current;
+    if (isSelf || element === null || session === null || typeof IntersectionObserver === 'undefined') return;
+    const observer = new IntersectionObserver(([entry]) => {
+      if (entry !== undefined) session.setTileVisible(memberId, entry.isIntersecting);
+    });
+    observer.observe(element);
+    return () => {
+      observer.disconnect();
+      session.setTileVisible(memberId, true);
+    };
+  }, [isSelf, memberId, session]);
   return (
-    <li className={`tile${showVideo ? '' : ' tile-no-video'}`} style={style} data-tile-member-id={memberId}>
+    <li ref={tile} className={`tile${showVideo ? '' : ' tile-no-video'}`} style={style} data-tile-member-id={memberId}>
       <StreamVideo stream={stream} memberId={memberId} isSelf={isSelf} mirror={mirror} />
       {!showVideo && (
         <div className="tile-avatar" aria-hidden="true">

@@ -17,6 +17,7 @@ import type {
   SenderLike,
   SessionDescriptionLike,
   SignalType,
+  TransceiverLike,
 } from './types';
 
 type Direction = RTCRtpTransceiverDirection;
@@ -175,6 +176,23 @@ export class FakePeerConnection implements PeerConnectionLike {
     const transceiver = this.newTransceiver(kind, init.direction, 'addTransceiver');
     this.checkNegotiationNeeded();
     return transceiver;
+  }
+
+  getTransceivers(): TransceiverLike[] {
+    const pc = this;
+    return this.transceivers.map((t) => ({
+      get mid() {
+        return t.mid;
+      },
+      get direction() {
+        return t.direction;
+      },
+      set direction(next: Direction) {
+        t.direction = next;
+        pc.checkNegotiationNeeded();
+      },
+      receiver: { track: t.receiverTrack },
+    }));
   }
 
   restartIce(): void {
@@ -355,7 +373,7 @@ export class FakePeerConnection implements PeerConnectionLike {
   }
 
   /** The spec's "update the negotiation-needed flag": only in stable, only with an empty chain. */
-  private checkNegotiationNeeded(): void {
+  checkNegotiationNeeded(): void {
     void Promise.resolve().then(() => {
       if (this.closed || this.opsPending > 0 || this.signalingState !== 'stable') return;
       if (!this.isNegotiationNeeded()) {

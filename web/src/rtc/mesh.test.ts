@@ -539,6 +539,31 @@ describe('MeshManager', () => {
     expect(call.timers.pending).toBe(0);
   });
 
+  it('asks a peer to stop sending video while their tile is off screen, and to send it again', async () => {
+    const call = new FakeCall();
+    const alice = call.join('a');
+    const bob = call.join('b');
+    alice.setLocalStream(media('a').stream);
+    bob.setLocalStream(media('b').stream);
+    bob.participantJoined('a');
+    alice.connectTo(['b']);
+    await call.settle();
+    const video = (owner: string, remote: string) => call.pc(owner, remote).transceivers.find((t) => t.kind === 'video')!;
+    expect(video('b', 'a').currentDirection).toBe('sendrecv');
+
+    alice.setVideoWanted('b', false);
+    await call.settle();
+    expect(video('a', 'b').currentDirection).toBe('sendonly'); // Alice still sends hers
+    expect(video('b', 'a').currentDirection).toBe('recvonly'); // Bob no longer sends to Alice
+    expectNegotiated(call.pc('a', 'b'), call.pc('b', 'a'));
+
+    alice.setVideoWanted('b', true);
+    await call.settle();
+    expect(video('b', 'a').currentDirection).toBe('sendrecv');
+    alice.close();
+    bob.close();
+  });
+
   it('survives a sendSignal that throws (socket down) and reports it', async () => {
     const errors: unknown[] = [];
     const call = new FakeCall();

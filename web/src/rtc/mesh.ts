@@ -99,6 +99,8 @@ interface Peer {
   firstFrameDeadline: number;
   /** setParameters calls on this peer's senders run one at a time. */
   parameters: Promise<void>;
+  /** Their video is wanted (their tile is on screen); not wanted, we ask them to stop sending it. */
+  videoWanted: boolean;
   statsInFlight: boolean;
   ownStream: MediaStream | null;
   closed: boolean;
@@ -278,6 +280,7 @@ export class MeshManager implements CallMedia {
     if (description.type === 'answer') {
       // A renegotiation (a sender added mid-call) may have made a new encoding.
       if (pc.connectionState === 'connected') this.applyBudget(peer);
+      this.applyVideoWanted(peer);
       return;
     }
 
@@ -288,6 +291,7 @@ export class MeshManager implements CallMedia {
     if (peer.closed) return;
     this.sendLocalDescription(peer);
     if (pc.connectionState === 'connected') this.applyBudget(peer);
+    this.applyVideoWanted(peer);
   }
 
   private async negotiate(peer: Peer): Promise<void> {
@@ -419,6 +423,7 @@ export class MeshManager implements CallMedia {
       firstFrameTimer: null,
       firstFrameDeadline: 0,
       parameters: Promise.resolve(),
+      videoWanted: true,
       statsInFlight: false,
       ownStream: null,
       closed: false,
@@ -494,15 +499,32 @@ export class MeshManager implements CallMedia {
       ? peer.state.remoteTracks
       : [...peer.state.remoteTracks, track];
     this.update(peer, { remoteStream: stream, remoteTracks });
-    if (track.kind === 'video') this.watchFirstFrame(peer);
+    if (track.kind === 'video') this.watchFirstFrame(peer, track);
   }
 
   /**
-   * Reads the peer's stats often until its first video frame is decoded, so the time to first
-   * media is measured, not guessed; then the normal polling takes over.
+   * Finds when the peer's first video frame is decoded, so time to first media is measured,
+   * not guessed. A remote track stays muted until its first packets arrive, so nothing is
+   * polled before that; from its `unmute` the peer's stats are read often until a frame is
+   * decoded (a frame or two later), then the normal polling takes over. getStats() is not
+   * cheap, and a six-person call must not spend its CPU on it.
    */
-  private watchFirstFrame(peer: Peer): void {
+  private watchFirstFrame(peer: Peer, track: MediaStreamTrack): void {
     if (peer.firstFrameTimer !== null || peer.state.firstFrameAt !== null || this.firstFrameIntervalMs <= 0) return;
+    if (track.muted === true && typeof track.addEventListener === 'function') {
+      const unmuted = () => {
+        track.removeEventListener('unmute', unmuted);
+        if (!peer.closed) this.pollFirstFrame(peer);
+      };
+      track.addEventListener('unmute', unmuted);
+      return;
+    }
+    this.pollFirstFrame(peer);
+  }
+
+  private pollFirstFrame(peer: Peer): void {
+    if (peer.firstFrameTimer !== null || peer.state.firstFrameAt !== null) return;
+    void this.collectPeerStats(peer);
     peer.firstFrameDeadline = this.now() + FIRST_FRAME_WATCH_MS;
     peer.firstFrameTimer = this.timers.setInterval(() => {
       if (peer.closed || peer.state.firstFrameAt !== null || this.now() > peer.firstFrameDeadline) {
@@ -564,24 +586,29 @@ export class MeshManager implements CallMedia {
 
   /** Runs getStats() on every connection once and publishes the digests. */
   async collectStats(): Promise<void> {
-    await Promise.all([...this.peers.values()].map((peer) => this.collectPeerStats(peer)));
+    // One snapshot for all the peers' new stats, not one per peer (each is a render).
+    const changed = await Promise.all([...this.peers.values()].map((peer) => this.collectPeerStats(peer, false)));
+    if (!this.closed && changed.some(Boolean)) this.publish();
   }
 
-  private async collectPeerStats(peer: Peer): Promise<void> {
-    if (peer.closed || peer.statsInFlight) return;
+  /** Reads one peer's stats into its state; publishes unless told not to. True if it changed. */
+  private async collectPeerStats(peer: Peer, publish = true): Promise<boolean> {
+    if (peer.closed || peer.statsInFlight) return false;
     peer.statsInFlight = true;
     try {
       const report = await peer.pc.getStats();
-      if (peer.closed) return;
+      if (peer.closed) return false;
       const stats = summarizeStats(report, peer.state.stats);
       const patch: Partial<PeerState> = { stats, path: linkPath(stats) ?? peer.state.path };
       if (peer.state.firstFrameAt === null && (stats.framesDecoded ?? 0) > 0) {
         patch.firstFrameAt = this.now();
         this.stopFirstFrameWatch(peer);
       }
-      this.update(peer, patch);
+      this.update(peer, patch, publish);
+      return true;
     } catch (error) {
       if (!peer.closed) this.onError(error, peer.memberId);
+      return false;
     } finally {
       peer.statsInFlight = false;
     }
@@ -594,6 +621,35 @@ export class MeshManager implements CallMedia {
     if (source === this.videoSource) return;
     this.videoSource = source;
     this.applyBudgets();
+  }
+
+  setVideoWanted(memberId: string, wanted: boolean): void {
+    const peer = this.peers.get(memberId);
+    if (peer === undefined || peer.videoWanted === wanted) return;
+    peer.videoWanted = wanted;
+    this.applyVideoWanted(peer);
+  }
+
+  /**
+   * Receiving video or not is the direction of the peer's video section: `sendonly` (or
+   * `inactive` when we send none) tells them, through one renegotiation, to stop encoding and
+   * sending video to us; in a mesh that frees their uplink for the people who watch. Sections
+   * not negotiated yet get it when they are (after the answer).
+   */
+  private applyVideoWanted(peer: Peer): void {
+    if (peer.closed) return;
+    for (const transceiver of peer.pc.getTransceivers()) {
+      if (transceiver.mid === null || transceiver.receiver.track.kind !== 'video') continue;
+      const sending = transceiver.direction === 'sendrecv' || transceiver.direction === 'sendonly';
+      const next: RTCRtpTransceiverDirection = sending
+        ? peer.videoWanted
+          ? 'sendrecv'
+          : 'sendonly'
+        : peer.videoWanted
+          ? 'recvonly'
+          : 'inactive';
+      if (transceiver.direction !== next) transceiver.direction = next;
+    }
   }
 
   private applyBudgets(): void {
@@ -664,12 +720,12 @@ export class MeshManager implements CallMedia {
     this.listeners.clear();
   }
 
-  private update(peer: Peer, patch: Partial<PeerState>): void {
+  private update(peer: Peer, patch: Partial<PeerState>, publish = true): void {
     if (peer.closed) return;
     const next = { ...peer.state, ...patch };
     next.quality = classifyQuality(next.connectionState, next.stats, next.wasConnected);
     peer.state = next;
-    this.publish();
+    if (publish) this.publish();
   }
 
   private publish(): void {

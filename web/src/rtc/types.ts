@@ -87,6 +87,11 @@ export interface CallMedia {
   replaceTrack(kind: MediaKind, track: MediaStreamTrack | null): Promise<void>;
   /** The video we send is the camera or a shared screen (they are budgeted differently). */
   setVideoSource(source: 'camera' | 'screen'): void;
+  /**
+   * Whether we want this peer's video (their tile is on screen). Not wanted, they stop
+   * encoding and sending it to us; audio goes on.
+   */
+  setVideoWanted(memberId: string, wanted: boolean): void;
 
   /** Fresh credentials or policy for every link (and for links made later). */
   setIceConfig(config: IceConfig): void;
@@ -123,6 +128,13 @@ export interface SessionDescriptionLike {
   readonly sdp: string;
 }
 
+/** The part of RTCRtpTransceiver the mesh uses. */
+export interface TransceiverLike {
+  readonly mid: string | null;
+  direction: RTCRtpTransceiverDirection;
+  readonly receiver: { readonly track: MediaStreamTrack };
+}
+
 /** The part of RTCPeerConnection the mesh uses. */
 export interface PeerConnectionLike {
   readonly signalingState: RTCSignalingState;
@@ -139,6 +151,7 @@ export interface PeerConnectionLike {
   addIceCandidate(candidate?: RTCIceCandidateInit): Promise<void>;
   addTrack(track: MediaStreamTrack, ...streams: MediaStream[]): SenderLike;
   addTransceiver(kind: MediaKind, init: { direction: RTCRtpTransceiverDirection }): unknown;
+  getTransceivers(): TransceiverLike[];
   restartIce(): void;
   setConfiguration(configuration: RTCConfiguration): void;
   getStats(): Promise<StatsReportLike>;
