@@ -37,7 +37,7 @@ build: server web
 test-server: configure
 	@echo "==> building and running the server's unit and integration tests"
 	@ninja -C $(BUILD_DIR) -j$(JOBS)
-	@cd $(BUILD_DIR) && ctest --output-on-failure -j1
+	@cd $(BUILD_DIR) && ctest --output-on-failure -j$(JOBS)
 
 test-web: deps
 	@echo "==> web client unit tests"
