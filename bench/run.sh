@@ -56,34 +56,13 @@ fi
 need_cmd() { command -v "$1" >/dev/null 2>&1; }
 SUDO=()
 [ "$(id -u)" -eq 0 ] || SUDO=(sudo)
-# Debian's packages start their services from their maintainer scripts: nginx would start
-# on port 80, and stay. While apt-get installs, a policy-rc.d that answers 101 ("action
-# forbidden") tells invoke-rc.d and deb-systemd-invoke to start nothing (the standard
-# mechanism: /usr/share/doc/init-system-helpers/README.policy-rc.d.gz). Only when there is
-# no policy-rc.d already, and removed again afterwards, also when the install fails or the
-# run is interrupted.
-POLICY_RC_D=/usr/sbin/policy-rc.d
-POLICY_RC_D_OURS=no
-remove_policy_rc_d() {
-  if [ "$POLICY_RC_D_OURS" = yes ]; then
-    "${SUDO[@]}" rm -f "$POLICY_RC_D"
-    POLICY_RC_D_OURS=no
-  fi
-}
-apt_install() {
+# apt_install from scripts/apt-install.sh: packages in, no service started (nginx would
+# start on port 80, and stay).
+source "$(dirname "${BASH_SOURCE[0]}")/../scripts/apt-install.sh"
+bench_apt_install() {
   say "installing $*"
   "${SUDO[@]}" apt-get update -qq
-  if [ ! -e "$POLICY_RC_D" ]; then
-    trap remove_policy_rc_d EXIT
-    trap 'exit 130' INT TERM
-    printf '#!/bin/sh\n# bench/run.sh: no service starts while it installs packages\nexit 101\n' |
-      "${SUDO[@]}" tee "$POLICY_RC_D" >/dev/null
-    POLICY_RC_D_OURS=yes
-    "${SUDO[@]}" chmod 755 "$POLICY_RC_D"
-  fi
-  DEBIAN_FRONTEND=noninteractive "${SUDO[@]}" apt-get install -y -qq --no-install-recommends "$@" >/dev/null
-  remove_policy_rc_d
-  trap - EXIT
+  apt_install "$@"
 }
 wants_scenario() { case " $SCENARIOS " in *" $1 "*) return 0 ;; *) return 1 ;; esac; }
 missing=()
@@ -104,7 +83,7 @@ need_cmd node || missing+=(nodejs)
 # nginx-core are the same binary with more modules.
 NGINX=$(command -v nginx 2>/dev/null || echo /usr/sbin/nginx)
 if wants_scenario files && [ ! -x "$NGINX" ]; then missing+=(nginx); fi
-if [ ${#missing[@]} -gt 0 ]; then apt_install "${missing[@]}"; fi
+if [ ${#missing[@]} -gt 0 ]; then bench_apt_install "${missing[@]}"; fi
 
 if [ "$(nproc)" -lt 2 ]; then
   echo "bench needs two CPUs (one for the server, one for the load generator)" >&2

@@ -29,34 +29,8 @@ done
 
 sudo_cmd=()
 [ "$(id -u)" -eq 0 ] || sudo_cmd=(sudo)
-
-# Debian's packages start their services from their maintainer scripts: coturn would start
-# a TURN server on every interface, and stay. While apt-get installs, a policy-rc.d that
-# answers 101 ("action forbidden") tells invoke-rc.d and deb-systemd-invoke to start
-# nothing (the standard mechanism, /usr/share/doc/init-system-helpers/README.policy-rc.d.gz;
-# bench/run.sh does the same). Only when there is no policy-rc.d already, and removed again
-# afterwards, also when the install fails or the script is interrupted.
-policy_rc_d=/usr/sbin/policy-rc.d
-policy_rc_d_ours=no
-remove_policy_rc_d() {
-  if [ "$policy_rc_d_ours" = yes ]; then
-    "${sudo_cmd[@]}" rm -f "$policy_rc_d"
-    policy_rc_d_ours=no
-  fi
-}
-apt_install() {
-  if [ ! -e "$policy_rc_d" ]; then
-    trap remove_policy_rc_d EXIT
-    trap 'exit 130' INT TERM
-    printf '#!/bin/sh\n# scripts/install-deps.sh: no service starts while it installs packages\nexit 101\n' |
-      "${sudo_cmd[@]}" tee "$policy_rc_d" >/dev/null
-    policy_rc_d_ours=yes
-    "${sudo_cmd[@]}" chmod 755 "$policy_rc_d"
-  fi
-  DEBIAN_FRONTEND=noninteractive "${sudo_cmd[@]}" apt-get install -y -qq --no-install-recommends "$@" >/dev/null
-  remove_policy_rc_d
-  trap - EXIT INT TERM
-}
+# apt_install: packages in, no service started (coturn would start a TURN server).
+source scripts/apt-install.sh
 
 if [ ${#missing[@]} -gt 0 ]; then
   echo "==> installing Debian packages: ${missing[*]}"

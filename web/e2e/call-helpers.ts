@@ -3,7 +3,7 @@
  * debug hook says about its peers (src/call/debug.ts), and waiting for media to flow.
  */
 import type { Browser, Page } from '@playwright/test';
-import { expect, memberNamed } from './fixtures';
+import { createRoom, expect, joinRoom, memberNamed, person } from './fixtures';
 import { serverUrl } from './server';
 
 export async function selfId(page: Page): Promise<string> {
@@ -39,6 +39,23 @@ export async function firstMediaMs(page: Page, memberId: string, timeout = 20_00
     )
     .not.toBeNull();
   return value!;
+}
+
+/**
+ * Alice creates a room, Bob joins it, Alice starts a call and Bob joins it; returns once each
+ * decodes the other's video. `baseURL`: another server than the suite's.
+ */
+export async function twoInACall(browser: Browser, baseURL = serverUrl()) {
+  const alice = await person(browser, baseURL);
+  const bob = await person(browser, baseURL);
+  const link = await createRoom(alice, 'Alice');
+  await joinRoom(bob, link, 'Bob');
+  const [a, b] = [await selfId(alice), await selfId(bob)];
+  await alice.getByRole('button', { name: 'Start call' }).click();
+  await bob.getByRole('button', { name: 'Join call' }).click();
+  const since = Date.now();
+  await Promise.all([firstFrame(alice, b, since), firstFrame(bob, a, since)]);
+  return { alice, bob, a, b };
 }
 
 export function inCallMarker(page: Page, name: string) {

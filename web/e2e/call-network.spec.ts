@@ -3,7 +3,7 @@
  * whose calls go through coturn (started by the test), and a call whose UDP is cut for 10 s
  * by the namespace's own firewall, then restored. Nothing here reloads a page.
  */
-import { firstFrame, framesFrom, selfId, stats } from './call-helpers';
+import { firstFrame, framesFrom, selfId, stats, twoInACall } from './call-helpers';
 import { createRoom, expect, joinRoom, person, test } from './fixtures';
 import { launchParlor } from './launch';
 import { blockUdp, unblockUdp } from './netfault';
@@ -65,15 +65,7 @@ test('relay-only: a call goes through coturn, both tiles say "Relayed", and cotu
 
 test('a call recovers by itself after UDP is blocked for 10 s, without a reload', async ({ browser }) => {
   test.setTimeout(120_000);
-  const alice = await person(browser);
-  const bob = await person(browser);
-  const link = await createRoom(alice, 'Alice');
-  await joinRoom(bob, link, 'Bob');
-  const [a, b] = [await selfId(alice), await selfId(bob)];
-  await alice.getByRole('button', { name: 'Start call' }).click();
-  await bob.getByRole('button', { name: 'Join call' }).click();
-  const since = Date.now();
-  await Promise.all([firstFrame(alice, b, since), firstFrame(bob, a, since)]);
+  const { alice, bob, a, b } = await twoInACall(browser);
   const aliceTile = alice.locator(`[data-tile-member-id="${b}"]`);
   await expect(aliceTile.getByText('Good')).toBeVisible();
 
@@ -106,14 +98,7 @@ test('a call recovers by itself after UDP is blocked for 10 s, without a reload'
 });
 
 test('video nobody can see is not sent: a hidden page pauses the others\' video to it, and gets it back', async ({ browser }) => {
-  const alice = await person(browser);
-  const bob = await person(browser);
-  const link = await createRoom(alice, 'Alice');
-  await joinRoom(bob, link, 'Bob');
-  const [a, b] = [await selfId(alice), await selfId(bob)];
-  await alice.getByRole('button', { name: 'Start call' }).click();
-  await bob.getByRole('button', { name: 'Join call' }).click();
-  await Promise.all([firstFrame(alice, b, Date.now()), firstFrame(bob, a, Date.now())]);
+  const { alice, bob, a, b } = await twoInACall(browser);
 
   const setHidden = (hidden: boolean) =>
     alice.evaluate((value) => {

@@ -4,7 +4,7 @@
  * "Media flows" means the receiving side's getStats() reports decoded video frames from that
  * peer, read through the page's `window.__parlor.stats()`.
  */
-import { callVideos, firstFrame, framesFrom, inCallMarker, lobby, selfId, stats } from './call-helpers';
+import { callVideos, firstFrame, framesFrom, inCallMarker, lobby, selfId, stats, twoInACall } from './call-helpers';
 import { createRoom, expect, joinRoom, memberNamed, person, test } from './fixtures';
 import { launchParlor } from './launch';
 
@@ -232,15 +232,7 @@ test('a full call says so in words', async ({ browser }) => {
 
 test('microphone, camera and screen: the toolbar switches them and the other side sees it', async ({ browser }) => {
   test.setTimeout(90_000); // the far side learns of a mute from stats taken every 2 s
-  const alice = await person(browser);
-  const bob = await person(browser);
-  const link = await createRoom(alice, 'Alice');
-  await joinRoom(bob, link, 'Bob');
-  const [a, b] = [await selfId(alice), await selfId(bob)];
-  await alice.getByRole('button', { name: 'Start call' }).click();
-  await bob.getByRole('button', { name: 'Join call' }).click();
-  const since = Date.now();
-  await Promise.all([firstFrame(alice, b, since), firstFrame(bob, a, since)]);
+  const { alice, bob, b } = await twoInACall(browser);
   const bobTile = alice.locator(`[data-tile-member-id="${b}"]`);
   await expect(bobTile.getByText('Microphone off')).toHaveCount(0);
 

@@ -15,7 +15,7 @@ const HOST = '127.0.0.1';
 const STARTUP_DEADLINE_MS = 20_000;
 
 /** Asks the kernel for a free loopback port, then releases it for the server to take. */
-function freePort(): Promise<number> {
+export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const probe = createServer();
     probe.once('error', reject);

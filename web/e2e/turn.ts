@@ -34,6 +34,7 @@ import { createWriteStream, mkdtempSync, readFileSync, rmSync, writeFileSync } f
 import { createConnection, createServer } from 'node:net';
 import { networkInterfaces, tmpdir } from 'node:os';
 import path from 'node:path';
+import { freePort } from './launch';
 import { fileURLToPath } from 'node:url';
 
 const HOST = '127.0.0.1';
@@ -69,15 +70,7 @@ function canBind(protocol: 'tcp' | 'udp', port: number): Promise<boolean> {
 /** A TCP port from the kernel (as launch.ts picks one) that is free for UDP too. */
 async function freeUdpTcpPort(): Promise<number> {
   for (let attempt = 0; attempt < 50; attempt += 1) {
-    const port = await new Promise<number>((resolve, reject) => {
-      const probe = createServer();
-      probe.once('error', reject);
-      probe.listen(0, HOST, () => {
-        const address = probe.address();
-        const picked = typeof address === 'object' && address !== null ? address.port : 0;
-        probe.close(() => (picked > 0 ? resolve(picked) : reject(new Error('no port from the kernel'))));
-      });
-    });
+    const port = await freePort();
     if (await canBind('udp', port)) return port;
   }
   throw new Error('found no port free for both TCP and UDP on 127.0.0.1');

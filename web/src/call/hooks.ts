@@ -3,7 +3,7 @@
  * the stage's size. Each hook subscribes in an effect (or useSyncExternalStore) and returns
  * the unsubscribe; components never touch RTCPeerConnection.
  */
-import { useEffect, useMemo, useState, useSyncExternalStore, type RefObject } from 'react';
+import { useEffect, useMemo, useRef, useState, useSyncExternalStore, type RefObject } from 'react';
 import type { PeerState } from '../rtc/types';
 import type { CallSession } from './callSession';
 import { useCall } from './callStore';
@@ -108,4 +108,19 @@ export function useGridLayout(ref: RefObject<HTMLElement | null>, count: number,
     return () => observer.disconnect();
   }, [ref]);
   return bestGrid(count, size.width, size.height, gap);
+}
+
+/**
+ * A <video> element showing `stream`: the ref to put on it. Autoplay may be refused until the
+ * person interacts with the page; it is tried again with the next stream.
+ */
+export function useVideoStream(stream: MediaStream | null): RefObject<HTMLVideoElement | null> {
+  const ref = useRef<HTMLVideoElement>(null);
+  useEffect(() => {
+    const video = ref.current;
+    if (video === null) return;
+    if (video.srcObject !== stream) video.srcObject = stream;
+    if (stream !== null) video.play().catch(() => {});
+  }, [stream]);
+  return ref;
 }

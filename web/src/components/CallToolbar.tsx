@@ -2,8 +2,8 @@ import { useEffect, useId, useRef, useState } from 'react';
 import { canEndForEveryone } from '../call/callPlan';
 import { useCall } from '../call/callStore';
 import { useCallSession } from '../call/hooks';
-import type { DeviceChoice } from '../call/media';
 import { useRoom } from '../store/roomStore';
+import { DeviceSelect } from './DeviceSelect';
 import { Icon, type IconName } from './icons';
 
 function ToolButton({
@@ -37,41 +37,6 @@ function ToolButton({
   );
 }
 
-function DeviceSelect({
-  label,
-  none,
-  choices,
-  value,
-  onChange,
-}: {
-  label: string;
-  none: string;
-  choices: DeviceChoice[];
-  value: string | null;
-  onChange(id: string): void;
-}) {
-  const id = useId();
-  const known = choices.some((c) => c.id === value);
-  return (
-    <div className="field">
-      <label htmlFor={id}>{label}</label>
-      <select
-        id={id}
-        className="select"
-        value={known ? (value ?? '') : (choices[0]?.id ?? '')}
-        disabled={choices.length === 0}
-        onChange={(event) => onChange(event.target.value)}
-      >
-        {choices.length === 0 && <option value="">{none}</option>}
-        {choices.map((choice) => (
-          <option key={choice.id} value={choice.id}>
-            {choice.label}
-          </option>
-        ))}
-      </select>
-    </div>
-  );
-}
 
 /** "Device settings": choose the camera and the microphone (a modal dialog; Esc closes it). */
 function DeviceSettings() {

@@ -1,7 +1,9 @@
 import { useEffect, useId, useRef, useState } from 'react';
 import type { ConnectionCheck } from '../call/connectionCheck';
 import type { DeviceChoice } from '../call/media';
+import { useVideoStream } from '../call/hooks';
 import { watchMicLevel } from '../call/micLevel';
+import { DeviceSelect } from './DeviceSelect';
 import { Icon } from './icons';
 
 export interface PreJoinPanelProps {
@@ -100,14 +102,7 @@ export function PreJoinPanel(props: PreJoinPanelProps) {
 
 /** Our own camera, as in a mirror, never playing our own sound back. */
 function PreviewVideo({ stream }: { stream: MediaStream | null }) {
-  const ref = useRef<HTMLVideoElement>(null);
-  useEffect(() => {
-    const video = ref.current;
-    if (video === null) return;
-    if (video.srcObject !== stream) video.srcObject = stream;
-    // A muted video may autoplay; if the browser still refuses, the next stream retries.
-    if (stream !== null) video.play().catch(() => {});
-  }, [stream]);
+  const ref = useVideoStream(stream);
   return <video ref={ref} className="prejoin-video" aria-label="Your video preview" muted playsInline autoPlay />;
 }
 
@@ -141,42 +136,6 @@ export function MicMeter({ track }: { track: MediaStreamTrack | null }) {
   );
 }
 
-/** The same select as the call's "Device settings". */
-function DeviceSelect({
-  label,
-  none,
-  choices,
-  value,
-  onChange,
-}: {
-  label: string;
-  none: string;
-  choices: DeviceChoice[];
-  value: string | null;
-  onChange(id: string): void;
-}) {
-  const id = useId();
-  const known = choices.some((c) => c.id === value);
-  return (
-    <div className="field">
-      <label htmlFor={id}>{label}</label>
-      <select
-        id={id}
-        className="select"
-        value={known ? (value ?? '') : (choices[0]?.id ?? '')}
-        disabled={choices.length === 0}
-        onChange={(event) => onChange(event.target.value)}
-      >
-        {choices.length === 0 && <option value="">{none}</option>}
-        {choices.map((choice) => (
-          <option key={choice.id} value={choice.id}>
-            {choice.label}
-          </option>
-        ))}
-      </select>
-    </div>
-  );
-}
 
 export type ConnectionTestState =
   | { kind: 'idle' }

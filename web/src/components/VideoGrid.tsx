@@ -1,6 +1,6 @@
 import { useEffect, useId, useRef, useState, type CSSProperties } from 'react';
 import { useCall } from '../call/callStore';
-import { useCallPeers, useCallSession, useGridLayout, useStreamPresence } from '../call/hooks';
+import { useCallPeers, useCallSession, useGridLayout, useStreamPresence, useVideoStream } from '../call/hooks';
 import { initials } from '../lib/initials';
 import { formatBitrate, uploadBudget } from '../rtc/governor';
 import type { LinkPath, Quality, StatsDigest } from '../rtc/stats';
@@ -96,14 +96,7 @@ function StreamVideo({
   isSelf: boolean;
   mirror: boolean;
 }) {
-  const ref = useRef<HTMLVideoElement>(null);
-  useEffect(() => {
-    const video = ref.current;
-    if (video === null) return;
-    if (video.srcObject !== stream) video.srcObject = stream;
-    // Autoplay may be refused until the person interacts with the page; it retries on the next stream.
-    if (stream !== null) video.play().catch(() => {});
-  }, [stream]);
+  const ref = useVideoStream(stream);
   return (
     <video
       ref={ref}
