@@ -640,6 +640,7 @@ export class MeshManager implements CallMedia {
     if (peer.closed) return;
     for (const transceiver of peer.pc.getTransceivers()) {
       if (transceiver.mid === null || transceiver.receiver.track.kind !== 'video') continue;
+      if (transceiver.direction === 'stopped') continue; // rejected or stopped: nothing to steer
       const sending = transceiver.direction === 'sendrecv' || transceiver.direction === 'sendonly';
       const next: RTCRtpTransceiverDirection = sending
         ? peer.videoWanted
