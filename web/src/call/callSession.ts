@@ -344,7 +344,9 @@ export class CallSession {
   /** Opens camera and microphone for the pre-join panel; joining then uses these tracks. */
   startPreview(): void {
     if (this.disposed || this.state().phase !== 'idle' || this.mediaRequest !== null) return;
-    if (this.tracks.mic !== null || this.tracks.camera !== null) return;
+    if (this.tracks.mic !== null && this.tracks.camera !== null) return;
+    // Something is missing (blocked, then allowed?): ask for both again, in one prompt.
+    this.stopOwnTracks();
     this.set({ prejoin: { ...initialPrejoin, starting: true } });
     void this.openMedia();
   }

@@ -2,7 +2,7 @@
 import { renderToStaticMarkup } from 'react-dom/server';
 import { describe, expect, it } from 'vitest';
 import type { ConnectionCheck } from '../call/connectionCheck';
-import { ConnectionTest, PreJoinPanel, type PreJoinPanelProps } from './PreJoinPanel';
+import { ConnectionTest, joinsWith, PreJoinPanel, type PreJoinPanelProps } from './PreJoinPanel';
 
 const text = (html: string) => html.replace(/<[^>]+>/g, '');
 
@@ -85,6 +85,13 @@ describe('the pre-join panel', () => {
     expect(text(html)).toContain('Click the lock icon in the address bar.');
     expect(text(html)).toContain('No camera picture');
     expect(html).toContain('>Preview camera and microphone</button>');
+    // …and that joining still works, with what there is.
+    expect(text(html)).toContain('You can still join with your microphone only: others will hear you but not see you.');
+  });
+
+  it('says what a person joins with when something is missing', () => {
+    expect(joinsWith(false, false)).toBe('You can still join to watch and listen.');
+    expect(joinsWith(true, false)).toBe('You can still join with your camera only: others will see you but not hear you.');
   });
 
   it('with no devices found: the selects say so and cannot be used', () => {

@@ -93,11 +93,20 @@ export function PreJoinPanel(props: PreJoinPanelProps) {
           <div className="call-notice-text">
             <p className="call-notice-title">{problem.title}</p>
             <p className="call-notice-help">{problem.help}</p>
+            {!starting && <p className="call-notice-help">{joinsWith(videoTrack !== null, audioTrack !== null)}</p>}
           </div>
         </div>
       )}
     </section>
   );
+}
+
+/** What "Join call" does when camera or microphone is missing: the person still joins. */
+export function joinsWith(camera: boolean, microphone: boolean): string {
+  if (camera && microphone) return 'You can join with your camera and microphone.';
+  if (microphone) return 'You can still join with your microphone only: others will hear you but not see you.';
+  if (camera) return 'You can still join with your camera only: others will see you but not hear you.';
+  return 'You can still join to watch and listen.';
 }
 
 /** Our own camera, as in a mirror, never playing our own sound back. */
