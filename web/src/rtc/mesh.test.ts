@@ -458,7 +458,7 @@ describe('MeshManager', () => {
     const alice = call.join('a', { ice: { iceServers: [turn], iceTransportPolicy: 'relay' } });
     alice.participantJoined('b');
     created.push(call.pc('a', 'b').configuration);
-    expect(created[0]).toEqual({ iceServers: [turn], iceTransportPolicy: 'relay' });
+    expect(created[0]).toEqual({ iceServers: [turn], iceTransportPolicy: 'relay', bundlePolicy: 'max-bundle' });
     const fresh = { ...turn, credential: 'q' };
     alice.setIceConfig({ iceServers: [fresh], iceTransportPolicy: 'relay' });
     expect(call.pc('a', 'b').configuration.iceServers).toEqual([fresh]);

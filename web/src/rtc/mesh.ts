@@ -398,7 +398,8 @@ export class MeshManager implements CallMedia {
   // ---- peers -------------------------------------------------------------------------------
 
   private configuration(): RTCConfiguration {
-    return { iceServers: this.ice.iceServers, iceTransportPolicy: this.ice.iceTransportPolicy };
+    // One transport for audio and video from the start: half the candidates and checks.
+    return { iceServers: this.ice.iceServers, iceTransportPolicy: this.ice.iceTransportPolicy, bundlePolicy: 'max-bundle' };
   }
 
   private addPeer(memberId: string, role: 'offer' | 'answer'): Peer | undefined {
@@ -498,7 +499,12 @@ export class MeshManager implements CallMedia {
     const remoteTracks = peer.state.remoteTracks.includes(track)
       ? peer.state.remoteTracks
       : [...peer.state.remoteTracks, track];
-    this.update(peer, { remoteStream: stream, remoteTracks });
+    // Tracks arrive inside setRemoteDescription; publishing a microtask later lets the answer
+    // be started before the page renders the new tile, instead of after.
+    this.update(peer, { remoteStream: stream, remoteTracks }, false);
+    queueMicrotask(() => {
+      if (!this.closed) this.publish();
+    });
     if (track.kind === 'video') this.watchFirstFrame(peer, track);
   }
 
