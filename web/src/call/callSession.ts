@@ -16,12 +16,17 @@
  */
 import type { CallInfo, IceGrant, IceSettings } from '../api/types';
 import { browserNetwork, type NetworkWatch } from '../lib/network';
+import { Settled } from '../lib/settled';
 import type { ClientEventMap, ClientEventType, ServerEvent, ServerEventMap, ServerEventType } from '../realtime/events';
 import { RealtimeError, type RequestOptions } from '../realtime/socket';
 import { MeshManager } from '../rtc/mesh';
 import type { CallMedia, IceConfig, PeerState, SendSignal } from '../rtc/types';
+import { callErrorNotice } from './callNotices';
 import { participantsOf, planCallEvent, planResync } from './callPlan';
 import { checkConnection, type ConnectionCheck } from './connectionCheck';
+import { IceCredentials } from './iceCredentials';
+import { browserTimers, type CallTimers } from './timers';
+import { documentVisibility, VideoInterest, type PageVisibility } from './videoInterest';
 import {
   callStore,
   initialCallState,
@@ -62,29 +67,6 @@ export interface RoomView {
   callCapacity: number;
 }
 
-export interface CallTimers {
-  setTimeout(callback: () => void, ms: number): unknown;
-  clearTimeout(handle: unknown): void;
-}
-
-/** Whether the page is on screen (document.visibilityState), and when that changes. */
-export interface PageVisibility {
-  hidden(): boolean;
-  subscribe(onChange: () => void): () => void;
-}
-
-const documentVisibility: PageVisibility = {
-  hidden: () => typeof document !== 'undefined' && document.visibilityState === 'hidden',
-  subscribe(onChange) {
-    if (typeof document === 'undefined') return () => {};
-    document.addEventListener('visibilitychange', onChange);
-    return () => document.removeEventListener('visibilitychange', onChange);
-  },
-};
-
-/** A tile off screen this long (or the page hidden this long) stops its video; back, it resumes at once. */
-const VIDEO_PAUSE_DELAY_MS = 2_000;
-
 export interface CallSessionOptions {
   client: CallClient;
   room: () => RoomView;
@@ -101,18 +83,6 @@ export interface CallSessionOptions {
   store?: typeof callStore;
 }
 
-/** Credentials are renewed this long before they expire (and at least this often: half the TTL). */
-const ICE_REFRESH_MARGIN_MS = 5 * 60_000;
-/** A credentials fetch that fails is tried again after this long. */
-const ICE_RETRY_MS = 30_000;
-/** Credentials fetched this recently count as fetched for the join (their TTL is far longer). */
-const ICE_PREFETCH_FRESH_MS = 60_000;
-
-const browserTimers: CallTimers = {
-  setTimeout: (callback, ms) => globalThis.setTimeout(callback, ms),
-  clearTimeout: (handle) => globalThis.clearTimeout(handle as ReturnType<typeof setTimeout>),
-};
-
 const defaultNow = () => (typeof performance === 'undefined' ? Date.now() : performance.now());
 
 /** Our tracks. The media layer sends `mic` unless muted, and `screen` or else `camera` as video. */
@@ -125,7 +95,6 @@ interface Tracks {
 export class CallSession {
   private readonly client: CallClient;
   private readonly room: () => RoomView;
-  private readonly fetchIce: () => Promise<IceGrant>;
   private readonly createMedia: NonNullable<CallSessionOptions['createMedia']>;
   private readonly mediaDevices: () => MediaDevicesLike | null;
   private readonly timers: CallTimers;
@@ -143,11 +112,10 @@ export class CallSession {
   /** What the last getUserMedia could not give, in words. */
   private mediaProblem: UserMedia['problem'] = null;
 
-  /** Newest ICE settings: the snapshot's until a fetch brings fresher ones. */
-  private ice: IceConfig | null = null;
-  private iceTimer: unknown = null;
-  /** Credentials fetched when the lobby showed (or the pointer reached "Join call"), and when. */
-  private prefetched: { ice: Settled<IceConfig>; at: number } | null = null;
+  /** STUN/TURN servers with our credential: fetched before joins, renewed during the call. */
+  private readonly ice: IceCredentials;
+  /** Video nobody can see is paused at its sender. */
+  private readonly videoInterest: VideoInterest;
 
   /** When each peer's link started (our "Join call", or their joining after us), for time to first media. */
   private readonly linkStartedAt = new Map<string, number>();
@@ -158,18 +126,11 @@ export class CallSession {
   private unsubscribeMedia: (() => void) | null = null;
 
   private readonly stopWatchingNetwork: () => void;
-  private readonly visibility: PageVisibility;
-  private readonly stopWatchingVisibility: () => void;
-  /** Peers whose tiles are off screen (IntersectionObserver), and whose video we paused. */
-  private readonly offScreen = new Set<string>();
-  private readonly videoPaused = new Set<string>();
-  private videoPauseTimer: unknown = null;
   private disposed = false;
 
   constructor(options: CallSessionOptions) {
     this.client = options.client;
     this.room = options.room;
-    this.fetchIce = options.fetchIceServers;
     this.now = options.now ?? defaultNow;
     this.createMedia =
       options.createMedia ?? ((o) => new MeshManager({ ...o, now: this.now, onError: (e, id) => console.warn(`[rtc] peer ${id}:`, e) }));
@@ -178,8 +139,18 @@ export class CallSession {
     this.store = options.store ?? callStore;
     this.store.setState({ ...initialCallState, session: this });
     this.stopWatchingNetwork = (options.network ?? browserNetwork()).subscribe((change) => this.networkChanged(change));
-    this.visibility = options.visibility ?? documentVisibility;
-    this.stopWatchingVisibility = this.visibility.subscribe(() => this.updateVideoWanted());
+    const inCall = () => this.state().phase === 'in-call';
+    this.ice = new IceCredentials({
+      fetch: options.fetchIceServers,
+      fallback: () => this.room().ice,
+      inUse: inCall,
+      renewed: (config) => this.state().callMedia?.setIceConfig(config),
+      timers: this.timers,
+      now: this.now,
+    });
+    this.videoInterest = new VideoInterest(options.visibility ?? documentVisibility, this.timers, () =>
+      inCall() ? this.state().callMedia : null,
+    );
   }
 
   private state(): CallSessionState {
@@ -198,43 +169,13 @@ export class CallSession {
     this.setNotice(null);
   }
 
+  private notice(error: unknown, action: 'start' | 'join' | 'end'): CallNotice {
+    return callErrorNotice(error, action, this.room().callCapacity);
+  }
+
   /** The media layer while in the call (the debug hook reads it). */
   get media(): CallMedia | null {
     return this.state().callMedia;
-  }
-
-  private errorNotice(error: unknown, action: 'start' | 'join' | 'end'): CallNotice {
-    const code = error instanceof RealtimeError ? error.code : '';
-    switch (code) {
-      case 'call_full': {
-        const capacity = this.room().callCapacity;
-        return {
-          kind: 'full',
-          title: 'This call is full.',
-          help: `A call holds up to ${capacity} people. You can join as soon as someone leaves.`,
-        };
-      }
-      case 'call_active':
-        return { kind: 'call', title: 'Someone else started a call just now.', help: 'Join it with "Join call".' };
-      case 'no_active_call':
-        return { kind: 'call', title: 'That call has already ended.', help: 'Start a new one with "Start call".' };
-      case 'forbidden':
-        return {
-          kind: 'call',
-          title: 'Only the person who started the call or created the room can end it for everyone.',
-          help: 'You can leave it with "Leave call".',
-        };
-      case 'not_connected':
-      case 'disconnected':
-      case 'closed':
-        return { kind: 'call', title: 'You are offline right now.', help: 'Try again once the room has reconnected.' };
-      case 'timeout':
-        return { kind: 'call', title: 'The server did not answer in time.', help: 'Try again in a moment.' };
-      default: {
-        const what = action === 'start' ? 'start the call' : action === 'join' ? 'join the call' : 'end the call';
-        return { kind: 'call', title: `Could not ${what}.`, help: 'Try again in a moment.' };
-      }
-    }
   }
 
   // ---- the room's side -----------------------------------------------------------------------
@@ -246,8 +187,8 @@ export class CallSession {
     this.teardown();
     this.stopPreview();
     this.stopWatchingNetwork();
-    this.stopWatchingVisibility();
-    this.clearIceTimer();
+    this.videoInterest.dispose();
+    this.ice.stop();
     this.disposed = true;
     if (this.store.getState().session === this) this.store.setState({ ...initialCallState });
   }
@@ -280,7 +221,7 @@ export class CallSession {
         }
         if (callMedia === null) return;
         // The snapshot carries credentials made just now.
-        this.ice = ice;
+        this.ice.use(ice);
         if (plan.fresh) {
           // The others closed their side when the server dropped us: start over with them.
           const next = this.startMedia(plan.callId);
@@ -308,7 +249,7 @@ export class CallSession {
       if (event.data.rid !== undefined && event.data.rid === this.rejoinRid) {
         this.rejoinRid = null;
         this.teardown();
-        this.setNotice(this.errorNotice(new RealtimeError(event.data.code, event.data.message), 'join'));
+        this.setNotice(this.notice(new RealtimeError(event.data.code, event.data.message), 'join'));
       }
       return;
     }
@@ -382,65 +323,14 @@ export class CallSession {
     });
   }
 
-  /**
-   * Someone is about to join (the lobby shows, the pointer reaches "Join call"): fetch the
-   * credentials now, so the join does not wait for them. Nothing if a recent fetch is there.
-   */
-  prepareJoin(): void {
-    if (this.disposed || this.state().phase !== 'idle') return;
-    if (this.prefetched !== null && this.now() - this.prefetched.at < ICE_PREFETCH_FRESH_MS) return;
-    this.prefetched = { ice: new Settled(this.freshIce()), at: this.now() };
-  }
-
-  /** Credentials for a join: the prefetched ones if recent, else a fetch started now. */
-  private iceForJoin(): Settled<IceConfig> {
-    const prefetched = this.prefetched;
-    this.prefetched = null;
-    if (prefetched !== null && this.now() - prefetched.at < ICE_PREFETCH_FRESH_MS) return prefetched.ice;
-    return new Settled(this.freshIce());
-  }
-
-  /** The credentials to use for the next links: fetched now, the snapshot's if that fails. */
-  private async freshIce(): Promise<IceConfig> {
-    try {
-      const grant = await this.fetchIce();
-      this.ice = { iceServers: grant.iceServers, iceTransportPolicy: grant.iceTransportPolicy };
-      this.scheduleIceRefresh(grant.ttlSeconds);
-      return this.ice;
-    } catch {
-      this.ice ??= this.room().ice;
-      this.scheduleIceRefresh(null);
-      return this.ice;
-    }
-  }
-
-  /** Renews the credentials before they expire, for as long as we are in the call. */
-  private scheduleIceRefresh(ttlSeconds: number | null): void {
-    this.clearIceTimer();
-    if (this.disposed) return;
-    const ttlMs = ttlSeconds === null ? null : ttlSeconds * 1000;
-    const delay = ttlMs === null ? ICE_RETRY_MS : Math.max(1_000, Math.min(ttlMs / 2, ttlMs - ICE_REFRESH_MARGIN_MS));
-    this.iceTimer = this.timers.setTimeout(() => {
-      this.iceTimer = null;
-      if (this.state().phase !== 'in-call') return;
-      void this.freshIce().then((ice) => this.state().callMedia?.setIceConfig(ice));
-    }, delay);
-  }
-
-  private clearIceTimer(): void {
-    if (this.iceTimer !== null) this.timers.clearTimeout(this.iceTimer);
-    this.iceTimer = null;
-  }
-
   /** "Test connection": whether direct and relayed calls work from here, with fresh credentials. */
   async testConnection(): Promise<ConnectionCheck> {
-    let iceServers = this.room().ice.iceServers;
-    try {
-      iceServers = (await this.fetchIce()).iceServers;
-    } catch {
-      // The snapshot's credentials are recent enough to test with.
-    }
-    return checkConnection({ iceServers });
+    return checkConnection({ iceServers: await this.ice.servers() });
+  }
+
+  /** Someone is about to join (the lobby shows, the pointer reaches "Join call"): credentials now. */
+  prepareJoin(): void {
+    if (!this.disposed && this.state().phase === 'idle') this.ice.prefetch();
   }
 
   // ---- start, join, leave, end ---------------------------------------------------------------
@@ -453,7 +343,7 @@ export class CallSession {
     this.set({ phase: 'starting', notice: null });
     // The camera and the credentials take a while: ask for them while the server answers.
     const media = new Settled(this.ownMedia());
-    const ice = this.iceForJoin();
+    const ice = this.ice.forJoin();
     try {
       const { call } = await this.client.request(
         'call:start',
@@ -464,7 +354,7 @@ export class CallSession {
       void this.enter(call.id, media, ice);
     } catch (error) {
       if (gen !== this.generation) return;
-      this.set({ phase: 'idle', notice: this.errorNotice(error, 'start') });
+      this.set({ phase: 'idle', notice: this.notice(error, 'start') });
       this.keepAsPreview(media.promise);
     }
   }
@@ -485,7 +375,7 @@ export class CallSession {
     this.joinClickedAt = this.now();
     this.set({ phase: 'joining', callId: call.id, notice: null });
     const media = new Settled(this.ownMedia());
-    const ice = this.iceForJoin();
+    const ice = this.ice.forJoin();
     try {
       await this.client.request(
         'call:join',
@@ -496,7 +386,7 @@ export class CallSession {
       void this.enter(call.id, media, ice);
     } catch (error) {
       if (gen !== this.generation) return;
-      this.set({ phase: 'idle', callId: null, notice: this.errorNotice(error, 'join') });
+      this.set({ phase: 'idle', callId: null, notice: this.notice(error, 'join') });
       this.keepAsPreview(media.promise);
     }
   }
@@ -588,20 +478,17 @@ export class CallSession {
     try {
       await this.client.request('call:end', { callId }, { expect: 'call:ended', match: (d) => d.callId === callId });
     } catch (error) {
-      this.setNotice(this.errorNotice(error, 'end'));
+      this.setNotice(this.notice(error, 'end'));
     }
   }
 
   /** Closes the media layer and stops every track; back to idle. */
   private teardown(): void {
     this.generation += 1;
-    this.offScreen.clear();
-    this.videoPaused.clear();
-    if (this.videoPauseTimer !== null) this.timers.clearTimeout(this.videoPauseTimer);
-    this.videoPauseTimer = null;
+    this.videoInterest.reset();
     this.rejoinRid = null;
     this.mediaRequest = null;
-    this.clearIceTimer();
+    this.ice.cancel();
     this.stopObserving();
     this.state().callMedia?.close();
     this.stopOwnTracks();
@@ -625,52 +512,14 @@ export class CallSession {
     return this.createMedia({
       selfId: self,
       callId,
-      ice: this.ice ?? this.room().ice,
+      ice: this.ice.current(),
       sendSignal: (type, data) => this.client.send(type, data),
     });
   }
 
-  // ---- video nobody looks at -----------------------------------------------------------------
-
   /** A remote tile came on or went off screen (VideoGrid's IntersectionObserver). */
   setTileVisible(memberId: string, visible: boolean): void {
-    if (visible) this.offScreen.delete(memberId);
-    else this.offScreen.add(memberId);
-    this.updateVideoWanted();
-  }
-
-  /**
-   * In a mesh each peer encodes a stream for us: video we cannot see (its tile off screen, or
-   * the page hidden) is paused at the sender after a short delay, and resumes at once.
-   */
-  private updateVideoWanted(): void {
-    const media = this.state().callMedia;
-    if (media === null || this.state().phase !== 'in-call') return;
-    const hidden = this.visibility.hidden();
-    const ids = media.getSnapshot().map((peer) => peer.memberId);
-    let pausePending = false;
-    for (const id of ids) {
-      const wanted = !hidden && !this.offScreen.has(id);
-      if (wanted && this.videoPaused.has(id)) {
-        this.videoPaused.delete(id);
-        media.setVideoWanted(id, true);
-      } else if (!wanted && !this.videoPaused.has(id)) pausePending = true;
-    }
-    if (this.videoPauseTimer !== null) this.timers.clearTimeout(this.videoPauseTimer);
-    this.videoPauseTimer = null;
-    if (!pausePending) return;
-    this.videoPauseTimer = this.timers.setTimeout(() => {
-      this.videoPauseTimer = null;
-      const current = this.state().callMedia;
-      if (current === null) return;
-      const stillHidden = this.visibility.hidden();
-      for (const peer of current.getSnapshot()) {
-        if ((stillHidden || this.offScreen.has(peer.memberId)) && !this.videoPaused.has(peer.memberId)) {
-          this.videoPaused.add(peer.memberId);
-          current.setVideoWanted(peer.memberId, false);
-        }
-      }
-    }, VIDEO_PAUSE_DELAY_MS);
+    this.videoInterest.setTileVisible(memberId, visible);
   }
 
   // ---- the network and what the links report -------------------------------------------------
@@ -943,15 +792,6 @@ export class CallSession {
     track.enabled = this.micOn;
     this.publishMedia();
     if (this.micOn) await this.send('audio', track);
-  }
-}
-
-/** A promise whose value can be read synchronously once it has come. */
-class Settled<T> {
-  value: T | undefined = undefined;
-  readonly promise: Promise<T>;
-  constructor(promise: Promise<T>) {
-    this.promise = promise.then((value) => (this.value = value));
   }
 }
 
