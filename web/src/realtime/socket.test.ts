@@ -199,7 +199,7 @@ describe('RealtimeClient', () => {
   });
 
   it('reconnects with growing, capped, jittered delays and reports each attempt', () => {
-    const { client, clock, sockets, last } = setup();
+    const { client, clock, sockets, last } = setup({ unreachableAfterMs: 0 });
     client.connect();
     const delays: number[] = [];
     for (let i = 0; i < 8; i++) {
@@ -292,6 +292,26 @@ describe('RealtimeClient', () => {
     clock.advance(10_000); // never opens
     expect(sockets[1]!.closedWith).toBe(1000);
     expect(client.status).toMatchObject({ status: 'reconnecting', attempt: 2 });
+    client.close();
+  });
+
+  it('keeps saying "reconnecting" while three quick failures are still under 10 s old', () => {
+    const { client, clock, last } = setup();
+    client.connect();
+    const firstFailure = clock.now();
+    for (let i = 0; i < 3; i++) {
+      last().drop();
+      clock.advance(client.status.nextRetryAt! - clock.now());
+    }
+    last().drop();
+    // Four failures within 1.75 s (250 + 500 + 1000 ms of backoff): still only reconnecting.
+    expect(client.status).toMatchObject({ status: 'reconnecting', attempt: 4 });
+    // Failures go on past 10 s since the first: now the page may say the server can't be reached.
+    while (clock.now() - firstFailure < 10_000) {
+      clock.advance(client.status.nextRetryAt! - clock.now());
+      last().drop();
+    }
+    expect(client.status.status).toBe('unreachable');
     client.close();
   });
 

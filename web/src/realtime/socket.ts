@@ -21,7 +21,8 @@
  *
  *   A failure is a socket that closed, or had no `room:state` in time, before being joined.
  *   `unreachable` retries with the same backoff as `reconnecting`; it only tells the page that
- *   several attempts in a row failed (`unreachableAfterAttempts`, default 3), so it can say
+ *   several attempts in a row failed (`unreachableAfterAttempts`, default 3, over at least
+ *   `unreachableAfterMs`, default 10 s), so it can say
  *   "Couldn't open the room" (or, once in, that the server can't be reached) with a "Try
  *   again" that calls `reconnectNow()`. The page knows whether it was ever in (`open` once).
  * - Frames are written only while open. `send` and `request` fail fast while disconnected:
@@ -134,8 +135,13 @@ export interface RealtimeOptions {
   backoffCapMs?: number;
   /** A socket not open this long after it was made, or without `room:state` this long after it opened, is retried. */
   joinTimeoutMs?: number;
-  /** Failed attempts in a row after which the status is `unreachable` (default 3). */
+  /** Failed attempts in a row after which the status is `unreachable` (default 3)… */
   unreachableAfterAttempts?: number;
+  /**
+   * …and for at least this long since the first of them (default 10 s): with full jitter,
+   * three quick failures can come within a second, too soon to say the server is gone.
+   */
+  unreachableAfterMs?: number;
   /** Default: `window` in a browser; null: never skip the backoff on `online`. */
   network?: NetworkEvents | null;
   requestTimeoutMs?: number;
@@ -147,6 +153,7 @@ export const BACKOFF_BASE_MS = 500;
 export const BACKOFF_CAP_MS = 15_000;
 export const JOIN_TIMEOUT_MS = 10_000;
 export const UNREACHABLE_AFTER_ATTEMPTS = 3;
+export const UNREACHABLE_AFTER_MS = 10_000;
 export const REQUEST_TIMEOUT_MS = 10_000;
 export const LEAVE_TIMEOUT_MS = 1_000;
 /** protocol.md: frames above 64 KiB close the socket (1009). */
@@ -198,6 +205,9 @@ export class RealtimeClient {
   private readonly backoffCapMs: number;
   private readonly joinTimeoutMs: number;
   private readonly unreachableAfterAttempts: number;
+  private readonly unreachableAfterMs: number;
+  /** When the current run of failed attempts began (clock ms); null while open. */
+  private failingSince: number | null = null;
   private readonly network: NetworkEvents | null;
   private readonly requestTimeoutMs: number;
   private readonly leaveTimeoutMs: number;
@@ -229,6 +239,7 @@ export class RealtimeClient {
     this.backoffCapMs = options.backoffCapMs ?? BACKOFF_CAP_MS;
     this.joinTimeoutMs = options.joinTimeoutMs ?? JOIN_TIMEOUT_MS;
     this.unreachableAfterAttempts = Math.max(1, options.unreachableAfterAttempts ?? UNREACHABLE_AFTER_ATTEMPTS);
+    this.unreachableAfterMs = Math.max(0, options.unreachableAfterMs ?? UNREACHABLE_AFTER_MS);
     this.network =
       options.network !== undefined
         ? options.network
@@ -392,7 +403,8 @@ export class RealtimeClient {
 
   /** `reconnecting`, or `unreachable` once `attempt` failures in a row are too many. */
   private failingStatus(attempt: number): ConnectionStatus {
-    return attempt >= this.unreachableAfterAttempts ? 'unreachable' : 'reconnecting';
+    const failingFor = this.failingSince === null ? 0 : this.now() - this.failingSince;
+    return attempt >= this.unreachableAfterAttempts && failingFor >= this.unreachableAfterMs ? 'unreachable' : 'reconnecting';
   }
 
   private nextRid(): string {
@@ -477,6 +489,7 @@ export class RealtimeClient {
         this.joined = true;
         if (this.joinTimer !== null) this.timers.clearTimeout(this.joinTimer);
         this.joinTimer = null;
+        this.failingSince = null;
         this.setStatus({ status: 'open', attempt: 0, nextRetryAt: null });
       }
       for (const s of [...this.subscribers]) s.resync?.(snapshot);
@@ -551,6 +564,7 @@ export class RealtimeClient {
 
   private scheduleReconnect(): void {
     const attempt = this.info.attempt;
+    if (attempt === 0) this.failingSince = this.now();
     const delay = backoffDelay(attempt, this.random, this.backoffBaseMs, this.backoffCapMs);
     this.setStatus({ status: this.failingStatus(attempt + 1), attempt: attempt + 1, nextRetryAt: this.now() + delay });
     this.retryTimer = this.timers.setTimeout(() => {
