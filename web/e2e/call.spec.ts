@@ -166,14 +166,7 @@ test('dropped for longer than the grace period: back in the call with new connec
   // A server that keeps a dropped caller's place for 1 s only.
   const server = await launchParlor(['--call-grace', '1']);
   try {
-    const alice = await person(browser, server.url);
-    const bob = await person(browser, server.url);
-    const link = await createRoom(alice, 'Alice');
-    await joinRoom(bob, link, 'Bob');
-    const [a, b] = [await selfId(alice), await selfId(bob)];
-    await alice.getByRole('button', { name: 'Start call' }).click();
-    await bob.getByRole('button', { name: 'Join call' }).click();
-    await Promise.all([firstFrame(alice, b, Date.now()), firstFrame(bob, a, Date.now())]);
+    const { alice, bob, a, b } = await twoInACall(browser, server.url);
 
     await bob.evaluate(() => window.__parlor!.socket.drop({ offlineMs: 4_000 }));
     // The server drops him from the call; Alice closes her side.

@@ -37,7 +37,8 @@ export interface LaunchedServer {
   stop(): Promise<void>;
 }
 
-function alive(pid: number): boolean {
+/** Whether a process with this pid still runs. */
+export function alive(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;

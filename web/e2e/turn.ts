@@ -34,7 +34,7 @@ import { createWriteStream, mkdtempSync, readFileSync, rmSync, writeFileSync } f
 import { createConnection, createServer } from 'node:net';
 import { networkInterfaces, tmpdir } from 'node:os';
 import path from 'node:path';
-import { freePort } from './launch';
+import { alive, freePort } from './launch';
 import { fileURLToPath } from 'node:url';
 
 const HOST = '127.0.0.1';
@@ -291,15 +291,6 @@ export function shippedConfig(values: TurnValues, extraLines: string[] = []): st
   const file = path.join(values.dir, 'turnserver.conf');
   writeFileSync(file, [text, ...extraLines, ''].join('\n'));
   return file;
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 export async function startTurn(options: TurnOptions = {}): Promise<TurnServer> {
