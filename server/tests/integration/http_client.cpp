@@ -6,7 +6,16 @@
 #include <stdexcept>
 #include <vector>
 
+#include "net/asio.hpp"
+
 namespace parlor::itest {
+
+struct http_connection::state {
+    asio::io_context io;
+    beast::tcp_stream stream{io};
+    beast::flat_buffer buffer;
+};
+
 namespace {
 
 constexpr std::uint64_t reply_body_limit = 64 * 1024 * 1024;
@@ -46,11 +55,11 @@ nlohmann::json http_reply::json() const {
 }
 
 http_connection::http_connection(unsigned short port, std::chrono::milliseconds timeout)
-    : timeout_(timeout), stream_(io_) {
+    : timeout_(timeout), state_(std::make_unique<state>()) {
     auto ec = run(
         [&](auto handler) {
-            stream_.async_connect(loopback(port),
-                                  [handler](boost::system::error_code e) { handler(e); });
+            state_->stream.async_connect(loopback(port),
+                                         [handler](boost::system::error_code e) { handler(e); });
         },
         timeout_);
     if (ec) {
@@ -61,17 +70,17 @@ http_connection::http_connection(unsigned short port, std::chrono::milliseconds 
 
 http_connection::~http_connection() {
     boost::system::error_code ignored;
-    stream_.socket().shutdown(tcp::socket::shutdown_both, ignored);
-    stream_.socket().close(ignored);
+    state_->stream.socket().shutdown(tcp::socket::shutdown_both, ignored);
+    state_->stream.socket().close(ignored);
 }
 
 template <class Start>
 boost::system::error_code http_connection::run(Start start, std::chrono::milliseconds timeout) {
     boost::system::error_code result = asio::error::would_block;
-    stream_.expires_after(timeout);
+    state_->stream.expires_after(timeout);
     start([&result](boost::system::error_code ec) { result = ec; });
-    io_.restart();
-    io_.run();
+    state_->io.restart();
+    state_->io.run();
     return result;
 }
 
@@ -94,7 +103,7 @@ void http_connection::write_request(std::string_view method, std::string_view ta
     if (!body.empty() || verb == http::verb::post || verb == http::verb::put) req.prepare_payload();
     auto ec = run(
         [&](auto handler) {
-            http::async_write(stream_, req,
+            http::async_write(state_->stream, req,
                               [handler](boost::system::error_code e, std::size_t) { handler(e); });
         },
         timeout_);
@@ -112,7 +121,7 @@ void http_connection::write_head(std::string_view method, std::string_view targe
 void http_connection::write_raw(std::string_view bytes) {
     auto ec = run(
         [&](auto handler) {
-            asio::async_write(stream_, asio::buffer(bytes.data(), bytes.size()),
+            asio::async_write(state_->stream, asio::buffer(bytes.data(), bytes.size()),
                               [handler](boost::system::error_code e, std::size_t) { handler(e); });
         },
         timeout_);
@@ -125,7 +134,7 @@ http_reply http_connection::read_reply(std::string_view method) {
     if (method == "HEAD") parser.skip(true);
     auto ec = run(
         [&](auto handler) {
-            http::async_read(stream_, buffer_, parser,
+            http::async_read(state_->stream, state_->buffer, parser,
                              [handler](boost::system::error_code e, std::size_t) { handler(e); });
         },
         timeout_);
@@ -140,14 +149,14 @@ http_reply http_connection::read_reply_streaming(
     auto ec = run(
         [&](auto handler) {
             http::async_read_header(
-                stream_, buffer_, parser,
+                state_->stream, state_->buffer, parser,
                 [handler](boost::system::error_code e, std::size_t) { handler(e); });
         },
         timeout_);
     if (ec) throw std::runtime_error("reading the response header failed: " + ec.message());
     // Beast reads as much as the buffer has room for (up to 64 KiB): make room, or a body
     // arrives a few hundred bytes per read.
-    buffer_.reserve(1 << 20);
+    state_->buffer.reserve(1 << 20);
     std::vector<char> chunk(1 << 20);
     while (!parser.is_done()) {
         parser.get().body().data = chunk.data();
@@ -155,7 +164,7 @@ http_reply http_connection::read_reply_streaming(
         ec = run(
             [&](auto handler) {
                 http::async_read_some(
-                    stream_, buffer_, parser,
+                    state_->stream, state_->buffer, parser,
                     [handler](boost::system::error_code e, std::size_t) { handler(e); });
             },
             timeout_);
@@ -181,15 +190,15 @@ bool http_connection::closed_by_peer(std::chrono::milliseconds within) {
         std::size_t got = 0;
         auto ec = run(
             [&](auto handler) {
-                stream_.async_read_some(
-                    buffer_.prepare(4096),
+                state_->stream.async_read_some(
+                    state_->buffer.prepare(4096),
                     [handler, &got](boost::system::error_code e, std::size_t n) {
                         got = n;
                         handler(e);
                     });
             },
             left);
-        buffer_.commit(got);
+        state_->buffer.commit(got);
         if (ec == beast::error::timeout) return false;
         if (ec) return true;  // EOF, reset: the server hung up
     }
@@ -197,12 +206,12 @@ bool http_connection::closed_by_peer(std::chrono::milliseconds within) {
 
 unsigned short http_connection::local_port() const {
     boost::system::error_code ec;
-    auto endpoint = stream_.socket().local_endpoint(ec);
+    auto endpoint = state_->stream.socket().local_endpoint(ec);
     return ec ? 0 : endpoint.port();
 }
 
 std::string http_connection::unread() const {
-    return beast::buffers_to_string(buffer_.data());
+    return beast::buffers_to_string(state_->buffer.data());
 }
 
 http_reply request(unsigned short port, std::string_view method, std::string_view target,

@@ -4,13 +4,16 @@
 
 #include <chrono>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
 #include <vector>
 
-#include "net/asio.hpp"
+namespace boost::system {
+class error_code;
+}
 
 namespace parlor::itest {
 
@@ -69,9 +72,10 @@ class http_connection {
     boost::system::error_code run(Start start, std::chrono::milliseconds timeout);
 
     std::chrono::milliseconds timeout_;
-    asio::io_context io_;
-    beast::tcp_stream stream_;
-    beast::flat_buffer buffer_;
+    // The Asio and Beast state, kept out of this header so that the tests including it
+    // compile without Beast.
+    struct state;
+    std::unique_ptr<state> state_;
 };
 
 // One request on a fresh connection, closed afterwards. Throws on connection failure or

@@ -1,10 +1,15 @@
 // The WebSocket's front door (protocol.md, "WebSocket"): the upgrade and its Origin check,
 // room:join first, room:state, presence (member:joined / member:left) and room:leave.
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include <fstream>
+#include <stdexcept>
 
 #include "realtime_support.hpp"
 
@@ -48,9 +53,17 @@ long long unix_now() {
 
 // A TCP port that nothing listens on right now.
 unsigned short free_port() {
-    asio::io_context io;
-    tcp::acceptor acceptor(io, tcp::endpoint(asio::ip::address_v4::loopback(), 0));
-    return acceptor.local_endpoint().port();
+    int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in address{};
+    address.sin_family = AF_INET;
+    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    socklen_t length = sizeof address;
+    if (fd < 0 || ::bind(fd, reinterpret_cast<sockaddr*>(&address), length) != 0 ||
+        ::getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length) != 0) {
+        throw std::runtime_error("no free port");
+    }
+    ::close(fd);
+    return ntohs(address.sin_port);
 }
 
 class RealtimeRoomTest : public realtime_test {

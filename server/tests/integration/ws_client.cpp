@@ -1,5 +1,11 @@
 #include "ws_client.hpp"
 
+#include <deque>
+
+#include "net/asio.hpp"
+
+#include <boost/beast/websocket.hpp>
+
 namespace parlor::itest {
 namespace {
 
@@ -21,6 +27,15 @@ http_reply to_reply(const websocket::response_type& res) {
 
 }  // namespace
 
+struct ws_client::state {
+    asio::io_context io;
+    websocket::stream<beast::tcp_stream> ws{io};
+    beast::flat_buffer buffer;
+    std::deque<std::string> inbox;
+    std::optional<ws_closure> closure;
+    bool reading = false;
+};
+
 std::string ws_closure::describe() const {
     if (close_frame) return "close frame " + std::to_string(code) + " '" + reason + "'";
     return "connection ended without a close frame (" + error + ")";
@@ -33,19 +48,19 @@ upgrade_refused::upgrade_refused(http_reply r)
 
 ws_client::ws_client(unsigned short port, std::optional<std::string> origin,
                      std::chrono::milliseconds timeout, std::string target)
-    : ws_(io_) {
+    : state_(std::make_unique<state>()) {
     connect(port, origin, timeout, target);
     start_reading();
 }
 
 ws_client::~ws_client() {
     boost::system::error_code ignored;
-    beast::get_lowest_layer(ws_).socket().close(ignored);
+    beast::get_lowest_layer(state_->ws).socket().close(ignored);
 }
 
 void ws_client::connect(unsigned short port, const std::optional<std::string>& origin,
                         std::chrono::milliseconds timeout, const std::string& target) {
-    auto& tcp_layer = beast::get_lowest_layer(ws_);
+    auto& tcp_layer = beast::get_lowest_layer(state_->ws);
     boost::system::error_code result = asio::error::would_block;
     auto deadline = clock::now() + timeout;
     tcp_layer.expires_after(timeout);
@@ -61,18 +76,18 @@ void ws_client::connect(unsigned short port, const std::optional<std::string>& o
     timeouts.handshake_timeout = timeout;
     timeouts.idle_timeout = websocket::stream_base::none();
     timeouts.keep_alive_pings = false;
-    ws_.set_option(timeouts);
-    ws_.set_option(websocket::stream_base::decorator([origin](websocket::request_type& req) {
+    state_->ws.set_option(timeouts);
+    state_->ws.set_option(websocket::stream_base::decorator([origin](websocket::request_type& req) {
         req.set(http::field::user_agent, "parlor-integration-tests");
         if (origin) req.set(http::field::origin, *origin);
     }));
-    ws_.auto_fragment(false);  // one message, one frame: the size tests mean frames
-    ws_.read_message_max(16 * 1024 * 1024);
+    state_->ws.auto_fragment(false);  // one message, one frame: the size tests mean frames
+    state_->ws.read_message_max(16 * 1024 * 1024);
 
     websocket::response_type response;
     result = asio::error::would_block;
-    ws_.async_handshake(response, "127.0.0.1:" + std::to_string(port), target,
-                        [&result](boost::system::error_code ec) { result = ec; });
+    state_->ws.async_handshake(response, "127.0.0.1:" + std::to_string(port), target,
+                               [&result](boost::system::error_code ec) { result = ec; });
     run_until([&] { return result != asio::error::would_block; }, deadline);
     if (result == asio::error::would_block) {
         throw std::runtime_error("no answer to the upgrade request within the timeout");
@@ -82,6 +97,14 @@ void ws_client::connect(unsigned short port, const std::optional<std::string>& o
     }
     if (result) throw std::runtime_error("the upgrade failed: " + result.message());
     tcp_layer.expires_never();  // from here on each wait has its own deadline
+}
+
+bool ws_client::is_open() const {
+    return !state_->closure.has_value();
+}
+
+std::size_t ws_client::pending() const {
+    return state_->inbox.size();
 }
 
 std::string ws_client::shorten(const std::string& text) {
@@ -103,47 +126,47 @@ std::optional<http_reply> ws_client::refusal(unsigned short port,
 template <class Done>
 void ws_client::run_until(Done done, clock::time_point deadline) {
     while (!done()) {
-        if (io_.stopped()) io_.restart();
-        if (io_.run_one_until(deadline) == 0) {
-            if (clock::now() >= deadline || io_.stopped()) return;
+        if (state_->io.stopped()) state_->io.restart();
+        if (state_->io.run_one_until(deadline) == 0) {
+            if (clock::now() >= deadline || state_->io.stopped()) return;
         }
     }
 }
 
 void ws_client::start_reading() {
-    if (reading_ || closure_) return;
-    reading_ = true;
-    ws_.async_read(buffer_, [this](boost::system::error_code ec, std::size_t) {
-        reading_ = false;
+    if (state_->reading || state_->closure) return;
+    state_->reading = true;
+    state_->ws.async_read(state_->buffer, [this](boost::system::error_code ec, std::size_t) {
+        state_->reading = false;
         if (ec) {
-            if (!closure_) {
+            if (!state_->closure) {
                 ws_closure closed;
                 closed.error = ec.message();
                 // A close frame from the server counts even when answering it failed (the
                 // server may have reset the connection right after sending it).
-                auto reason = ws_.reason();
+                auto reason = state_->ws.reason();
                 if (ec == websocket::error::closed || reason.code != websocket::close_code::none) {
                     closed.close_frame = true;
                     closed.code = static_cast<int>(reason.code);
                     closed.reason = std::string(reason.reason.data(), reason.reason.size());
                 }
-                closure_ = std::move(closed);
+                state_->closure = std::move(closed);
             }
             return;
         }
-        inbox_.push_back(beast::buffers_to_string(buffer_.data()));
-        buffer_.consume(buffer_.size());
+        state_->inbox.push_back(beast::buffers_to_string(state_->buffer.data()));
+        state_->buffer.consume(state_->buffer.size());
         start_reading();
     });
 }
 
 bool ws_client::write(bool text, std::string_view payload) {
-    if (closure_) return false;
+    if (state_->closure) return false;
     // Shared with the handler, which may outlive this call when the write times out.
     auto result = std::make_shared<boost::system::error_code>(asio::error::would_block);
-    ws_.text(text);
-    ws_.async_write(asio::buffer(payload.data(), payload.size()),
-                    [result](boost::system::error_code ec, std::size_t) { *result = ec; });
+    state_->ws.text(text);
+    state_->ws.async_write(asio::buffer(payload.data(), payload.size()),
+                           [result](boost::system::error_code ec, std::size_t) { *result = ec; });
     run_until([&] { return *result != asio::error::would_block; }, clock::now() + write_timeout);
     if (*result == asio::error::would_block) {
         throw std::runtime_error("a WebSocket write did not finish within the timeout");
@@ -173,10 +196,11 @@ bool ws_client::send_binary(std::string_view bytes) {
 }
 
 std::optional<nlohmann::json> ws_client::next(std::chrono::milliseconds timeout) {
-    run_until([&] { return !inbox_.empty() || closure_.has_value(); }, clock::now() + timeout);
-    if (inbox_.empty()) return std::nullopt;
-    std::string text = std::move(inbox_.front());
-    inbox_.pop_front();
+    run_until([&] { return !state_->inbox.empty() || state_->closure.has_value(); },
+              clock::now() + timeout);
+    if (state_->inbox.empty()) return std::nullopt;
+    std::string text = std::move(state_->inbox.front());
+    state_->inbox.pop_front();
     auto frame = nlohmann::json::parse(text, nullptr, false);
     if (frame.is_discarded())
         throw std::runtime_error("the server sent a non-JSON frame: " + shorten(text));
@@ -203,38 +227,38 @@ std::optional<nlohmann::json> ws_client::next_of_type(std::string_view type,
 
 std::optional<ws_closure> ws_client::wait_closed(std::chrono::milliseconds timeout) {
     auto deadline = clock::now() + timeout;
-    while (!closure_ && clock::now() < deadline) {
-        run_until([&] { return !inbox_.empty() || closure_.has_value(); }, deadline);
-        inbox_.clear();
+    while (!state_->closure && clock::now() < deadline) {
+        run_until([&] { return !state_->inbox.empty() || state_->closure.has_value(); }, deadline);
+        state_->inbox.clear();
     }
-    return closure_;
+    return state_->closure;
 }
 
 void ws_client::close(int code, std::chrono::milliseconds timeout) {
-    if (closure_) return;
+    if (state_->closure) return;
     auto done = std::make_shared<bool>(false);
-    ws_.async_close(websocket::close_reason(static_cast<std::uint16_t>(code)),
-                    [done](boost::system::error_code) { *done = true; });
+    state_->ws.async_close(websocket::close_reason(static_cast<std::uint16_t>(code)),
+                           [done](boost::system::error_code) { *done = true; });
     auto deadline = clock::now() + timeout;
-    run_until([&] { return *done && !reading_; }, deadline);
-    if (!closure_) {
+    run_until([&] { return *done && !state_->reading; }, deadline);
+    if (!state_->closure) {
         ws_closure closed;
         closed.error = "closed by the client";
-        closure_ = closed;
+        state_->closure = closed;
     }
     boost::system::error_code ignored;
-    beast::get_lowest_layer(ws_).socket().close(ignored);
+    beast::get_lowest_layer(state_->ws).socket().close(ignored);
 }
 
 void ws_client::drop() {
-    auto& socket = beast::get_lowest_layer(ws_).socket();
+    auto& socket = beast::get_lowest_layer(state_->ws).socket();
     boost::system::error_code ignored;
     socket.set_option(asio::socket_base::linger(true, 0), ignored);  // RST, not FIN
     socket.close(ignored);
-    if (!closure_) {
+    if (!state_->closure) {
         ws_closure closed;
         closed.error = "dropped by the client";
-        closure_ = closed;
+        state_->closure = closed;
     }
 }
 

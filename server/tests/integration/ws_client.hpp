@@ -8,16 +8,14 @@
 #include <nlohmann/json.hpp>
 
 #include <chrono>
-#include <deque>
 #include <optional>
 #include <stdexcept>
 #include <string>
 #include <string_view>
 
-#include "http_client.hpp"
-#include "net/asio.hpp"
+#include <memory>
 
-#include <boost/beast/websocket.hpp>
+#include "http_client.hpp"
 
 namespace parlor::itest {
 
@@ -80,11 +78,11 @@ class ws_client {
     // frames that arrive meanwhile; nullopt if it is still open after `timeout`.
     std::optional<ws_closure> wait_closed(std::chrono::milliseconds timeout = 5s);
 
-    bool is_open() const { return !closure_.has_value(); }
+    bool is_open() const;
     // `text` cut to its first 300 characters, for failure messages.
     static std::string shorten(const std::string& text);
     // Frames received and not yet taken by next().
-    std::size_t pending() const { return inbox_.size(); }
+    std::size_t pending() const;
 
     // Client-initiated close handshake; waits (up to `timeout`) for the server's answer.
     void close(int code = 1000, std::chrono::milliseconds timeout = 5s);
@@ -100,12 +98,10 @@ class ws_client {
     void connect(unsigned short port, const std::optional<std::string>& origin,
                  std::chrono::milliseconds timeout, const std::string& target);
 
-    asio::io_context io_;
-    boost::beast::websocket::stream<beast::tcp_stream> ws_;
-    beast::flat_buffer buffer_;
-    std::deque<std::string> inbox_;
-    std::optional<ws_closure> closure_;
-    bool reading_ = false;
+    // The Asio and Beast state, kept out of this header so that the tests including it
+    // compile without Beast.
+    struct state;
+    std::unique_ptr<state> state_;
 };
 
 }  // namespace parlor::itest
