@@ -16,7 +16,8 @@ using response = http::response<http::string_body>;
 // One REST call as the handlers see it.
 struct request_context {
     const request& req;
-    std::string client_ip;
+    std::string client_ip;   // the client's address: the TCP peer, or what a trusted proxy says
+    std::string client_key;  // what per-client limits count: that address, an IPv6 one by /64
     std::string request_id;
     std::vector<std::string> params;  // the `:name` segments of the route, in order
 };

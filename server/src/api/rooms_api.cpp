@@ -9,7 +9,7 @@ namespace parlor::api {
 namespace {
 
 void enforce(auth::rate_limiter& limiter, const request_context& ctx, const char* what) {
-    if (auto wait = limiter.acquire(ctx.client_ip)) {
+    if (auto wait = limiter.acquire(ctx.client_key)) {
         throw error(error_code::rate_limited, std::string("Too many ") + what + "; try again in " +
                                                   std::to_string(*wait) + " s")
             .with_retry_after(*wait);
@@ -40,10 +40,13 @@ void add_room_routes(router& routes, services& deps) {
     routes.add(
         http::verb::post, "/api/rooms/:code/join",
         [&deps](request_context& ctx) -> asio::awaitable<response> {
-            enforce(deps.joins, ctx, "joins from your address");
+            // A rejoin (a reload, a second tab) carries the member's token: it never adds a
+            // member and fails without a valid token of this room, so it is not counted.
+            // Otherwise anyone sharing the address could lock members out of their own room.
+            auto token = bearer_token(ctx.req);
+            if (!token) enforce(deps.joins, ctx, "joins from your address");
             // A rejoin with a token needs no fields, so no body means {} here.
             auto name = optional_display_name(json_object_body(ctx.req, empty_body::is_object));
-            auto token = bearer_token(ctx.req);
             auto admitted = co_await run_blocking(
                 deps.blocking, [&] { return deps.rooms.join_room(ctx.params[0], name, token); });
             co_return json_response(

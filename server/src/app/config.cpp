@@ -3,6 +3,9 @@
 #include <CLI/CLI.hpp>
 
 #include <iostream>
+#include <stdexcept>
+
+#include "net/client_address.hpp"
 
 namespace parlor::app {
 
@@ -38,6 +41,21 @@ CLI::Validator url_with_scheme(std::vector<std::string> schemes) {
         "URL");
 }
 
+// A --trusted-proxy entry: trimmed, and refused unless it is an address or a CIDR block.
+CLI::Validator cidr_block() {
+    return CLI::Validator(
+        [](std::string& value) -> std::string {
+            try {
+                auto parsed = net::trusted_proxies::parse({value});
+                value = parsed.ranges().front().to_string();
+                return {};
+            } catch (const std::invalid_argument& e) {
+                return e.what();
+            }
+        },
+        "CIDR");
+}
+
 }  // namespace
 
 std::optional<config> parse_config(int argc, char** argv, int& exit_code) {
@@ -60,6 +78,31 @@ std::optional<config> parse_config(int argc, char** argv, int& exit_code) {
                    "(default: http://localhost:PORT and http://127.0.0.1:PORT)")
         ->envname("PARLOR_PUBLIC_ORIGIN")
         ->delimiter(',');
+    net.add_option("--trusted-proxy", c.trusted_proxies,
+                   "Reverse proxies (addresses or CIDR blocks, IPv4 or IPv6) whose "
+                   "X-Forwarded-For names the client; repeat or comma-separate (default: none, "
+                   "the TCP peer is the client)")
+        ->envname("PARLOR_TRUSTED_PROXY")
+        ->delimiter(',')
+        ->transform(cidr_block());
+    net.add_option("--max-connections", c.max_connections,
+                   "Connections open at once, WebSockets included (0: as many as the "
+                   "descriptor limit allows, keeping a reserve)")
+        ->envname("PARLOR_MAX_CONNECTIONS")
+        ->check(CLI::Range(0, 10'000'000))
+        ->capture_default_str();
+    net.add_option("--max-connections-per-ip", c.max_connections_per_ip,
+                   "Connections one client IP (an IPv6 /64) may hold, WebSockets included; "
+                   "trusted proxies are exempt (0: no limit)")
+        ->envname("PARLOR_MAX_CONNECTIONS_PER_IP")
+        ->check(CLI::NonNegativeNumber)
+        ->capture_default_str();
+    net.add_option("--header-timeout", c.header_timeout_seconds,
+                   "Seconds a request head may take to arrive, from the connection's start or "
+                   "its first byte; longer: the connection is closed")
+        ->envname("PARLOR_HEADER_TIMEOUT")
+        ->check(CLI::Range(1, 600))
+        ->capture_default_str();
     net.add_option("--threads", c.threads, "Network threads")
         ->envname("PARLOR_THREADS")
         ->check(CLI::Range(1, 64))

@@ -25,6 +25,10 @@ struct config {
     int turn_ttl_seconds = 24 * 60 * 60;
     std::string ice_transport_policy = "all";  // or "relay"
     std::size_t max_json_body_bytes = 64 * 1024;
+    int max_connections = 0;          // 0: as many as the descriptor limit allows
+    int max_connections_per_ip = 64;  // 0: no limit
+    int header_timeout_seconds = 10;
+    std::vector<std::string> trusted_proxies;  // CIDR blocks whose X-Forwarded-For we believe
     int threads = 1;
     int db_threads = 4;
     std::string log_level = "info";

@@ -16,6 +16,7 @@
 #include "common/crypto.hpp"
 #include "files/file_service.hpp"
 #include "net/blocking.hpp"
+#include "net/connection_limits.hpp"
 #include "net/listener.hpp"
 #include "net/static_files.hpp"
 #include "realtime/bus.hpp"
@@ -66,6 +67,28 @@ asio::awaitable<void> sweep_expired_uploads(files::file_service& files, asio::th
 }  // namespace
 
 int run_server(const config& cfg) {
+    // Before anything opens files: every connection, database handle and file needs one.
+    auto descriptors = net::raise_descriptor_limit();
+    auto fitting_connections = net::connections_for_descriptors(descriptors, cfg.db_threads);
+    net::connection_limiter connection_limits(cfg.max_connections > 0
+                                                  ? static_cast<std::size_t>(cfg.max_connections)
+                                                  : fitting_connections,
+                                              static_cast<std::size_t>(cfg.max_connections_per_ip));
+    spdlog::info(nlohmann::json{{"event", "connection_limits"},
+                                {"descriptor_limit", descriptors},
+                                {"max_connections", connection_limits.max_connections()},
+                                {"max_connections_per_ip", connection_limits.max_per_client()},
+                                {"header_timeout_seconds", cfg.header_timeout_seconds},
+                                {"trusted_proxies", cfg.trusted_proxies}}
+                     .dump());
+    if (connection_limits.max_connections() > fitting_connections) {
+        spdlog::warn(
+            "--max-connections {} is more than the descriptor limit ({}) leaves room for "
+            "(about {}): the server may run out of descriptors; raise the limit (systemd: "
+            "LimitNOFILE=)",
+            connection_limits.max_connections(), descriptors, fitting_connections);
+    }
+
     std::filesystem::path data_dir(cfg.data_dir);
     std::filesystem::create_directories(data_dir);
 
@@ -134,10 +157,17 @@ int run_server(const config& cfg) {
         spdlog::warn("no web client in {} (build it with `make build`); serving the API only",
                      cfg.static_dir);
     }
-    net::http_handlers handlers{
-        routes,      web_client, realtime, cfg.effective_public_origins(), cfg.max_json_body_bytes,
-        local_blobs, blocking};
-    net::listener listener(io, {asio::ip::make_address(cfg.host), cfg.port}, handlers);
+    net::http_handlers handlers{routes,
+                                web_client,
+                                realtime,
+                                cfg.effective_public_origins(),
+                                cfg.max_json_body_bytes,
+                                local_blobs,
+                                blocking,
+                                net::trusted_proxies::parse(cfg.trusted_proxies),
+                                std::chrono::seconds(cfg.header_timeout_seconds)};
+    net::listener listener(io, {asio::ip::make_address(cfg.host), cfg.port}, handlers,
+                           connection_limits);
     listener.start();
     auto bound = listener.local_endpoint();
     if (cfg.public_origins.empty() && cfg.port == 0) {

@@ -246,6 +246,10 @@ asio::awaitable<transfer_result> serve_blob(beast::tcp_stream& stream, beast::fl
         if (method == http::verb::put)
             co_return co_await receive(stream, buffer, header, store, disk);
         if (method == http::verb::get || method == http::verb::head) {
+            // Its body would be left unread, to be taken for the next request.
+            if (header.chunked() || header.content_length().value_or(0) > 0) {
+                throw error(error_code::bad_request, "A download takes no request body");
+            }
             co_return co_await send(stream, header.get(), store);
         }
         failure.emplace(error_code::method_not_allowed, "Links take GET, HEAD or PUT");

@@ -16,13 +16,43 @@
 namespace parlor::net {
 namespace {
 
-constexpr auto idle_timeout = std::chrono::seconds(60);
+constexpr auto idle_timeout = std::chrono::seconds(60);  // between requests on a connection
 constexpr auto request_timeout = std::chrono::seconds(30);
 constexpr std::uint32_t header_limit = 16 * 1024;
+constexpr std::size_t first_read = 4096;
 
 std::string_view path_only(beast::string_view target) {
     std::string_view t(target.data(), target.size());
     return t.substr(0, t.find('?'));  // query strings may carry signatures: never logged
+}
+
+// RFC 9112 6.1: a request body is framed by Content-Length or by chunked, and chunked must be
+// the final (here: the only) transfer coding. Beast takes "chunked, identity" or "gzip" as no
+// body at all, which would leave the body to be read as the next request (a desync that a
+// proxy reusing its upstream connection turns into one client reading another's answer).
+// Beast itself refuses Content-Length together with chunked, and a repeated chunked.
+bool supported_framing(const http::request_header<>& req) {
+    auto [field, end] = req.equal_range(http::field::transfer_encoding);
+    if (field == end) return true;
+    if (req.version() < 11) return false;  // HTTP/1.0 has no transfer codings
+    std::size_t codings = 0;
+    for (; field != end; ++field) {
+        std::string_view list(field->value().data(), field->value().size());
+        while (!list.empty()) {
+            auto comma = list.find(',');
+            auto element = list.substr(0, comma);
+            list = comma == std::string_view::npos ? std::string_view{} : list.substr(comma + 1);
+            auto first = element.find_first_not_of(" \t");
+            if (first == std::string_view::npos) continue;  // an empty list element
+            element = element.substr(first, element.find_last_not_of(" \t") - first + 1);
+            // chunked takes no parameters (RFC 9112 7.1): "chunked;x=1" is not it either.
+            if (!beast::iequals(beast::string_view(element.data(), element.size()), "chunked")) {
+                return false;
+            }
+            ++codings;
+        }
+    }
+    return codings == 1;
 }
 
 }  // namespace
@@ -55,12 +85,14 @@ std::size_t connection_registry::size() const {
 }
 
 http_session::http_session(tcp::socket socket, const http_handlers& handlers,
-                           connection_registry& registry)
-    : stream_(std::move(socket)), handlers_(handlers), registry_(registry) {
-    beast::error_code ec;
-    auto remote = stream_.socket().remote_endpoint(ec);
-    client_ip_ = ec ? "unknown" : remote.address().to_string();
-}
+                           connection_registry& registry, ip_address peer, connection_slot slot)
+    : stream_(std::move(socket)),
+      handlers_(handlers),
+      registry_(registry),
+      slot_(std::move(slot)),
+      peer_(peer),
+      client_ip_(peer.to_string()),
+      client_key_(peer.client_key()) {}
 
 http_session::~http_session() {
     registry_.remove(this);
@@ -77,9 +109,19 @@ void http_session::close_if_idle() {
 }
 
 asio::awaitable<void> http_session::run() {
-    for (;;) {
+    for (bool first = true;; first = false) {
         beast::error_code ec;
-        stream_.expires_after(idle_timeout);
+        if (!first && buffer_.size() == 0) {
+            // Kept alive between requests: wait for the next one to begin.
+            stream_.expires_after(idle_timeout);
+            auto n = co_await stream_.async_read_some(
+                buffer_.prepare(first_read), asio::redirect_error(asio::use_awaitable, ec));
+            if (ec) co_return co_await reply_and_close(ec);
+            buffer_.commit(n);
+        }
+        // A new connection, or a request that has begun: the whole head within the deadline,
+        // so that half a header cannot hold a descriptor for long.
+        stream_.expires_after(handlers_.header_timeout);
         http::request_parser<http::empty_body> header_parser;
         header_parser.header_limit(header_limit);
         // Each kind of request weighs its own body below (JSON, file bytes). Not
@@ -88,6 +130,10 @@ asio::awaitable<void> http_session::run() {
         co_await http::async_read_header(stream_, buffer_, header_parser,
                                          asio::redirect_error(asio::use_awaitable, ec));
         if (ec) co_return co_await reply_and_close(ec);
+        identify_client(header_parser.get());
+        if (!supported_framing(header_parser.get())) {
+            co_return co_await reply_and_close(http::error::bad_transfer_encoding);
+        }
 
         busy_ = true;
         auto started = std::chrono::steady_clock::now();
@@ -123,7 +169,7 @@ asio::awaitable<void> http_session::run() {
             if (co_await upgrade(req, request_id, started)) co_return;  // the socket moved on
             keep_open = false;
         } else if (path.starts_with("/api/") || path == "/api") {
-            api::request_context ctx{req, client_ip_, request_id, {}};
+            api::request_context ctx{req, client_ip_, client_key_, request_id, {}};
             auto res = co_await handlers_.api.dispatch(ctx);
             add_security_headers(res, content_kind::api);
             keep_open = co_await send(std::move(res), req, request_id, started);
@@ -155,6 +201,20 @@ asio::awaitable<bool> http_session::send(Response&& res, const api::request& req
     co_return !ec && keep_alive;
 }
 
+void http_session::identify_client(const http::request_header<>& req) {
+    auto client = peer_;
+    if (handlers_.proxies.contains(peer_)) {
+        std::string forwarded;
+        for (auto [it, end] = req.equal_range("X-Forwarded-For"); it != end; ++it) {
+            if (!forwarded.empty()) forwarded += ',';
+            forwarded.append(it->value().data(), it->value().size());
+        }
+        client = handlers_.proxies.client_of(peer_, forwarded);
+    }
+    client_ip_ = client.to_string();
+    client_key_ = client.client_key();
+}
+
 void http_session::log_request(const http::request_header<>& req, const std::string& request_id,
                                unsigned status, std::uint64_t bytes,
                                std::chrono::steady_clock::time_point started) const {
@@ -183,6 +243,10 @@ asio::awaitable<void> http_session::reply_and_close(const beast::error_code& rea
     } else if (read_error == http::error::header_limit) {
         answer.emplace(error_code::bad_request, "The request headers are too large");
         status = http::status::request_header_fields_too_large;
+    } else if (read_error == http::error::bad_transfer_encoding) {
+        answer.emplace(error_code::bad_request,
+                       "Only Transfer-Encoding: chunked is supported, and not with Content-Length");
+        status = http::status::bad_request;
     } else if (read_error.category() == http::make_error_code(http::error::body_limit).category() ||
                read_error == http::error::bad_target) {
         answer.emplace(error_code::bad_request, "The request is not valid HTTP");
@@ -238,8 +302,13 @@ asio::awaitable<bool> http_session::upgrade(api::request& req, const std::string
         {"status", 101},
         {"client_ip",
          client_ip_}}.dump());
-    auto socket = std::make_shared<realtime::ws_session>(std::move(stream_), handlers_.realtime,
-                                                         handlers_.realtime.limits());
+    // The socket keeps this connection's slot until the WebSocket session is gone: it is
+    // released by the session's deleter, so the session itself knows nothing of limits.
+    auto slot = std::make_shared<connection_slot>(std::move(slot_));
+    std::shared_ptr<realtime::ws_session> socket(
+        new realtime::ws_session(std::move(stream_), handlers_.realtime,
+                                 handlers_.realtime.limits()),
+        [slot](realtime::ws_session* session) { delete session; });
     asio::co_spawn(
         socket->executor(),
         [socket, req = std::move(req)]() mutable { return socket->run(std::move(req)); },

@@ -1,12 +1,15 @@
 #pragma once
 
 #include <atomic>
+#include <chrono>
 #include <memory>
 #include <mutex>
 #include <unordered_map>
 
 #include "api/router.hpp"
 #include "blobs/local_blob_store.hpp"
+#include "net/client_address.hpp"
+#include "net/connection_limits.hpp"
 #include "net/static_files.hpp"
 
 namespace parlor::realtime {
@@ -24,6 +27,10 @@ struct http_handlers {
     std::size_t max_json_body_bytes;
     blobs::local_blob_store* local_blobs;  // serves /blobs/ links; null when files are on S3
     asio::thread_pool& blocking;           // for their disk writes
+    trusted_proxies proxies;               // whose X-Forwarded-For names the client
+    // A request head (from the connection's start, or from its first byte on a kept-alive
+    // connection) must arrive whole within this; between requests the idle timeout applies.
+    std::chrono::seconds header_timeout{10};
 };
 
 class http_session;
@@ -49,7 +56,10 @@ class connection_registry {
 // and everything else from the static files, logs one JSON line per request.
 class http_session : public std::enable_shared_from_this<http_session> {
   public:
-    http_session(tcp::socket socket, const http_handlers& handlers, connection_registry& registry);
+    // `peer`: the TCP peer; `slot`: this connection's place under the connection limits,
+    // held until the socket closes (by the WebSocket session if it takes the socket over).
+    http_session(tcp::socket socket, const http_handlers& handlers, connection_registry& registry,
+                 ip_address peer, connection_slot slot);
     ~http_session();
 
     asio::awaitable<void> run();
@@ -63,6 +73,8 @@ class http_session : public std::enable_shared_from_this<http_session> {
                                const std::string& request_id,
                                std::chrono::steady_clock::time_point started);
     asio::awaitable<void> reply_and_close(const beast::error_code& read_error);
+    // Who sent this request: the peer, or the client a trusted proxy names.
+    void identify_client(const http::request_header<>& req);
     void log_request(const http::request_header<>& req, const std::string& request_id,
                      unsigned status, std::uint64_t bytes,
                      std::chrono::steady_clock::time_point started) const;
@@ -74,8 +86,11 @@ class http_session : public std::enable_shared_from_this<http_session> {
     beast::flat_buffer buffer_;
     const http_handlers& handlers_;
     connection_registry& registry_;
-    std::string client_ip_;
-    bool busy_ = false;  // touched only on this connection's strand
+    connection_slot slot_;
+    ip_address peer_;
+    std::string client_ip_;   // of the current request, for the log
+    std::string client_key_;  // of the current request, for the rate limits
+    bool busy_ = false;       // touched only on this connection's strand
 };
 
 }  // namespace parlor::net

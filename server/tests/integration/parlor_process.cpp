@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <signal.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -80,7 +81,8 @@ std::vector<char*> c_strings(std::vector<std::string>& strings) {
 // inherits none of our other descriptors (client sockets to other servers, for one).
 pid_t spawn_child(std::vector<std::string> args, int out_fd, int err_fd,
                   const std::map<std::string, std::string>& environment,
-                  const std::filesystem::path* working_dir = nullptr) {
+                  const std::filesystem::path* working_dir = nullptr,
+                  std::optional<unsigned long> descriptor_limit = std::nullopt) {
     auto env_strings = child_environment(environment);
     auto argv = c_strings(args);
     auto envp = c_strings(env_strings);
@@ -88,6 +90,8 @@ pid_t spawn_child(std::vector<std::string> args, int out_fd, int err_fd,
     long max_fd = ::sysconf(_SC_OPEN_MAX);
     if (max_fd < 0 || max_fd > 65536) max_fd = 65536;
     pid_t parent = ::getpid();
+    rlimit nofile{};
+    if (descriptor_limit) nofile.rlim_cur = nofile.rlim_max = *descriptor_limit;
 
     pid_t pid = ::fork();
     if (pid < 0) throw std::runtime_error("fork failed: " + std::string(std::strerror(errno)));
@@ -108,6 +112,7 @@ pid_t spawn_child(std::vector<std::string> args, int out_fd, int err_fd,
         ::prctl(PR_SET_PDEATHSIG, SIGKILL);
         if (::getppid() != parent) ::_exit(125);
         if (!cwd.empty() && ::chdir(cwd.c_str()) != 0) ::_exit(124);
+        if (descriptor_limit && ::setrlimit(RLIMIT_NOFILE, &nofile) != 0) ::_exit(123);
         ::execve(argv[0], argv.data(), envp.data());
         ::_exit(127);
     }
@@ -223,7 +228,7 @@ void parlor_process::spawn() {
         args.push_back(value);
     }
     try {
-        pid_ = spawn_child(args, fds[1], fds[1], environment_);
+        pid_ = spawn_child(args, fds[1], fds[1], environment_, nullptr, descriptor_limit_);
     } catch (...) {
         ::close(fds[0]);
         ::close(fds[1]);

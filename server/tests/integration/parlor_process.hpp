@@ -70,6 +70,9 @@ class parlor_process {
     void restart();
 
     void send_signal(int signal) const;
+    // Runs the binary (from the next start on) with this RLIMIT_NOFILE, soft and hard, like
+    // `prlimit --nofile=N`.
+    void set_descriptor_limit(unsigned long limit) { descriptor_limit_ = limit; }
     // The exit status once the process has ended within `timeout`, nullopt if it still runs.
     std::optional<exit_status> wait_for_exit(std::chrono::milliseconds timeout);
     bool running();
@@ -97,6 +100,7 @@ class parlor_process {
     std::map<std::string, std::string> flags_;
     std::map<std::string, std::string> environment_;
     std::filesystem::path root_, data_dir_, static_dir_, log_path_;
+    std::optional<unsigned long> descriptor_limit_;
     pid_t pid_ = -1;
     std::optional<exit_status> ended_;
     unsigned short port_ = 0;

@@ -706,8 +706,9 @@ TEST_F(RateLimitTest, TheThirdJoinInAMinuteIsRefusedWithRetryAfter) {
     auto third = api().join(ada.code, name_body("Mallory"));
 
     EXPECT_TRUE(is_rate_limited(third));
-    EXPECT_TRUE(is_rate_limited(api().join(ada.code, "{}", bearer(ada.token))));
     EXPECT_EQ(member_count(ada), 3u);  // the refused join added nobody
+    // A rejoin with the member's own token is not a join: it is never refused for the rate.
+    EXPECT_EQ(api().join(ada.code, "{}", bearer(ada.token)).status, 200);
     // Creating a room is counted apart.
     EXPECT_EQ(api().create(name_body("Ada")).status, 201);
 }
