@@ -12,6 +12,8 @@ CXX_SOURCES = $(shell git ls-files -co --exclude-standard -- 'server/*.cpp' 'ser
 ## run: install what is missing, build, and serve Parlor at http://localhost:8080
 run: build
 	@echo "==> Parlor on http://localhost:8080 (data in ./data; Ctrl-C stops)"
+	@# Parlor refuses a data directory others can read; one made before that rule was 0755.
+	@if [ -d data ]; then chmod 700 data; fi
 	$(PARLOR) --host 127.0.0.1 --port 8080 --data-dir ./data --static-dir ./web/dist
 
 ## test: install what is missing, build, and run every suite

@@ -228,6 +228,50 @@ std::optional<config> parse_config(int argc, char** argv, int& exit_code) {
         ->capture_default_str();
 
     files
+        .add_option("--room-max-files", c.room_max_files,
+                    "Files one room may hold (uploads under way count too)")
+        ->envname("PARLOR_ROOM_MAX_FILES")
+        ->check(CLI::Range(1, 1'000'000))
+        ->capture_default_str();
+    files
+        .add_option("--room-max-bytes", c.room_max_bytes,
+                    "Bytes of files one room may hold, uploads under way included (default 2 GiB)")
+        ->envname("PARLOR_ROOM_MAX_BYTES")
+        ->check(CLI::Range(std::uint64_t{1}, std::uint64_t{1} << 50))
+        ->capture_default_str();
+    files
+        .add_option("--min-free-disk", c.min_free_disk_bytes,
+                    "Bytes the data directory's disk keeps free: below it uploads are refused "
+                    "(default 1 GiB; 0: no floor)")
+        ->envname("PARLOR_MIN_FREE_DISK")
+        ->check(CLI::Range(std::uint64_t{0}, std::uint64_t{1} << 62))
+        ->capture_default_str();
+    files
+        .add_option("--prepare-per-minute", c.prepare_per_minute,
+                    "Uploads one member may start a minute (0: no limit)")
+        ->envname("PARLOR_PREPARE_PER_MINUTE")
+        ->check(CLI::NonNegativeNumber)
+        ->capture_default_str();
+    files
+        .add_option("--room-retention-days", c.room_retention_days,
+                    "Days a room may go without activity before it is deleted with its files "
+                    "(0: keep rooms)")
+        ->envname("PARLOR_ROOM_RETENTION_DAYS")
+        ->check(CLI::Range(0, 100 * 366))
+        ->capture_default_str();
+    // For tests: retention in seconds, so that a test need not wait for days. Not in --help.
+    cli.add_option("--room-retention-seconds", c.room_retention_seconds)
+        ->envname("PARLOR_ROOM_RETENTION_SECONDS")
+        ->check(CLI::Range(0, 3650 * 86400))
+        ->group("");
+    files
+        .add_option("--sweep-interval", c.sweep_interval_seconds,
+                    "Seconds between sweeps for expired uploads and rooms past their retention")
+        ->envname("PARLOR_SWEEP_INTERVAL")
+        ->check(CLI::Range(1, 3600))
+        ->capture_default_str();
+
+    files
         .add_option("--file-store", c.file_store,
                     "Where file bytes live: local (the data directory) or s3")
         ->envname("PARLOR_FILE_STORE")

@@ -39,6 +39,13 @@ struct config {
     std::uint64_t max_file_bytes = 100 * 1024 * 1024;
     int upload_link_seconds = 15 * 60;
     int download_link_seconds = 5 * 60;
+    int room_max_files = 500;
+    std::uint64_t room_max_bytes = std::uint64_t{2} << 30;
+    std::uint64_t min_free_disk_bytes = std::uint64_t{1} << 30;
+    int prepare_per_minute = 60;
+    int room_retention_days = 0;     // 0: rooms are kept
+    int room_retention_seconds = 0;  // hidden, for tests: overrides the days when set
+    int sweep_interval_seconds = 60;
     std::string file_store = "local";  // or "s3"
     std::string s3_endpoint;
     std::string s3_region = "us-east-1";

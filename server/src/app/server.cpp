@@ -1,8 +1,11 @@
 #include "app/server.hpp"
 
 #include <spdlog/spdlog.h>
+#include <sys/stat.h>
 
 #include <atomic>
+#include <cerrno>
+#include <cstring>
 #include <filesystem>
 #include <thread>
 
@@ -15,6 +18,7 @@
 #include "blobs/s3_blob_store.hpp"
 #include "common/crypto.hpp"
 #include "files/file_service.hpp"
+#include "files/room_retention.hpp"
 #include "net/blocking.hpp"
 #include "net/connection_limits.hpp"
 #include "net/listener.hpp"
@@ -42,11 +46,30 @@ blobs::s3_config s3_config_from(const config& cfg) {
             cfg.s3_session_token, cfg.s3_prefix};
 }
 
-// Prepared uploads nobody completed are forgotten, bytes and all, once their link expires:
-// at startup, then every minute.
-asio::awaitable<void> sweep_expired_uploads(files::file_service& files, asio::thread_pool& blocking,
-                                            asio::steady_timer& timer,
-                                            const std::atomic<bool>& stopping) {
+// The data directory holds room codes (enough to join a room), the token secret and every
+// file: only parlor's own user may enter it. Created 0700 (the umask makes every file in
+// it 0600, SQLite's -wal and -shm included); one that others can read or enter is refused.
+void prepare_data_dir(const std::filesystem::path& dir) {
+    std::filesystem::create_directories(dir);  // 0777 & ~077
+    struct ::stat info {};
+    if (::stat(dir.c_str(), &info) != 0) {
+        throw std::runtime_error("cannot read " + dir.string() + ": " + std::strerror(errno));
+    }
+    if ((info.st_mode & 077) != 0) {
+        throw std::runtime_error("the data directory " + dir.string() +
+                                 " can be read or entered by other users; run chmod 700 " +
+                                 dir.string());
+    }
+}
+
+// The periodic clean-up, at startup and then every `interval`: prepared uploads nobody
+// completed are forgotten, bytes and all, once their link expires, and rooms idle past
+// their retention are deleted with their files.
+asio::awaitable<void> sweep_periodically(files::file_service& files,
+                                         files::room_retention& retention,
+                                         asio::thread_pool& blocking, asio::steady_timer& timer,
+                                         std::chrono::seconds interval,
+                                         const std::atomic<bool>& stopping) {
     while (!stopping) {
         try {
             auto swept = co_await run_blocking(blocking, [&] { return files.sweep_expired(); });
@@ -57,16 +80,33 @@ asio::awaitable<void> sweep_expired_uploads(files::file_service& files, asio::th
         } catch (const std::exception& e) {
             spdlog::warn("removing expired uploads failed: {}", e.what());
         }
+        try {
+            auto rooms = co_await run_blocking(blocking, [&] { return retention.sweep(); });
+            if (rooms > 0) {
+                spdlog::info(
+                    nlohmann::json{{"event", "expired_rooms_removed"}, {"count", rooms}}.dump());
+            }
+        } catch (const std::exception& e) {
+            spdlog::warn("removing expired rooms failed: {}", e.what());
+        }
         if (stopping) break;
-        timer.expires_after(std::chrono::minutes(1));
+        timer.expires_after(interval);
         beast::error_code ec;
         co_await timer.async_wait(asio::redirect_error(asio::use_awaitable, ec));
     }
 }
 
+std::chrono::seconds retention_of(const config& cfg) {
+    if (cfg.room_retention_seconds > 0) return std::chrono::seconds(cfg.room_retention_seconds);
+    return std::chrono::hours(24 * cfg.room_retention_days);
+}
+
 }  // namespace
 
 int run_server(const config& cfg) {
+    // Before anything is created: files 0600, directories 0700.
+    ::umask(077);
+
     // Before anything opens files: every connection, database handle and file needs one.
     auto descriptors = net::raise_descriptor_limit();
     auto fitting_connections = net::connections_for_descriptors(descriptors, cfg.db_threads);
@@ -90,7 +130,7 @@ int run_server(const config& cfg) {
     }
 
     std::filesystem::path data_dir(cfg.data_dir);
-    std::filesystem::create_directories(data_dir);
+    prepare_data_dir(data_dir);
 
     system_clock clock;
     auto location = store::database_location::parse(cfg.effective_database_url());
@@ -112,10 +152,16 @@ int run_server(const config& cfg) {
         local_blobs = local.get();
         blob_store = std::move(local);
     }
-    files::file_service files(metadata, *blob_store, clock,
-                              {cfg.max_file_bytes, std::chrono::seconds(cfg.upload_link_seconds),
-                               std::chrono::seconds(cfg.download_link_seconds)});
+    files::file_limits file_limits{.max_file_bytes = cfg.max_file_bytes,
+                                   .upload_ttl = std::chrono::seconds(cfg.upload_link_seconds),
+                                   .download_ttl = std::chrono::seconds(cfg.download_link_seconds),
+                                   .room_max_files = cfg.room_max_files,
+                                   .room_max_bytes = static_cast<std::int64_t>(cfg.room_max_bytes),
+                                   .min_free_disk = cfg.min_free_disk_bytes,
+                                   .prepares_per_minute = cfg.prepare_per_minute};
+    files::file_service files(metadata, *blob_store, clock, file_limits);
     realtime::hub sockets;  // also the presence: online while a socket is attached
+    files::room_retention retention(metadata, *blob_store, sockets, clock, retention_of(cfg));
     rooms::call_service calls(metadata, clock, cfg.call_capacity);
     rooms::room_service rooms(metadata, tokens, sockets, calls, clock);
     auth::rate_limiter room_creates(cfg.room_create_per_minute, clock);
@@ -192,7 +238,9 @@ int run_server(const config& cfg) {
     // ends and forces it.
     std::atomic<bool> stopping = false;
     asio::steady_timer sweep_timer(io);
-    asio::co_spawn(io, sweep_expired_uploads(files, blocking, sweep_timer, stopping),
+    asio::co_spawn(io,
+                   sweep_periodically(files, retention, blocking, sweep_timer,
+                                      std::chrono::seconds(cfg.sweep_interval_seconds), stopping),
                    asio::detached);
 
     asio::signal_set signals(io, SIGINT, SIGTERM);

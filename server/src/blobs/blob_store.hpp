@@ -39,8 +39,11 @@ class blob_store {
     // Throws parlor::error(unavailable) when the store cannot take bytes.
     virtual void check() = 0;
     // A URL that accepts one PUT of exactly `size` bytes to `key`, until `expires_at`.
+    // `sha256` (lowercase hex) is what the uploader declared; a store that can make the
+    // URL accept only those bytes does.
     virtual signed_request presign_upload(const std::string& key, std::uint64_t size,
-                                          const std::string& mime_type, millis expires_at) = 0;
+                                          const std::string& mime_type, const std::string& sha256,
+                                          millis expires_at) = 0;
     // A URL that GETs `key` as an attachment named `naming.filename`, until `expires_at`.
     virtual signed_request presign_download(const std::string& key, const download_naming& naming,
                                             millis expires_at) = 0;
@@ -48,6 +51,9 @@ class blob_store {
     virtual std::optional<stored_object> stat(const std::string& key) = 0;
     // Deletes the object and anything left of an upload to it; absent is not an error.
     virtual void remove(const std::string& key) = 0;
+    // Bytes free on the disk that uploads fill; nullopt for a store that does not keep
+    // bytes on the server's disk.
+    virtual std::optional<std::uint64_t> free_space() { return std::nullopt; }
 };
 
 }  // namespace parlor::blobs

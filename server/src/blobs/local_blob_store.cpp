@@ -2,7 +2,9 @@
 
 #include <fcntl.h>
 #include <stdio.h>
+#include <sys/file.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <unistd.h>
 
 #include <spdlog/spdlog.h>
@@ -13,7 +15,6 @@
 #include <fstream>
 
 #include "common/error.hpp"
-#include "common/random.hpp"
 
 namespace parlor::blobs {
 namespace {
@@ -21,7 +22,12 @@ namespace {
 namespace fs = std::filesystem;
 
 [[noreturn]] void storage_failed(const char* what, const fs::path& path) {
-    spdlog::error("file storage: {} {}: {}", what, path.string(), std::strerror(errno));
+    int cause = errno;
+    spdlog::error("file storage: {} {}: {}", what, path.string(), std::strerror(cause));
+    if (cause == ENOSPC || cause == EDQUOT) {
+        throw error(error_code::storage_full,
+                    "The server's disk is full, so this upload was not kept; try again later");
+    }
     throw error(error_code::unavailable, "File storage is unavailable");
 }
 
@@ -77,17 +83,16 @@ unique_fd& unique_fd::operator=(unique_fd&& other) noexcept {
 
 // ---- one upload ----
 
-local_upload::local_upload(fs::path temp, fs::path object, fs::path digest,
+local_upload::local_upload(fs::path temp, unique_fd locked_temp, fs::path object, fs::path digest,
                            std::uint64_t expected_size)
     : temp_(std::move(temp)),
       object_(std::move(object)),
       digest_(std::move(digest)),
       expected_size_(expected_size),
-      fd_(::open(temp_.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600)) {
-    if (fd_.get() < 0) storage_failed("cannot create", temp_);
-}
+      fd_(std::move(locked_temp)) {}
 
 local_upload::~local_upload() {
+    // Unlinked while still locked: a PUT waiting for the lock finds the name gone.
     if (!committed_) ::unlink(temp_.c_str());
 }
 
@@ -152,7 +157,8 @@ void local_blob_store::check() {
 }
 
 signed_request local_blob_store::presign_upload(const std::string& key, std::uint64_t size,
-                                                const std::string&, millis expires_at) {
+                                                const std::string&, const std::string&,
+                                                millis expires_at) {
     auto url = signer_.sign("PUT", key, {{"size", std::to_string(size)}}, expires_at);
     return {"PUT", std::move(url), {}, expires_at};
 }
@@ -195,6 +201,12 @@ void local_blob_store::remove(const std::string& key) {
     }
 }
 
+std::optional<std::uint64_t> local_blob_store::free_space() {
+    struct ::statvfs info {};
+    if (::statvfs(root_.c_str(), &info) != 0) storage_failed("cannot measure", root_);
+    return static_cast<std::uint64_t>(info.f_bavail) * info.f_frsize;
+}
+
 std::uint64_t local_blob_store::authorize_upload(std::string_view key,
                                                  std::string_view query) const {
     if (!is_valid_key(key)) throw error(error_code::not_found, "No such file");
@@ -215,9 +227,35 @@ std::unique_ptr<local_upload> local_blob_store::begin_upload(std::string_view ke
                                                              std::uint64_t size) {
     auto object = object_path(key);
     if (fs::exists(object)) throw error(error_code::forbidden, "This upload link has been used");
-    auto temp = root_ / "uploads" / (std::string(key) + "." + random_hex(8) + ".part");
-    return std::make_unique<local_upload>(std::move(temp), std::move(object), digest_path(key),
-                                          size);
+    // One name per link, locked while its bytes arrive: a second PUT to the same link is
+    // refused before it writes anything. The lock (not the name) says "in progress", so a
+    // file left by a crashed process does not block the link: the kernel dropped its lock.
+    auto temp = root_ / "uploads" / (std::string(key) + ".part");
+    unique_fd fd(::open(temp.c_str(), O_WRONLY | O_CREAT | O_CLOEXEC, 0600));
+    if (fd.get() < 0) storage_failed("cannot create", temp);
+    auto in_progress = [] {
+        return error(error_code::upload_in_progress,
+                     "Another upload to this link is in progress; wait for it to finish");
+    };
+    if (::flock(fd.get(), LOCK_EX | LOCK_NB) != 0) {
+        if (errno == EWOULDBLOCK) throw in_progress();
+        storage_failed("cannot lock", temp);
+    }
+    // The upload that held the lock may have finished (and renamed or removed its file)
+    // between our open and our lock: then we hold a file nobody else can see.
+    struct ::stat opened {
+    }, named{};
+    if (::fstat(fd.get(), &opened) != 0) storage_failed("cannot stat", temp);
+    if (::stat(temp.c_str(), &named) != 0 || named.st_ino != opened.st_ino ||
+        named.st_dev != opened.st_dev) {
+        if (fs::exists(object))
+            throw error(error_code::forbidden, "This upload link has been used");
+        throw in_progress();
+    }
+    // What a crashed upload left behind is overwritten.
+    if (opened.st_size > 0 && ::ftruncate(fd.get(), 0) != 0) storage_failed("cannot reset", temp);
+    return std::make_unique<local_upload>(std::move(temp), std::move(fd), std::move(object),
+                                          digest_path(key), size);
 }
 
 std::optional<object_file> local_blob_store::open(std::string_view key) const {

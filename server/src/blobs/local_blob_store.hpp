@@ -34,10 +34,10 @@ struct object_file {
 
 // One upload's bytes on their way in: written to a temporary file while their SHA-256 is
 // computed, then moved into place whole by commit(). Dropped uncommitted, it leaves
-// nothing behind.
+// nothing behind. `temp` is open and locked (one PUT per link at a time).
 class local_upload {
   public:
-    local_upload(std::filesystem::path temp, std::filesystem::path object,
+    local_upload(std::filesystem::path temp, unique_fd locked_temp, std::filesystem::path object,
                  std::filesystem::path digest, std::uint64_t expected_size);
     ~local_upload();
     local_upload(const local_upload&) = delete;
@@ -67,17 +67,22 @@ class local_blob_store final : public blob_store {
 
     void check() override;
     signed_request presign_upload(const std::string& key, std::uint64_t size,
-                                  const std::string& mime_type, millis expires_at) override;
+                                  const std::string& mime_type, const std::string& sha256,
+                                  millis expires_at) override;
     signed_request presign_download(const std::string& key, const download_naming& naming,
                                     millis expires_at) override;
     std::optional<stored_object> stat(const std::string& key) override;
     void remove(const std::string& key) override;
+    std::optional<std::uint64_t> free_space() override;
 
     // For parlor's own /blobs/<key> endpoint. Both throw parlor::error(forbidden) for an
     // expired or invalid link, and not_found for a key that cannot exist.
     std::uint64_t authorize_upload(std::string_view key, std::string_view query) const;
     download_naming authorize_download(std::string_view key, std::string_view query) const;
 
+    // Throws parlor::error(upload_in_progress) while another PUT to the same link is
+    // arriving (in this process or another on the same directory), and forbidden once the
+    // link's object exists.
     std::unique_ptr<local_upload> begin_upload(std::string_view key, std::uint64_t size);
     std::optional<object_file> open(std::string_view key) const;
 

@@ -4,10 +4,13 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <cctype>
 #include <memory>
+#include <optional>
 #include <stdexcept>
 
 #include "blobs/disposition.hpp"
+#include "common/crypto.hpp"
 #include "common/error.hpp"
 
 namespace parlor::blobs {
@@ -70,6 +73,44 @@ std::int64_t lifetime_seconds(std::int64_t signed_at, millis expires_at) {
     return std::max<std::int64_t>(1, (remaining + 999) / 1000);
 }
 
+// Lowercase hex <-> raw bytes, for the checksum header (base64 of the raw digest).
+std::string raw_from_hex(std::string_view hex) {
+    auto nibble = [](char c) -> int {
+        if (c >= '0' && c <= '9') return c - '0';
+        if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+        if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+        return -1;
+    };
+    std::string out;
+    if (hex.size() % 2 != 0) throw std::invalid_argument("a SHA-256 in hex has an odd length");
+    for (std::size_t i = 0; i < hex.size(); i += 2) {
+        int high = nibble(hex[i]), low = nibble(hex[i + 1]);
+        if (high < 0 || low < 0) throw std::invalid_argument("a SHA-256 is not hex");
+        out.push_back(static_cast<char>(high * 16 + low));
+    }
+    return out;
+}
+
+std::optional<std::string> raw_from_base64(std::string_view text) {
+    static constexpr std::string_view alphabet =
+        "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    std::string out;
+    unsigned buffer = 0;
+    int bits = 0;
+    for (char c : text) {
+        if (c == '=') break;
+        auto at = alphabet.find(c);
+        if (at == std::string_view::npos) return std::nullopt;
+        buffer = (buffer << 6) | static_cast<unsigned>(at);
+        bits += 6;
+        if (bits >= 8) {
+            bits -= 8;
+            out.push_back(static_cast<char>((buffer >> bits) & 0xff));
+        }
+    }
+    return out;
+}
+
 std::size_t keep_body_start(char* data, std::size_t size, std::size_t count, void* user) {
     auto* body = static_cast<std::string*>(user);
     std::size_t bytes = size * count;
@@ -84,7 +125,37 @@ struct s3_blob_store::response {
     long status = 0;
     curl_off_t content_length = -1;  // -1 when the response did not say
     std::string body_start;
+    std::string checksum_sha256;               // the x-amz-checksum-sha256 header (base64), if any
+    std::unique_ptr<sha256_stream> body_hash;  // with hash_body
+    std::optional<std::string> body_sha256;    // with hash_body, after a complete answer
 };
+
+namespace {
+
+std::size_t hash_body_chunk(char* data, std::size_t size, std::size_t count, void* user) {
+    static_cast<sha256_stream*>(user)->update(data, size * count);
+    return size * count;
+}
+
+std::size_t keep_checksum_header(char* data, std::size_t size, std::size_t count, void* user) {
+    std::string_view line(data, size * count);
+    constexpr std::string_view name = "x-amz-checksum-sha256:";
+    if (line.size() > name.size()) {
+        std::string lower(line.substr(0, name.size()));
+        std::transform(lower.begin(), lower.end(), lower.begin(),
+                       [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+        if (lower == name) {
+            auto value = line.substr(name.size());
+            auto first = value.find_first_not_of(" \t");
+            auto last = value.find_last_not_of(" \t\r\n");
+            if (first != std::string_view::npos)
+                static_cast<std::string*>(user)->assign(value.substr(first, last - first + 1));
+        }
+    }
+    return size * count;
+}
+
+}  // namespace
 
 s3_blob_store::s3_blob_store(s3_config config, const clock& clock)
     : config_(std::move(config)), clock_(clock) {
@@ -120,11 +191,19 @@ void s3_blob_store::check() {
     }
 }
 
-signed_request s3_blob_store::presign_upload(const std::string& key, std::uint64_t /*size*/,
-                                             const std::string& /*mime_type*/, millis expires_at) {
-    // Only the host is signed: the browser sends its own Content-Type and Content-Length.
-    // A presigned PUT cannot bound the size, so the caller checks it with stat() afterwards.
-    return presign("PUT", key, expires_at, {});
+signed_request s3_blob_store::presign_upload(const std::string& key, std::uint64_t size,
+                                             const std::string& /*mime_type*/,
+                                             const std::string& sha256, millis expires_at) {
+    // The size and the digest are signed: S3 refuses a PUT whose Content-Length differs,
+    // and checks the body against x-amz-checksum-sha256 (400 BadDigest), so the link
+    // stores these bytes or nothing, also after complete. The browser sets Content-Length
+    // itself (from the body); the checksum header it must add is in `headers`.
+    std::string checksum = base64(raw_from_hex(sha256));
+    auto signed_req =
+        presign("PUT", key, expires_at, {},
+                {{"content-length", std::to_string(size)}, {"x-amz-checksum-sha256", checksum}});
+    signed_req.headers = {{"x-amz-checksum-sha256", checksum}};
+    return signed_req;
 }
 
 signed_request s3_blob_store::presign_download(const std::string& key,
@@ -140,7 +219,8 @@ signed_request s3_blob_store::presign_download(const std::string& key,
 
 std::optional<stored_object> s3_blob_store::stat(const std::string& key) {
     std::string full_key = object_key(key);
-    response object = send("HEAD", full_key);
+    // S3 answers the SHA-256 it checked at the PUT when asked for it.
+    response object = send("HEAD", full_key, {{"x-amz-checksum-mode", "ENABLED"}});
     if (object.status == 404) return std::nullopt;
     if (object.status != 200 || object.content_length < 0) {
         // A 403 here for a missing key means the credentials lack s3:ListBucket.
@@ -148,7 +228,21 @@ std::optional<stored_object> s3_blob_store::stat(const std::string& key) {
                       object.content_length);
         unavailable();
     }
-    return stored_object{static_cast<std::uint64_t>(object.content_length), std::nullopt};
+    stored_object found{static_cast<std::uint64_t>(object.content_length), std::nullopt};
+    if (auto raw = raw_from_base64(object.checksum_sha256); raw && raw->size() == 32) {
+        found.sha256 = to_hex(*raw);
+        return found;
+    }
+    // A service that keeps no checksum (or an object stored without one): read it and hash
+    // it, as the local store does. Costs one read of the object, once, at complete.
+    response body = send("GET", full_key, {}, true);
+    if (body.status == 404) return std::nullopt;
+    if (body.status != 200 || !body.body_sha256) {
+        spdlog::error("S3 GET of {} to check its SHA-256 answered HTTP {}", full_key, body.status);
+        unavailable();
+    }
+    found.sha256 = *body.body_sha256;
+    return found;
 }
 
 void s3_blob_store::remove(const std::string& key) {
@@ -180,17 +274,20 @@ std::string s3_blob_store::object_key(const std::string& key) const {
 }
 
 signed_request s3_blob_store::presign(std::string method, const std::string& key, millis expires_at,
-                                      const sigv4::name_value_list& extra_query) const {
+                                      const sigv4::name_value_list& extra_query,
+                                      const sigv4::name_value_list& signed_headers) const {
     sigv4::signing_input input = signing_for(std::move(method), object_key(key));
     std::int64_t seconds = lifetime_seconds(input.unix_time, expires_at);
-    std::string url = sigv4::presign_url(input, seconds, extra_query);
+    std::string url = sigv4::presign_url(input, seconds, extra_query, signed_headers);
     // Report when the URL really stops working: the signing second plus whole seconds.
     return {input.method, std::move(url), {}, (input.unix_time + seconds) * 1000};
 }
 
-s3_blob_store::response s3_blob_store::send(const std::string& method,
-                                            const std::string& full_key) const {
-    sigv4::signed_request_headers request = sigv4::sign_headers(signing_for(method, full_key));
+s3_blob_store::response s3_blob_store::send(const std::string& method, const std::string& full_key,
+                                            const sigv4::name_value_list& extra_headers,
+                                            bool hash_body) const {
+    sigv4::signed_request_headers request =
+        sigv4::sign_headers(signing_for(method, full_key), extra_headers);
     curl_ptr handle(curl_easy_init());
     if (!handle) throw std::bad_alloc();
     curl_list_ptr headers;
@@ -208,17 +305,31 @@ s3_blob_store::response s3_blob_store::send(const std::string& method,
     curl_easy_setopt(h, CURLOPT_HTTPHEADER, headers.get());
     if (method == "HEAD") {
         curl_easy_setopt(h, CURLOPT_NOBODY, 1L);
-    } else {
+    } else if (method != "GET") {
         curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, method.c_str());
     }
     curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
     curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);  // no SIGALRM for timeouts: we are threaded
     curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, connect_timeout_ms);
-    curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, total_timeout_ms);
+    if (hash_body) {
+        // A whole object may take longer than any fixed total: give up on a stall instead.
+        curl_easy_setopt(h, CURLOPT_LOW_SPEED_LIMIT, 1024L);
+        curl_easy_setopt(h, CURLOPT_LOW_SPEED_TIME, total_timeout_ms / 1000);
+    } else {
+        curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, total_timeout_ms);
+    }
     curl_easy_setopt(h, CURLOPT_USERAGENT, "parlor/" PARLOR_VERSION);
     curl_easy_setopt(h, CURLOPT_ERRORBUFFER, curl_error);
-    curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, keep_body_start);
-    curl_easy_setopt(h, CURLOPT_WRITEDATA, &result.body_start);
+    curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, keep_checksum_header);
+    curl_easy_setopt(h, CURLOPT_HEADERDATA, &result.checksum_sha256);
+    if (hash_body) {
+        result.body_hash = std::make_unique<sha256_stream>();
+        curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, hash_body_chunk);
+        curl_easy_setopt(h, CURLOPT_WRITEDATA, result.body_hash.get());
+    } else {
+        curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, keep_body_start);
+        curl_easy_setopt(h, CURLOPT_WRITEDATA, &result.body_start);
+    }
 
     CURLcode code = curl_easy_perform(h);
     if (code != CURLE_OK) {
@@ -228,6 +339,8 @@ s3_blob_store::response s3_blob_store::send(const std::string& method,
     }
     curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &result.status);
     curl_easy_getinfo(h, CURLINFO_CONTENT_LENGTH_DOWNLOAD_T, &result.content_length);
+    if (result.body_hash && result.status == 200)
+        result.body_sha256 = result.body_hash->finish_hex();
     return result;
 }
 

@@ -20,7 +20,9 @@ struct s3_config {
 };
 
 // File bytes in an S3-compatible bucket. Browsers PUT and GET the bytes with presigned
-// URLs; the server itself only asks about objects (HEAD) and deletes them, over libcurl.
+// URLs; the server itself asks about objects (HEAD), reads one to check its SHA-256 where
+// the service keeps no checksum, and deletes them, over libcurl. An upload URL signs the
+// size and the SHA-256 (content-length, x-amz-checksum-sha256), so S3 takes no other bytes.
 class s3_blob_store final : public blob_store {
   public:
     // Throws std::invalid_argument naming the setting that is wrong. `clock` gives the
@@ -32,7 +34,8 @@ class s3_blob_store final : public blob_store {
 
     void check() override;
     signed_request presign_upload(const std::string& key, std::uint64_t size,
-                                  const std::string& mime_type, millis expires_at) override;
+                                  const std::string& mime_type, const std::string& sha256,
+                                  millis expires_at) override;
     signed_request presign_download(const std::string& key, const download_naming& naming,
                                     millis expires_at) override;
     std::optional<stored_object> stat(const std::string& key) override;
@@ -46,9 +49,12 @@ class s3_blob_store final : public blob_store {
     // The prefix and `key`; throws std::invalid_argument for keys S3 or clients would mangle.
     std::string object_key(const std::string& key) const;
     signed_request presign(std::string method, const std::string& key, millis expires_at,
-                           const sigv4::name_value_list& extra_query) const;
+                           const sigv4::name_value_list& extra_query,
+                           const sigv4::name_value_list& signed_headers = {}) const;
     // A header-signed request without a body; throws error(unavailable) if it gets no answer.
-    response send(const std::string& method, const std::string& full_key) const;
+    // With `hash_body`, the response body is not kept but hashed (response::body_sha256).
+    response send(const std::string& method, const std::string& full_key,
+                  const sigv4::name_value_list& extra_headers = {}, bool hash_body = false) const;
 
     s3_config config_;
     sigv4::service_endpoint endpoint_;

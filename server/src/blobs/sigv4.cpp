@@ -287,7 +287,7 @@ service_endpoint parse_endpoint(std::string_view url) {
 }
 
 std::string presign_url(const signing_input& input, std::int64_t expires_seconds,
-                        const name_value_list& extra_query) {
+                        const name_value_list& extra_query, const name_value_list& signed_headers) {
     validate(input);
     if (expires_seconds < 1 || expires_seconds > max_presign_seconds)
         reject("a presigned URL must expire within 1 to 604800 seconds");
@@ -298,18 +298,36 @@ std::string presign_url(const signing_input& input, std::int64_t expires_seconds
     resolved_target target = resolve(input.target);
     scope sc = scope_of(input);
 
+    name_value_list headers = {{"host", target.host}};
+    for (const auto& [name, value] : signed_headers) {
+        if (name.empty() || !all_of_chars(name, is_token_char))
+            reject("a signed header name is empty or not an HTTP token");
+        std::string lower = ascii_lowercase(name);
+        bool taken = std::any_of(headers.begin(), headers.end(),
+                                 [&](const auto& header) { return header.first == lower; });
+        if (taken) reject("a signed header is repeated or is the host");
+        headers.emplace_back(std::move(lower), trimmed_header_value(value));
+    }
+    std::sort(headers.begin(), headers.end());
+    std::string canonical_headers, signed_names;
+    for (const auto& [name, value] : headers) {
+        canonical_headers += name + ":" + value + "\n";
+        if (!signed_names.empty()) signed_names += ';';
+        signed_names += name;
+    }
+
     name_value_list query = extra_query;
     query.emplace_back("X-Amz-Algorithm", algorithm);
     query.emplace_back("X-Amz-Credential", input.keys.access_key_id + "/" + sc.credential);
     query.emplace_back("X-Amz-Date", sc.timestamp);
     query.emplace_back("X-Amz-Expires", std::to_string(expires_seconds));
-    query.emplace_back("X-Amz-SignedHeaders", "host");
+    query.emplace_back("X-Amz-SignedHeaders", signed_names);
     if (!input.keys.session_token.empty())
         query.emplace_back("X-Amz-Security-Token", input.keys.session_token);
     std::string query_string = canonical_query_string(query);
 
-    std::string request = canonical_request(input.method, target, query_string,
-                                            "host:" + target.host + "\n", "host", unsigned_payload);
+    std::string request = canonical_request(input.method, target, query_string, canonical_headers,
+                                            signed_names, unsigned_payload);
     return target.scheme + "://" + target.host + target.path + "?" + query_string +
            "&X-Amz-Signature=" + signature(input, sc, request);
 }

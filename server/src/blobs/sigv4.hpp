@@ -69,13 +69,15 @@ struct signing_input {
 constexpr std::int64_t max_presign_seconds = 604'800;  // 7 days, S3's limit
 
 // A URL that anyone holding it can use for `input.method` until `expires_seconds`
-// (1..604800) after the signing time. Only the host header is signed and the payload is
-// UNSIGNED-PAYLOAD, so the client may send any body and other headers. `extra_query`
-// (e.g. response-content-disposition) is part of the URL and of the signature.
-// Query parameters come out in canonical (sorted) order, X-Amz-Signature last.
-// Throws std::invalid_argument on malformed input.
+// (1..604800) after the signing time. The host header is signed, and so is each of
+// `signed_headers` (e.g. content-length, x-amz-checksum-sha256): the client must send them
+// with exactly these values, so S3 refuses a request with others. The payload is
+// UNSIGNED-PAYLOAD. `extra_query` (e.g. response-content-disposition) is part of the URL
+// and of the signature. Query parameters come out in canonical (sorted) order,
+// X-Amz-Signature last. Throws std::invalid_argument on malformed input.
 std::string presign_url(const signing_input& input, std::int64_t expires_seconds,
-                        const name_value_list& extra_query = {});
+                        const name_value_list& extra_query = {},
+                        const name_value_list& signed_headers = {});
 
 struct signed_request_headers {
     std::string url;

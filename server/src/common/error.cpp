@@ -12,7 +12,7 @@ struct code_info {
 };
 
 // Call-rule codes are WebSocket errors; were they ever REST answers, they are conflicts.
-constexpr std::array<code_info, 20> codes{{
+constexpr std::array<code_info, 23> codes{{
     {error_code::bad_request, "bad_request", 400},
     {error_code::invalid_display_name, "invalid_display_name", 400},
     {error_code::room_not_found, "room_not_found", 404},
@@ -32,6 +32,12 @@ constexpr std::array<code_info, 20> codes{{
     {error_code::upload_incomplete, "upload_incomplete", 409},
     // The bytes arrived but are not the ones declared: retrying the same bytes cannot help.
     {error_code::checksum_mismatch, "checksum_mismatch", 422},
+    // Another PUT to the same upload link is still arriving: one at a time per link.
+    {error_code::upload_in_progress, "upload_in_progress", 409},
+    // A room's file or byte quota, or the server's free-disk floor.
+    {error_code::quota_exceeded, "quota_exceeded", 413},
+    // The disk filled up while the bytes were arriving; nothing was kept.
+    {error_code::storage_full, "storage_full", 507},
     {error_code::unsupported, "unsupported", 400},
     {error_code::unavailable, "unavailable", 503},
     {error_code::internal, "internal", 500},

@@ -1,5 +1,6 @@
 #include "files/file_service.hpp"
 
+#include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
 
 #include "common/error.hpp"
@@ -7,13 +8,24 @@
 #include "files/file_fields.hpp"
 
 namespace parlor::files {
-namespace {
 
 std::string size_in_words(std::uint64_t bytes) {
-    constexpr std::uint64_t mib = 1024 * 1024;
-    if (bytes % mib == 0) return std::to_string(bytes / mib) + " MiB";
-    return std::to_string(bytes) + " bytes";
+    static constexpr const char* units[] = {"KiB", "MiB", "GiB", "TiB", "PiB", "EiB"};
+    if (bytes < 1024) return std::to_string(bytes) + (bytes == 1 ? " byte" : " bytes");
+    double value = static_cast<double>(bytes);
+    int unit = -1;
+    while (value >= 1024 && unit < 5) {
+        value /= 1024;
+        ++unit;
+    }
+    // One decimal, none when it is zero: "2 GiB", "1.5 GiB".
+    auto tenths = static_cast<std::uint64_t>(value * 10 + 0.5);
+    std::string number = std::to_string(tenths / 10);
+    if (tenths % 10 != 0) number += "." + std::to_string(tenths % 10);
+    return number + " " + units[unit];
 }
+
+namespace {
 
 millis after(millis now, std::chrono::seconds ttl) {
     return now + std::chrono::duration_cast<std::chrono::milliseconds>(ttl).count();
@@ -23,13 +35,23 @@ millis after(millis now, std::chrono::seconds ttl) {
 
 file_service::file_service(store::metadata_store& store, blobs::blob_store& blobs,
                            const clock& clock, file_limits limits)
-    : store_(store), blobs_(blobs), clock_(clock), limits_(limits) {}
+    : store_(store),
+      blobs_(blobs),
+      clock_(clock),
+      limits_(limits),
+      prepares_(limits.prepares_per_minute, clock) {}
 
 prepared_upload file_service::prepare(const rooms::caller& who, const upload_request& request) {
+    if (auto wait = prepares_.acquire(who.member_id)) {
+        throw error(error_code::rate_limited,
+                    "Too many uploads started; try again in " + std::to_string(*wait) + " s")
+            .with_retry_after(*wait);
+    }
     if (request.size_bytes > limits_.max_file_bytes) {
         throw error(error_code::payload_too_large,
                     "Files can be at most " + size_in_words(limits_.max_file_bytes));
     }
+    check_free_disk(request.size_bytes);
     millis now = clock_.now();
     store::file_record file;
     file.id = uuid_v4();
@@ -43,8 +65,23 @@ prepared_upload file_service::prepare(const rooms::caller& who, const upload_req
     file.created_at = now;
     file.upload_expires_at = after(now, limits_.upload_ttl);
     auto upload = blobs_.presign_upload(file.storage_key, request.size_bytes, file.mime_type,
-                                        file.upload_expires_at);
-    store_.insert_prepared_file(file);
+                                        file.sha256, file.upload_expires_at);
+    auto check = store_.insert_prepared_file(file, quota());
+    switch (check.verdict) {
+        case store::quota_verdict::within:
+            break;
+        case store::quota_verdict::too_many_files:
+            throw error(error_code::quota_exceeded,
+                        "This room already holds " + std::to_string(limits_.room_max_files) +
+                            " files (uploads under way included), the most a room may hold");
+        case store::quota_verdict::too_many_bytes:
+            throw error(error_code::quota_exceeded,
+                        "This file would take the room past " +
+                            size_in_words(static_cast<std::uint64_t>(limits_.room_max_bytes)) +
+                            " of files, the most a room may hold (" +
+                            size_in_words(static_cast<std::uint64_t>(check.usage.bytes)) +
+                            " already used)");
+    }
     return {file.id, std::move(upload)};
 }
 
@@ -68,7 +105,21 @@ completion file_service::complete(const rooms::caller& who, std::string_view fil
                     "The stored bytes do not match the declared SHA-256");
     }
     millis now = clock_.now();
-    if (store_.complete_file(file.id, now)) {
+    auto outcome = store_.complete_file(file.id, now, quota());
+    if (outcome == store::complete_outcome::too_many_files ||
+        outcome == store::complete_outcome::too_many_bytes) {
+        // The room filled up while this upload's link had run out (or the quota was lowered):
+        // the file cannot join it, so neither its row nor its bytes stay.
+        if (store_.delete_prepared_file(file.id)) blobs_.remove(file.storage_key);
+        throw error(error_code::quota_exceeded,
+                    outcome == store::complete_outcome::too_many_files
+                        ? "This room already holds " + std::to_string(limits_.room_max_files) +
+                              " files, the most a room may hold"
+                        : "This file would take the room past " +
+                              size_in_words(static_cast<std::uint64_t>(limits_.room_max_bytes)) +
+                              " of files, the most a room may hold");
+    }
+    if (outcome == store::complete_outcome::completed) {
         file.completed_at = now;
         if (events_) events_->file_added(file);
         return {std::move(file), true};
@@ -104,6 +155,25 @@ std::size_t file_service::sweep_expired() {
         }
         if (expired.size() < 100) return swept;
     }
+}
+
+store::room_quota file_service::quota() const {
+    return {limits_.room_max_files, limits_.room_max_bytes};
+}
+
+// The floor keeps room for the database and the files already promised: an upload that
+// would take the disk below it is refused before it starts.
+void file_service::check_free_disk(std::uint64_t size) {
+    if (limits_.min_free_disk == 0) return;
+    auto free = blobs_.free_space();
+    if (!free || *free >= size + limits_.min_free_disk) return;
+    spdlog::warn(nlohmann::json{{"event", "upload_refused_low_disk"},
+                                {"free_bytes", *free},
+                                {"min_free_disk", limits_.min_free_disk}}
+                     .dump());
+    throw error(error_code::quota_exceeded, "The server is low on disk space (it keeps " +
+                                                size_in_words(limits_.min_free_disk) +
+                                                " free), so uploads are paused; try again later");
 }
 
 // A file of the caller's room; another room's files do not exist for them.

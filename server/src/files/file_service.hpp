@@ -6,6 +6,7 @@
 #include <string_view>
 #include <vector>
 
+#include "auth/rate_limiter.hpp"
 #include "blobs/blob_store.hpp"
 #include "rooms/call_service.hpp"
 #include "rooms/room_events.hpp"
@@ -17,7 +18,16 @@ struct file_limits {
     std::uint64_t max_file_bytes = 100 * 1024 * 1024;
     std::chrono::seconds upload_ttl{15 * 60};
     std::chrono::seconds download_ttl{5 * 60};
+    // A room's quota: its visible files and the uploads under way together.
+    std::int64_t room_max_files = 500;
+    std::int64_t room_max_bytes = std::int64_t{2} << 30;
+    // Uploads stop while the blob store's disk has less free than this (0: no floor).
+    std::uint64_t min_free_disk = std::uint64_t{1} << 30;
+    int prepares_per_minute = 60;  // per member; 0: no limit
 };
+
+// "2 GiB", "100 MiB", "1.5 KiB", "900 bytes": for messages people read.
+std::string size_in_words(std::uint64_t bytes);
 
 // What the uploader declares; the edge has checked the JSON types.
 struct upload_request {
@@ -40,7 +50,9 @@ struct completion {
 // The rules of a room's shared files: a file is prepared (a signed upload URL), its bytes
 // go straight to the blob store, and it becomes visible to the room only once `complete`
 // has checked the stored object's size and SHA-256 (where the store knows it). Downloads
-// are signed URLs for members of the file's room. Blocking: run on the blocking pool.
+// are signed URLs for members of the file's room. A room holds at most
+// `room_max_files` files and `room_max_bytes` bytes, uploads under way included, and
+// nobody uploads while the disk is nearly full. Blocking: run on the blocking pool.
 class file_service {
   public:
     file_service(store::metadata_store& store, blobs::blob_store& blobs, const clock& clock,
@@ -60,11 +72,14 @@ class file_service {
 
   private:
     store::file_record file_in_room(const rooms::caller& who, std::string_view file_id);
+    store::room_quota quota() const;
+    void check_free_disk(std::uint64_t size);
 
     store::metadata_store& store_;
     blobs::blob_store& blobs_;
     const clock& clock_;
     file_limits limits_;
+    auth::rate_limiter prepares_;  // keyed by member id
     rooms::room_events* events_ = nullptr;
 };
 

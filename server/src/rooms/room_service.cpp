@@ -27,6 +27,7 @@ admission room_service::join_room(std::string_view typed_code,
                                   const std::optional<std::string>& bearer) {
     if (bearer) {
         auto [room, member] = authenticate(typed_code, bearer);
+        store_.touch_room(room.id, clock_.now());  // a member coming back is activity
         if (display_name && *display_name != member.display_name) {
             store_.rename_member(member.id, *display_name);
             member.display_name = *display_name;

@@ -10,6 +10,13 @@ namespace parlor::store {
 
 enum class start_outcome { started, call_active };
 enum class join_outcome { joined, already_in, full, not_active };
+// Which quota a new file would pass, if any.
+enum class quota_verdict { within, too_many_files, too_many_bytes };
+struct quota_check {
+    quota_verdict verdict = quota_verdict::within;
+    room_usage usage;  // what the room held before this file
+};
+enum class complete_outcome { completed, not_pending, too_many_files, too_many_bytes };
 struct leave_outcome {
     bool was_participant = false;
     bool call_ended = false;
@@ -57,16 +64,35 @@ class metadata_store {
                           std::string_view ended_by) = 0;
 
     // Files. A prepared file is invisible until completed; completing is idempotent.
-    virtual void insert_prepared_file(const file_record& file) = 0;
+    // Inserts the prepared file unless its room would then pass `quota`, counting the
+    // room's visible files and the uploads under way (link not expired at
+    // `file.created_at`). Counted and written in one transaction, so that uploads
+    // prepared at once cannot together overshoot the quota.
+    virtual quota_check insert_prepared_file(const file_record& file, const room_quota& quota) = 0;
     virtual std::optional<file_record> find_file(std::string_view file_id) = 0;
-    // Makes the file visible; false when it already was (or is gone).
-    virtual bool complete_file(std::string_view file_id, millis at) = 0;
+    // Makes the file visible unless the room's visible files would then pass `quota`
+    // (possible when the quota was lowered, or the link expired and its place was taken);
+    // not_pending when it already was visible (or is gone).
+    virtual complete_outcome complete_file(std::string_view file_id, millis at,
+                                           const room_quota& quota) = 0;
     // The room's visible files, oldest first.
     virtual std::vector<file_record> room_files(std::string_view room_id) = 0;
     // Prepared files whose upload URL expired before `now`, at most `limit` of them.
     virtual std::vector<file_record> expired_prepared_files(millis now, int limit) = 0;
     // Forgets a prepared file; false when it was completed meanwhile (then it stays).
     virtual bool delete_prepared_file(std::string_view file_id) = 0;
+
+    // Retention. A room's last activity is kept by the store itself: its creation, a
+    // member joining, a file completed, a call started or joined; touch_room() records
+    // any other (a member coming back, a room found in use).
+    virtual void touch_room(std::string_view room_id, millis at) = 0;
+    // Rooms with no activity since `before` and no active call, at most `limit`.
+    virtual std::vector<std::string> idle_rooms(millis before, int limit) = 0;
+    // Deletes the room with its members, calls and files if it is still idle (no activity
+    // since `before`, no active call); returns the storage keys of its files, whose bytes
+    // the caller removes. nullopt when it was no longer idle (or is gone).
+    virtual std::optional<std::vector<std::string>> delete_idle_room(std::string_view room_id,
+                                                                     millis before) = 0;
 };
 
 }  // namespace parlor::store

@@ -65,6 +65,24 @@ const std::vector<migration> migrations = {
          "CREATE INDEX files_room_history ON files (room_id, completed_at)",
          "CREATE INDEX files_pending ON files (upload_expires_at) WHERE completed_at IS NULL",
      }},
+    {2,
+     "room activity for retention",
+     {
+         // When anything last happened in the room; rooms idle past --room-retention-days
+         // are deleted. Existing rooms start from their latest join, file or call.
+         "ALTER TABLE rooms ADD COLUMN last_active_at BIGINT NOT NULL DEFAULT 0",
+         "UPDATE rooms SET last_active_at = created_at",
+         "UPDATE rooms SET last_active_at = (SELECT MAX(joined_at) FROM room_members m "
+         "WHERE m.room_id = rooms.id) WHERE (SELECT MAX(joined_at) FROM room_members m "
+         "WHERE m.room_id = rooms.id) > last_active_at",
+         "UPDATE rooms SET last_active_at = (SELECT MAX(completed_at) FROM files f "
+         "WHERE f.room_id = rooms.id) WHERE (SELECT MAX(completed_at) FROM files f "
+         "WHERE f.room_id = rooms.id) > last_active_at",
+         "UPDATE rooms SET last_active_at = (SELECT MAX(started_at) FROM calls c "
+         "WHERE c.room_id = rooms.id) WHERE (SELECT MAX(started_at) FROM calls c "
+         "WHERE c.room_id = rooms.id) > last_active_at",
+         "CREATE INDEX rooms_last_active ON rooms (last_active_at)",
+     }},
 };
 
 }  // namespace

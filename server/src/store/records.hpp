@@ -16,6 +16,18 @@ struct room_record {
     std::string created_by;  // member id of the creator
 };
 
+// What a room may hold: its visible files plus the uploads still under way.
+struct room_quota {
+    std::int64_t max_files = 0;
+    std::int64_t max_bytes = 0;
+};
+
+// What a room holds (or would hold) against its quota.
+struct room_usage {
+    std::int64_t files = 0;
+    std::int64_t bytes = 0;
+};
+
 struct member_record {
     std::string id;
     std::string room_id;

@@ -92,10 +92,10 @@ bool sql_store::insert_room_with_creator(const room_record& room, const member_r
             soci::into(taken);
         if (taken > 0) return false;
         long long created_at = room.created_at, joined_at = creator.joined_at;
-        sql << "INSERT INTO rooms (id, code, created_at, created_by) "
-               "VALUES (:id, :code, :created_at, :created_by)",
+        sql << "INSERT INTO rooms (id, code, created_at, created_by, last_active_at) "
+               "VALUES (:id, :code, :created_at, :created_by, :active_at)",
             soci::use(room.id), soci::use(room.code), soci::use(created_at),
-            soci::use(room.created_by);
+            soci::use(room.created_by), soci::use(created_at);
         sql << "INSERT INTO room_members (id, room_id, display_name, joined_at) "
                "VALUES (:id, :room_id, :name, :joined_at)",
             soci::use(creator.id), soci::use(creator.room_id), soci::use(creator.display_name),
@@ -131,10 +131,13 @@ std::optional<room_record> sql_store::find_room(std::string_view column, std::st
 void sql_store::insert_member(const member_record& member) {
     with_session([&](soci::session& sql) {
         long long joined_at = member.joined_at;
+        write_transaction tx(sql);
         sql << "INSERT INTO room_members (id, room_id, display_name, joined_at) "
                "VALUES (:id, :room_id, :name, :joined_at)",
             soci::use(member.id), soci::use(member.room_id), soci::use(member.display_name),
             soci::use(joined_at);
+        detail::touch_room(sql, member.room_id, joined_at);
+        tx.commit();
     });
 }
 
@@ -230,6 +233,7 @@ start_outcome sql_store::start_call(const call_record& call) {
             soci::use(call.id), soci::use(call.room_id), soci::use(call.started_by),
             soci::use(started_at);
         insert_participant(sql, call.id, call.started_by, started_at);
+        detail::touch_room(sql, call.room_id, started_at);
         tx.commit();
         return start_outcome::started;
     });
@@ -256,6 +260,10 @@ join_outcome sql_store::join_call(std::string_view call_id, std::string_view mem
             return join_outcome::full;
         }
         insert_participant(sql, call, member, at);
+        long long joined_at = at;
+        sql << "UPDATE rooms SET last_active_at = :at WHERE last_active_at < :at2 "
+               "AND id = (SELECT room_id FROM calls WHERE id = :call)",
+            soci::use(joined_at), soci::use(joined_at), soci::use(call);
         tx.commit();
         return join_outcome::joined;
     });
@@ -308,6 +316,56 @@ bool sql_store::end_call(std::string_view call_id, millis at, std::string_view r
         }
         tx.commit();
         return ended;
+    });
+}
+
+// ---- retention ----
+
+void sql_store::touch_room(std::string_view room_id, millis at) {
+    with_session([&](soci::session& sql) { detail::touch_room(sql, std::string(room_id), at); });
+}
+
+std::vector<std::string> sql_store::idle_rooms(millis before, int limit) {
+    return with_session([&](soci::session& sql) {
+        long long cutoff = before;
+        std::vector<std::string> ids;
+        soci::rowset<std::string> rows =
+            (sql.prepare << "SELECT id FROM rooms r WHERE r.last_active_at < :before AND NOT "
+                            "EXISTS (SELECT 1 FROM calls c WHERE c.room_id = r.id AND "
+                            "c.ended_at IS NULL) ORDER BY r.last_active_at, r.id LIMIT :limit",
+             soci::use(cutoff), soci::use(limit));
+        for (const auto& id : rows) ids.push_back(id);
+        return ids;
+    });
+}
+
+std::optional<std::vector<std::string>> sql_store::delete_idle_room(std::string_view room_id,
+                                                                    millis before) {
+    return with_session([&](soci::session& sql) -> std::optional<std::vector<std::string>> {
+        std::string room(room_id);
+        long long cutoff = before;
+        write_transaction tx(sql);
+        // Checked again under the write lock: a join or a call since idle_rooms() keeps it.
+        int idle = 0;
+        sql << "SELECT COUNT(*) FROM rooms r WHERE r.id = :room AND r.last_active_at < :before "
+               "AND NOT EXISTS (SELECT 1 FROM calls c WHERE c.room_id = r.id AND "
+               "c.ended_at IS NULL)",
+            soci::use(room), soci::use(cutoff), soci::into(idle);
+        if (idle == 0) return std::nullopt;
+        std::vector<std::string> keys;
+        soci::rowset<std::string> rows =
+            (sql.prepare << "SELECT storage_key FROM files WHERE room_id = :room", soci::use(room));
+        for (const auto& key : rows) keys.push_back(key);
+        // Children first, in an order every foreign key accepts (no reliance on cascades).
+        sql << "DELETE FROM call_participants WHERE call_id IN "
+               "(SELECT id FROM calls WHERE room_id = :room)",
+            soci::use(room);
+        sql << "DELETE FROM calls WHERE room_id = :room", soci::use(room);
+        sql << "DELETE FROM files WHERE room_id = :room", soci::use(room);
+        sql << "DELETE FROM room_members WHERE room_id = :room", soci::use(room);
+        sql << "DELETE FROM rooms WHERE id = :room", soci::use(room);
+        tx.commit();
+        return keys;
     });
 }
 

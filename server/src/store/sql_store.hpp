@@ -48,12 +48,17 @@ class sql_store final : public metadata_store {
                              std::string_view reason) override;
     bool end_call(std::string_view call_id, millis at, std::string_view reason,
                   std::string_view ended_by) override;
-    void insert_prepared_file(const file_record& file) override;
+    quota_check insert_prepared_file(const file_record& file, const room_quota& quota) override;
     std::optional<file_record> find_file(std::string_view file_id) override;
-    bool complete_file(std::string_view file_id, millis at) override;
+    complete_outcome complete_file(std::string_view file_id, millis at,
+                                   const room_quota& quota) override;
     std::vector<file_record> room_files(std::string_view room_id) override;
     std::vector<file_record> expired_prepared_files(millis now, int limit) override;
     bool delete_prepared_file(std::string_view file_id) override;
+    void touch_room(std::string_view room_id, millis at) override;
+    std::vector<std::string> idle_rooms(millis before, int limit) override;
+    std::optional<std::vector<std::string>> delete_idle_room(std::string_view room_id,
+                                                             millis before) override;
 
   private:
     template <class Work>

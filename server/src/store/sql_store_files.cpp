@@ -31,10 +31,23 @@ file_record file_from(const soci::row& r) {
 
 }  // namespace
 
-void sql_store::insert_prepared_file(const file_record& file) {
-    with_session([&](soci::session& sql) {
+quota_check sql_store::insert_prepared_file(const file_record& file, const room_quota& quota) {
+    return with_session([&](soci::session& sql) {
+        detail::write_transaction tx(sql);
         long long size = file.size_bytes, created = file.created_at,
                   expires = file.upload_expires_at;
+        quota_check check;
+        long long files = 0, bytes = 0;
+        sql << "SELECT COUNT(*), COALESCE(SUM(size_bytes), 0) FROM files WHERE room_id = :room "
+               "AND (completed_at IS NOT NULL OR upload_expires_at >= :now)",
+            soci::use(file.room_id), soci::use(created), soci::into(files), soci::into(bytes);
+        check.usage = {files, bytes};
+        if (files + 1 > quota.max_files) {
+            check.verdict = quota_verdict::too_many_files;
+        } else if (bytes + size > quota.max_bytes) {
+            check.verdict = quota_verdict::too_many_bytes;
+        }
+        if (check.verdict != quota_verdict::within) return check;
         sql << "INSERT INTO files (id, room_id, uploader_id, filename, mime_type, size_bytes, "
                "sha256, storage_key, created_at, upload_expires_at) VALUES (:id, :room, :uploader, "
                ":filename, :mime, :size, :sha, :key, :created, :expires)",
@@ -42,6 +55,8 @@ void sql_store::insert_prepared_file(const file_record& file) {
             soci::use(file.filename), soci::use(file.mime_type), soci::use(size),
             soci::use(file.sha256), soci::use(file.storage_key), soci::use(created),
             soci::use(expires);
+        tx.commit();
+        return check;
     });
 }
 
@@ -55,14 +70,31 @@ std::optional<file_record> sql_store::find_file(std::string_view file_id) {
     });
 }
 
-bool sql_store::complete_file(std::string_view file_id, millis at) {
+complete_outcome sql_store::complete_file(std::string_view file_id, millis at,
+                                          const room_quota& quota) {
     return with_session([&](soci::session& sql) {
-        std::string id(file_id);
-        long long completed = at;
-        return detail::changed_rows(sql,
-                                    "UPDATE files SET completed_at = :at "
-                                    "WHERE id = :id AND completed_at IS NULL",
-                                    soci::use(completed), soci::use(id)) == 1;
+        std::string id(file_id), room;
+        long long completed = at, size = 0;
+        detail::write_transaction tx(sql);
+        sql << "SELECT room_id, size_bytes FROM files WHERE id = :id AND completed_at IS NULL",
+            soci::use(id), soci::into(room), soci::into(size);
+        if (!sql.got_data()) return complete_outcome::not_pending;
+        // Only the visible files count here: the uploads under way were admitted by prepare.
+        long long files = 0, bytes = 0;
+        sql << "SELECT COUNT(*), COALESCE(SUM(size_bytes), 0) FROM files "
+               "WHERE room_id = :room AND completed_at IS NOT NULL",
+            soci::use(room), soci::into(files), soci::into(bytes);
+        if (files + 1 > quota.max_files) return complete_outcome::too_many_files;
+        if (bytes + size > quota.max_bytes) return complete_outcome::too_many_bytes;
+        if (detail::changed_rows(sql,
+                                 "UPDATE files SET completed_at = :at "
+                                 "WHERE id = :id AND completed_at IS NULL",
+                                 soci::use(completed), soci::use(id)) != 1) {
+            return complete_outcome::not_pending;
+        }
+        detail::touch_room(sql, room, completed);
+        tx.commit();
+        return complete_outcome::completed;
     });
 }
 

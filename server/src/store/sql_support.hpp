@@ -70,6 +70,12 @@ inline int count_of(soci::session& sql, const std::string& query, const std::str
     return n;
 }
 
+// Records activity in a room (see metadata_store::touch_room); never moves it back.
+inline void touch_room(soci::session& sql, const std::string& room_id, long long at) {
+    sql << "UPDATE rooms SET last_active_at = :at WHERE id = :room AND last_active_at < :at2",
+        soci::use(at), soci::use(room_id), soci::use(at);
+}
+
 }  // namespace detail
 
 template <class Work>

@@ -138,22 +138,23 @@ TEST_F(FileLinksTest, ExpectContinueIsAnsweredBeforeTheBody) {
 }
 
 TEST_F(FileLinksTest, ALinkUploadsOneObjectOnce) {
-    auto loser = binary_bytes(1000, 1), winner = binary_bytes(1000, 2);
-    auto slot = prepare_upload(ada, "race.bin", "", winner);
+    auto other = binary_bytes(1000, 1), declared = binary_bytes(1000, 2);
+    auto slot = prepare_upload(ada, "race.bin", "", declared);
 
-    // Two uploads through one link at once: the first to finish is kept.
-    http_connection slow(port());
-    slow.write_head("PUT", slot.target, {{"Content-Length", "1000"}, {"Expect", "100-continue"}});
-    ASSERT_EQ(slow.read_reply().status, 100);
-    slow.write_raw(loser.substr(0, 500));
-    EXPECT_EQ(put(slot.target, winner).status, 204);
-    slow.write_raw(loser.substr(500));
-    EXPECT_TRUE(is_error(slow.read_reply(), 403, "forbidden"));
-    // And later uploads are refused too.
-    EXPECT_TRUE(is_error(put(slot.target, loser), 403, "forbidden"));
+    // Two uploads through one link at once: the second is refused while the first arrives
+    // (one PUT in flight per link), and writes nothing.
+    http_connection first(port());
+    first.write_head("PUT", slot.target, {{"Content-Length", "1000"}, {"Expect", "100-continue"}});
+    ASSERT_EQ(first.read_reply().status, 100);
+    first.write_raw(declared.substr(0, 500));
+    EXPECT_TRUE(is_error(put(slot.target, other), 409, "upload_in_progress"));
+    first.write_raw(declared.substr(500));
+    EXPECT_EQ(first.read_reply().status, 204);
+    // And later uploads are refused: the link has been used.
+    EXPECT_TRUE(is_error(put(slot.target, other), 403, "forbidden"));
 
     EXPECT_EQ(complete(ada, slot.file_id).status, 201);
-    EXPECT_TRUE(fetch(download_target(ada, slot.file_id)).body == winner);
+    EXPECT_TRUE(fetch(download_target(ada, slot.file_id)).body == declared);
     EXPECT_TRUE(std::filesystem::is_empty(uploads_dir()));
 }
 

@@ -10,6 +10,14 @@
 namespace parlor::itest {
 namespace {
 
+// The raw SHA-256 of `bytes` (the checksum header carries it in base64).
+std::string raw_sha256(const std::string& bytes) {
+    std::string hex = sha256_hex(bytes), raw;
+    for (std::size_t i = 0; i < hex.size(); i += 2)
+        raw.push_back(static_cast<char>(std::stoi(hex.substr(i, 2), nullptr, 16)));
+    return raw;
+}
+
 constexpr const char* bucket = "parlor-files";
 
 // scheme://host:port/path?query -> {port, path?query}; s3rver listens on 127.0.0.1.
@@ -57,11 +65,14 @@ class FilesS3Test : public parlor_test {
                               .dump(),
                           bearer(ada.token));
     }
-    // What a browser does with a presigned URL.
+    // What a browser does with a presigned URL (and the headers prepare listed, if any).
     static http_reply follow(const std::string& method, const std::string& url,
-                             const std::string& body = {}) {
+                             const std::string& body = {},
+                             const nlohmann::json& headers = nlohmann::json::object()) {
         auto [port, target] = split_url(url);
-        return request(port, method, target, body, {{"Content-Type", "text/plain"}});
+        header_list sent = {{"Content-Type", "text/plain"}};
+        for (const auto& [name, value] : headers.items()) sent.emplace_back(name, value);
+        return request(port, method, target, body, sent);
     }
     http_reply complete(const std::string& file_id) {
         return api().call("POST", "/api/rooms/" + ada.code + "/files/complete",
@@ -86,7 +97,13 @@ TEST_F(FilesS3Test, UploadCompleteListAndDownloadGoThroughTheBucket) {
         << upload_url;
     EXPECT_NE(upload_url.find("X-Amz-Signature="), std::string::npos);
 
-    ASSERT_EQ(follow("PUT", upload_url, bytes).status, 200);
+    // The size and the SHA-256 are signed; the browser adds the checksum header it is given.
+    EXPECT_NE(upload_url.find("X-Amz-SignedHeaders=content-length%3Bhost%3Bx-amz-checksum-sha256"),
+              std::string::npos)
+        << upload_url;
+    EXPECT_EQ(upload["headers"],
+              (nlohmann::json{{"x-amz-checksum-sha256", base64(raw_sha256(bytes))}}));
+    ASSERT_EQ(follow("PUT", upload_url, bytes, upload["headers"]).status, 200);
     auto done = complete(prepared.json()["fileId"]);
     ASSERT_EQ(done.status, 201) << done.body;
     EXPECT_EQ(done.json()["file"]["sizeBytes"], bytes.size());
@@ -130,6 +147,26 @@ TEST_F(FilesS3Test, AnObjectOfTheWrongSizeIsRefusedAndRemoved) {
     EXPECT_TRUE(api().room_state(ada)["files"].empty());
     // The short object is gone, so the upload can be tried again with the same link.
     ASSERT_EQ(follow("PUT", upload_url, declared).status, 200);
+    EXPECT_EQ(complete(prepared.json()["fileId"]).status, 201);
+}
+
+// s3rver checks neither signatures nor checksums, so it stores other bytes of the declared
+// size; complete reads them back and refuses them (a real S3 refuses them at the PUT).
+TEST_F(FilesS3Test, OtherBytesThanDeclaredAreAChecksumMismatchAndRemoved) {
+    std::string declared = "the real minutes", other = "fake minutes!!!!";
+    ASSERT_EQ(declared.size(), other.size());
+    auto prepared = prepare(declared, sha256_hex(declared));
+    ASSERT_EQ(prepared.status, 201);
+    auto upload_url = prepared.json()["upload"]["url"].get<std::string>();
+    ASSERT_EQ(follow("PUT", upload_url, other).status, 200);
+
+    auto done = complete(prepared.json()["fileId"]);
+
+    EXPECT_TRUE(is_error(done, 422, "checksum_mismatch"));
+    EXPECT_TRUE(api().room_state(ada)["files"].empty());
+    // The object is gone: the right bytes can still be sent with the same link.
+    ASSERT_EQ(follow("PUT", upload_url, declared, prepared.json()["upload"]["headers"]).status,
+              200);
     EXPECT_EQ(complete(prepared.json()["fileId"]).status, 201);
 }
 

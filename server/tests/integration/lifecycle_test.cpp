@@ -274,6 +274,12 @@ TEST(CommandLineTest, HelpListsEveryFlagWithItsEnvironmentTwin) {
         {"--ice-transport-policy", "PARLOR_ICE_TRANSPORT_POLICY"},
         {"--log-level", "PARLOR_LOG_LEVEL"},
         {"--shutdown-grace", "PARLOR_SHUTDOWN_GRACE"},
+        {"--room-max-files", "PARLOR_ROOM_MAX_FILES"},
+        {"--room-max-bytes", "PARLOR_ROOM_MAX_BYTES"},
+        {"--min-free-disk", "PARLOR_MIN_FREE_DISK"},
+        {"--prepare-per-minute", "PARLOR_PREPARE_PER_MINUTE"},
+        {"--room-retention-days", "PARLOR_ROOM_RETENTION_DAYS"},
+        {"--sweep-interval", "PARLOR_SWEEP_INTERVAL"},
     };
     std::map<std::string, std::string> line_of_flag;
     std::istringstream lines(run.out);

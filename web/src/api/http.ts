@@ -27,6 +27,7 @@ const CODE_BY_STATUS: Record<number, ApiErrorCode> = {
   429: 'rate_limited',
   500: 'internal',
   503: 'unavailable',
+  507: 'storage_full',
 };
 
 const KNOWN_CODES: ReadonlySet<string> = new Set<ApiErrorCode>([
@@ -40,6 +41,9 @@ const KNOWN_CODES: ReadonlySet<string> = new Set<ApiErrorCode>([
   'file_not_found',
   'upload_incomplete',
   'checksum_mismatch',
+  'quota_exceeded',
+  'storage_full',
+  'upload_in_progress',
   'unavailable',
   'internal',
 ]);

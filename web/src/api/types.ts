@@ -123,6 +123,12 @@ export type ApiErrorCode =
   | 'file_not_found'
   | 'upload_incomplete'
   | 'checksum_mismatch'
+  /** The room's file or byte quota, or the server's free-disk floor (413); the message names it. */
+  | 'quota_exceeded'
+  /** The server's disk filled up while the bytes arrived (507); nothing was kept. */
+  | 'storage_full'
+  /** Another PUT to the same upload link is still arriving (409). */
+  | 'upload_in_progress'
   | 'unavailable'
   | 'internal'
   /** No answer at all: network down, server stopped, timeout. */

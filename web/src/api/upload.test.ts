@@ -56,6 +56,26 @@ describe('putBytes', () => {
     await expect(s3).rejects.toMatchObject({ code: 'internal', status: 500 });
   });
 
+  it('the server\'s quota and disk codes come through with their message', async () => {
+    const quota = put();
+    FakeXhr.latest().respond(413, JSON.stringify({ error: { code: 'quota_exceeded', message: 'This room already holds 3 files' } }));
+    await expect(quota).rejects.toMatchObject({ code: 'quota_exceeded', message: 'This room already holds 3 files' });
+
+    const full = put();
+    FakeXhr.latest().respond(507, JSON.stringify({ error: { code: 'storage_full', message: 'Disk full' } }));
+    await expect(full).rejects.toMatchObject({ code: 'storage_full', status: 507 });
+
+    const twice = put();
+    FakeXhr.latest().respond(409, JSON.stringify({ error: { code: 'upload_in_progress', message: 'Busy' } }));
+    await expect(twice).rejects.toMatchObject({ code: 'upload_in_progress' });
+  });
+
+  it('S3 refusing bytes that do not match the signed checksum is a checksum mismatch', async () => {
+    const changed = put();
+    FakeXhr.latest().respond(400, '<Error><Code>BadDigest</Code><Message>The SHA256 you specified did not match the calculated checksum.</Message></Error>', 'application/xml');
+    await expect(changed).rejects.toMatchObject({ code: 'checksum_mismatch', status: 400 });
+  });
+
   it('a lost connection is unreachable', async () => {
     const done = put();
     FakeXhr.latest().failNetwork();

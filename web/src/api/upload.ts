@@ -37,10 +37,14 @@ function abortError(): DOMException {
 
 /**
  * A failed PUT as an ApiError: 403 means the signature no longer fits (expired, or used for
- * other bytes). The local store answers in the protocol's JSON, S3 in XML; the status decides.
+ * other bytes). The local store answers in the protocol's JSON, S3 in XML; the status decides,
+ * except for S3's refusal of bytes that do not match the signed checksum (the file changed).
  */
 async function putError(xhr: XhrLike): Promise<ApiError> {
   if (xhr.status === 403) return new ApiError('upload_expired', 'The upload link expired.', 403);
+  if (xhr.status === 400 && /<Code>(BadDigest|InvalidDigest)<\/Code>/.test(xhr.responseText)) {
+    return new ApiError('checksum_mismatch', 'The bytes sent are not the declared ones.', 400);
+  }
   if (xhr.status < 200 || xhr.status > 599) {
     return new ApiError('unreachable', 'The file store did not answer.', xhr.status);
   }

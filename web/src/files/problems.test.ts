@@ -30,4 +30,31 @@ describe('upload problems in words', () => {
     });
     expect(uploadProblem(new Error('boom'), 'x').text).toBe('Upload failed.');
   });
+
+  it('says which quota stopped the upload, in the server\'s words', () => {
+    const full = new ApiError('quota_exceeded', 'This room already holds 500 files, the most a room may hold', 413);
+    expect(uploadProblem(full, 'a.txt')).toEqual({
+      kind: 'failed',
+      text: 'Upload failed: this room already holds 500 files, the most a room may hold.',
+      retryable: true,
+    });
+    const disk = new ApiError('quota_exceeded', 'The server is low on disk space (it keeps 1 GiB free), so uploads are paused; try again later', 413);
+    expect(uploadProblem(disk, 'a.txt').text).toBe(
+      'Upload failed: the server is low on disk space (it keeps 1 GiB free), so uploads are paused; try again later.',
+    );
+    // Never "too large": the file itself is within the limit.
+    expect(uploadProblem(full, 'a.txt').kind).toBe('failed');
+    expect(uploadProblem(new ApiError('quota_exceeded', 'HTTP 413', 413), 'a.txt').text).toBe(
+      'Upload failed: this room has no space left for it.',
+    );
+  });
+
+  it('a full disk and a second upload to the same link are explained', () => {
+    expect(uploadProblem(new ApiError('storage_full', 'HTTP 507', 507), 'a.txt').text).toBe(
+      "Upload failed: the server's disk is full. Try again later.",
+    );
+    expect(uploadProblem(new ApiError('upload_in_progress', 'x', 409), 'a.txt').text).toBe(
+      'Upload failed: another upload of this file is still under way.',
+    );
+  });
 });

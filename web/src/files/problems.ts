@@ -29,6 +29,12 @@ export function tooLargeText(filename: string, serverMessage: string): string {
   return `${filename} is too large: ${withPeriod(lowerFirst(message))}`;
 }
 
+/** The server's own sentence, unless a proxy answered with a bare status. */
+function serverWords(message: string): string | null {
+  const trimmed = message.trim();
+  return trimmed === '' || /^HTTP \d+$/.test(trimmed) ? null : trimmed;
+}
+
 function failed(detail: string | null, retryable = true): UploadProblem {
   return { kind: 'failed', text: detail === null ? 'Upload failed.' : `Upload failed: ${lowerFirst(withPeriod(detail))}`, retryable };
 }
@@ -47,6 +53,13 @@ export function uploadProblem(error: unknown, filename: string): UploadProblem {
       return failed('the file changed while it was being uploaded');
     case 'upload_incomplete':
       return failed('the server did not receive the whole file');
+    case 'quota_exceeded':
+      // The server's message names the limit: the room's files or bytes, or its disk.
+      return failed(serverWords(error.message) ?? 'this room has no space left for it');
+    case 'storage_full':
+      return failed(serverWords(error.message) ?? "the server's disk is full. Try again later");
+    case 'upload_in_progress':
+      return failed('another upload of this file is still under way');
     case 'rate_limited':
       return failed(rateLimitedText(error.retryAfterSeconds));
     case 'unreachable':

@@ -30,6 +30,10 @@ describe('errorText', () => {
   it('has words for the file codes', () => {
     expect(errorText(new ApiError('payload_too_large', 'Files can be at most 100 MiB', 413))).toBe('Files can be at most 100 MiB.');
     expect(errorText(new ApiError('payload_too_large', '', 413))).toBe('That was too large for the server to accept.');
+    expect(errorText(new ApiError('quota_exceeded', 'This room already holds 500 files, the most a room may hold', 413))).toBe(
+      'This room already holds 500 files, the most a room may hold.',
+    );
+    expect(errorText(new ApiError('storage_full', '', 507))).toBe("The server's disk is full. Try again later.");
     expect(errorText(new ApiError('file_not_found', 'x', 404))).toBe('That file is no longer in this room.');
     expect(errorText(new ApiError('upload_expired', 'x', 403))).toBe('The upload link expired.');
   });

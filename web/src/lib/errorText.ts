@@ -47,6 +47,12 @@ export function errorText(error: unknown, code?: string): string {
       return 'The file changed while it was being uploaded.';
     case 'upload_expired':
       return 'The upload link expired.';
+    case 'quota_exceeded':
+      return sentence(error.message) || 'There is no space left for that file here.';
+    case 'storage_full':
+      return sentence(error.message) || "The server's disk is full. Try again later.";
+    case 'upload_in_progress':
+      return 'Another upload of this file is still under way.';
     case 'bad_request':
       return sentence(error.message) || 'The server did not understand that request.';
     case 'unavailable':

@@ -4,7 +4,9 @@
 The reference for sigv4_botocore_test.cpp. Each input line holds: method ("GET" or
 "PUT"), endpoint, region, bucket, key, path_style, expires (seconds), time (unix seconds,
 the signing time), access_key, secret_key, session_token ("" for none), and params (a map
-with response-content-disposition and/or response-content-type, GET only).
+with response-content-disposition and/or response-content-type, GET only), and for a PUT
+optionally content_length and checksum_sha256 (base64), which botocore signs as the
+content-length and x-amz-checksum-sha256 headers.
 
 Written for Debian's python3-botocore (1.29); the signing clock is fixed by replacing the
 datetime module that botocore.auth reads "now" from.
@@ -59,6 +61,9 @@ def presign(session, clients, case):
     params = {"Bucket": case["bucket"], "Key": case["key"]}
     for name, value in case.get("params", {}).items():
         params[PARAM_NAMES[name]] = value
+    if case.get("content_length") is not None:
+        params["ContentLength"] = case["content_length"]
+        params["ChecksumSHA256"] = case["checksum_sha256"]
     module, now = fixed_datetime_module(case["time"])
     with mock.patch.object(botocore.auth, "datetime", module):
         # Newer botocore reads the time through this helper instead.

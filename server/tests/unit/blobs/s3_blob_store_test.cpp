@@ -11,6 +11,7 @@
 
 #include "blobs/disposition.hpp"
 #include "blobs/s3rver_process.hpp"
+#include "common/crypto.hpp"
 #include "common/error.hpp"
 #include "support/failure_of.hpp"
 #include "support/manual_clock.hpp"
@@ -50,12 +51,14 @@ std::size_t record_header(char* data, std::size_t size, std::size_t count, void*
 }
 
 // A browser's side of a presigned URL: a GET, or a PUT of `upload` with its own
-// Content-Type (which the signature does not cover).
+// Content-Type (which the signature does not cover) and the headers the request lists.
 http_reply fetch(const signed_request& request, const std::string& upload = {}) {
     std::unique_ptr<CURL, decltype(&curl_easy_cleanup)> handle(curl_easy_init(), curl_easy_cleanup);
     http_reply reply;
     curl_slist* headers = curl_slist_append(nullptr, "Content-Type: application/octet-stream");
     headers = curl_slist_append(headers, "Expect:");
+    for (const auto& [name, value] : request.headers)
+        headers = curl_slist_append(headers, (name + ": " + value).c_str());
     CURL* h = handle.get();
     curl_easy_setopt(h, CURLOPT_URL, request.url.c_str());
     if (request.method == "PUT") {
@@ -113,7 +116,7 @@ class S3BlobStoreTest : public ::testing::Test {
     // Uploads `bytes` the way a browser does; the upload's HTTP status.
     long upload(s3_blob_store& s3, const std::string& key, const std::string& bytes) {
         signed_request put = s3.presign_upload(key, bytes.size(), "application/octet-stream",
-                                               clock_.now() + 5 * minute);
+                                               sha256_hex(bytes), clock_.now() + 5 * minute);
         return fetch(put, bytes).status;
     }
 
@@ -142,13 +145,27 @@ TEST_F(S3BlobStoreTest, UnknownAccessKeyIsUnavailable) {
     EXPECT_EQ(failure_of([&] { wrong_keys.check(); }), error_code::unavailable);
 }
 
-TEST_F(S3BlobStoreTest, UploadedBytesAreStatedWithTheirSize) {
+// s3rver keeps no checksum (HEAD answers none): stat reads the object and hashes it, so
+// complete can compare the SHA-256 as it does on the local store.
+TEST_F(S3BlobStoreTest, UploadedBytesAreStatedWithTheirSizeAndSha256) {
     s3_blob_store s3 = store();
     ASSERT_EQ(upload(s3, "rooms/r1/f1", "hello, parlor"), 200);
     std::optional<stored_object> object = s3.stat("rooms/r1/f1");
     ASSERT_TRUE(object);
     EXPECT_EQ(object->size, 13u);
-    EXPECT_FALSE(object->sha256);
+    EXPECT_EQ(object->sha256, sha256_hex("hello, parlor"));
+}
+
+TEST_F(S3BlobStoreTest, OtherBytesThanDeclaredAreStatedWithTheirOwnSha256) {
+    s3_blob_store s3 = store();
+    // Declared "hello", stored "HELLO": a store that checks nothing at PUT time (s3rver)
+    // takes them; stat's digest shows the difference.
+    signed_request put = s3.presign_upload("rooms/r1/f4", 5, "text/plain", sha256_hex("hello"),
+                                           clock_.now() + minute);
+    ASSERT_EQ(fetch(put, "HELLO").status, 200);
+    std::optional<stored_object> object = s3.stat("rooms/r1/f4");
+    ASSERT_TRUE(object);
+    EXPECT_EQ(object->sha256, sha256_hex("HELLO"));
 }
 
 TEST_F(S3BlobStoreTest, DownloadReturnsTheBytesAsANamedAttachment) {
@@ -204,8 +221,8 @@ TEST_F(S3BlobStoreTest, ExpiredUploadUrlIsRefused) {
     // Signed two hours ago for ten minutes.
     testing::manual_clock past(clock_.now() - 120 * minute);
     s3_blob_store stale(config_for(server_->port()), past);
-    signed_request put =
-        stale.presign_upload("rooms/r1/late", 4, "text/plain", past.now() + 10 * minute);
+    signed_request put = stale.presign_upload("rooms/r1/late", 4, "text/plain", sha256_hex("late"),
+                                              past.now() + 10 * minute);
     http_reply reply = fetch(put, "late");
     EXPECT_EQ(reply.status, 403);
     EXPECT_NE(reply.body.find("Request has expired"), std::string::npos) << reply.body;
@@ -241,17 +258,42 @@ TEST(S3BlobStoreSigning, UrlsLastUntilExpiryRoundedUpToWholeSeconds) {
     testing::manual_clock clock(1'795'000'000'400);
     s3_blob_store s3(offline_config(), clock);
     // Signed at second 1'795'000'000; 10.4 s to go becomes 11 s.
-    signed_request put = s3.presign_upload("k", 1, "text/plain", clock.now() + 10'000);
+    signed_request put =
+        s3.presign_upload("k", 1, "text/plain", sha256_hex("x"), clock.now() + 10'000);
     EXPECT_EQ(put.method, "PUT");
     EXPECT_EQ(put.expires_at, 1'795'000'011'000);
     EXPECT_NE(put.url.find("X-Amz-Expires=11&"), std::string::npos) << put.url;
     EXPECT_TRUE(put.url.starts_with("https://parlor-files.s3.eu-west-2.amazonaws.com/parlor/k?"))
         << put.url;
-    EXPECT_TRUE(put.headers.empty());
     // An expiry already past still yields S3's minimum of one second.
-    signed_request late = s3.presign_upload("k", 1, "text/plain", clock.now() - 5'000);
+    signed_request late =
+        s3.presign_upload("k", 1, "text/plain", sha256_hex("x"), clock.now() - 5'000);
     EXPECT_NE(late.url.find("X-Amz-Expires=1&"), std::string::npos) << late.url;
     EXPECT_EQ(late.expires_at, 1'795'000'001'000);
+}
+
+// The size and the digest are signed: S3 refuses a PUT with another Content-Length or with
+// bytes whose SHA-256 is not the checksum header's, so the link cannot replace the object
+// with other bytes, not even after complete.
+TEST(S3BlobStoreSigning, UploadUrlSignsTheSizeAndTheChecksum) {
+    testing::manual_clock clock;
+    s3_blob_store s3(offline_config(), clock);
+    std::string digest = sha256_hex("hello");
+    signed_request put = s3.presign_upload("k", 5, "text/plain", digest, clock.now() + minute);
+    EXPECT_NE(put.url.find("X-Amz-SignedHeaders=content-length%3Bhost%3Bx-amz-checksum-sha256&"),
+              std::string::npos)
+        << put.url;
+    // The browser sets Content-Length itself; the checksum header is the one it must add.
+    ASSERT_EQ(put.headers.size(), 1u);
+    EXPECT_EQ(put.headers[0].first, "x-amz-checksum-sha256");
+    EXPECT_EQ(put.headers[0].second, "LPJNul+wow4m6DsqxbninhsWHlwfp0JecwQzYpOLmCQ=");
+    // Another size or digest is another signature.
+    std::string signature = put.url.substr(put.url.find("X-Amz-Signature="));
+    auto other_size = s3.presign_upload("k", 6, "text/plain", digest, clock.now() + minute);
+    auto other_digest =
+        s3.presign_upload("k", 5, "text/plain", sha256_hex("HELLO"), clock.now() + minute);
+    EXPECT_EQ(other_size.url.find(signature), std::string::npos);
+    EXPECT_EQ(other_digest.url.find(signature), std::string::npos);
 }
 
 TEST(S3BlobStoreSigning, DownloadUrlAsksForAnAttachmentWithTheMimeType) {
@@ -270,7 +312,7 @@ TEST(S3BlobStoreSigning, LifetimesBeyondSevenDaysAreRefused) {
     testing::manual_clock clock;
     s3_blob_store s3(offline_config(), clock);
     millis eight_days = 8 * 24 * 60 * minute;
-    EXPECT_THROW(s3.presign_upload("k", 1, "text/plain", clock.now() + eight_days),
+    EXPECT_THROW(s3.presign_upload("k", 1, "text/plain", sha256_hex("x"), clock.now() + eight_days),
                  std::invalid_argument);
 }
 
@@ -279,7 +321,7 @@ TEST(S3BlobStoreSigning, KeysThatClientsWouldRewriteAreRefused) {
     s3_blob_store s3(offline_config(), clock);
     for (const std::string& key : std::vector<std::string>{"", "a/../b", "./a", "a/.", "tab\there",
                                                            std::string(1020, 'k')}) {
-        EXPECT_THROW(s3.presign_upload(key, 1, "text/plain", clock.now() + minute),
+        EXPECT_THROW(s3.presign_upload(key, 1, "text/plain", sha256_hex("x"), clock.now() + minute),
                      std::invalid_argument)
             << key;
     }

@@ -7,10 +7,12 @@
 #include <algorithm>
 #include <filesystem>
 #include <fstream>
+#include <optional>
 #include <sstream>
 
 #include "blobs/disposition.hpp"
 #include "blobs/sigv4.hpp"
+#include "common/crypto.hpp"
 #include "support/child_process.hpp"
 #include "support/temp_dir.hpp"
 
@@ -28,6 +30,9 @@ struct presign_case {
     std::int64_t unix_time = 0;
     std::string session_token;
     name_value_list params;
+    // PUT: the size and SHA-256 an upload URL signs (content-length, x-amz-checksum-sha256).
+    std::optional<std::uint64_t> content_length;
+    std::string checksum_sha256;  // base64
 };
 
 const credentials example_keys{"AKIAIOSFODNN7EXAMPLE", "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
@@ -93,7 +98,9 @@ std::vector<presign_case> make_cases(std::size_t key_count) {
                            lifetimes[(i / 3) % lifetimes.size()],
                            1'795'000'000 + static_cast<std::int64_t>(i) * 3'601,
                            i % 7 == 3 ? "FwoGZXIvYXdzE/token+with=chars" : "",
-                           {}};
+                           {},
+                           std::nullopt,
+                           ""};
             if (get && i % 3 != 0) {
                 const std::string& filename = filenames[i % filenames.size()];
                 // Half as Parlor sends it (ASCII, percent-encoded), half raw UTF-8.
@@ -101,6 +108,11 @@ std::vector<presign_case> make_cases(std::size_t key_count) {
                                                 : "attachment; filename=\"" + filename + "\"";
                 c.params = {{"response-content-disposition", disposition},
                             {"response-content-type", "text/plain; charset=utf-8"}};
+            }
+            if (!get && i % 4 != 1) {
+                // As Parlor's upload links: the declared size and digest, signed.
+                c.content_length = (i * 7919) % 5'000'000'000ull;
+                c.checksum_sha256 = base64(hmac_sha256("digest", c.key));  // 32 bytes
             }
             cases.push_back(std::move(c));
         }
@@ -122,7 +134,9 @@ nlohmann::json to_json(const presign_case& c) {
             {"access_key", example_keys.access_key_id},
             {"secret_key", example_keys.secret_access_key},
             {"session_token", c.session_token},
-            {"params", params}};
+            {"params", params},
+            {"content_length", c.content_length ? nlohmann::json(*c.content_length) : nullptr},
+            {"checksum_sha256", c.checksum_sha256}};
 }
 
 std::string our_url(const presign_case& c) {
@@ -136,7 +150,12 @@ std::string our_url(const presign_case& c) {
         "s3",
         keys,
         c.unix_time};
-    return presign_url(input, c.expires, c.params);
+    name_value_list headers;
+    if (c.content_length) {
+        headers = {{"content-length", std::to_string(*c.content_length)},
+                   {"x-amz-checksum-sha256", c.checksum_sha256}};
+    }
+    return presign_url(input, c.expires, c.params, headers);
 }
 
 // botocore emits the operation's parameters (response-*) first and the X-Amz-* ones in a

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <filesystem>
+#include <functional>
 #include <fstream>
 
 #include "blobs/local_blob_store.hpp"
@@ -69,11 +70,18 @@ class FileServiceTest : public ::testing::Test {
     testing::manual_clock clock;
     store::sql_store store{{dir.path() / "parlor.db"}, 1};
     blobs::local_blob_store blobs{dir.path() / "files", std::string(32, 'k'), clock};
-    file_service files{store,
-                       blobs,
-                       clock,
-                       {1000, std::chrono::seconds(upload_ttl_ms / 1000),
-                        std::chrono::seconds(download_ttl_ms / 1000)}};
+    // Quotas wide enough not to matter, no disk floor, no rate limit: the tests that care
+    // make a file_service of their own with limits().
+    static file_limits limits() {
+        return {.max_file_bytes = 1000,
+                .upload_ttl = std::chrono::seconds(upload_ttl_ms / 1000),
+                .download_ttl = std::chrono::seconds(download_ttl_ms / 1000),
+                .room_max_files = 500,
+                .room_max_bytes = 1'000'000,
+                .min_free_disk = 0,
+                .prepares_per_minute = 0};
+    }
+    file_service files{store, blobs, clock, limits()};
     recorded_events events;
 };
 
@@ -301,6 +309,169 @@ TEST_F(FileServiceTest, SweepGoesThroughEveryBatch) {
 
     EXPECT_EQ(files.sweep_expired(), 200u);
     EXPECT_TRUE(store.expired_prepared_files(clock.now(), 10).empty());
+}
+
+// ---- quotas ----
+
+prepared_upload prepare_in(file_service& service, const std::string& member,
+                           const std::string& bytes) {
+    return service.prepare({"r1", member, "a"},
+                           {"f.txt", "text/plain", bytes.size(), sha256_hex(bytes)});
+}
+
+error refusal_of(const std::function<void()>& work) {
+    try {
+        work();
+    } catch (const error& e) {
+        return e;
+    }
+    return error(error_code::internal, "no error");
+}
+
+TEST_F(FileServiceTest, ARoomHoldsAtMostItsQuotaOfFilesUploadsUnderWayIncluded) {
+    auto limited = limits();
+    limited.room_max_files = 3;
+    file_service service(store, blobs, clock, limited);
+    auto done = prepare_in(service, "a", "one");
+    upload(key_of(done), "one");
+    service.complete(in_room("a"), done.file_id);
+    prepare_in(service, "a", "two");    // under way
+    prepare_in(service, "b", "three");  // under way, another member
+
+    auto refused = refusal_of([&] { prepare_in(service, "a", "four"); });
+    EXPECT_EQ(refused.code(), error_code::quota_exceeded);
+    EXPECT_NE(std::string(refused.what()).find("already holds 3 files"), std::string::npos)
+        << refused.what();
+    EXPECT_EQ(http_status(error_code::quota_exceeded), 413);
+    // Another room has a quota of its own.
+    EXPECT_NO_THROW(service.prepare({"r2", "o", "o"}, {"f.txt", "text/plain", 1, sha256_hex("x")}));
+
+    // An upload whose link ran out no longer holds a place.
+    clock.advance(upload_ttl_ms + 1);
+    EXPECT_NO_THROW(prepare_in(service, "a", "four"));
+}
+
+TEST_F(FileServiceTest, ARoomHoldsAtMostItsQuotaOfBytes) {
+    auto limited = limits();
+    limited.room_max_bytes = 10;
+    file_service service(store, blobs, clock, limited);
+    prepare_in(service, "a", "123456");
+
+    auto refused = refusal_of([&] { prepare_in(service, "a", "12345"); });
+    EXPECT_EQ(refused.code(), error_code::quota_exceeded);
+    EXPECT_NE(std::string(refused.what()).find("past 10 bytes"), std::string::npos)
+        << refused.what();
+    EXPECT_NO_THROW(prepare_in(service, "a", "1234"));  // exactly up to the quota
+}
+
+// An upload whose link expired (not yet swept) may still be completed; if the room filled up
+// meanwhile, complete refuses it and nothing of it stays.
+TEST_F(FileServiceTest, CompleteChecksTheQuotaAgain) {
+    auto limited = limits();
+    limited.room_max_files = 1;
+    file_service service(store, blobs, clock, limited);
+    auto late = prepare_in(service, "a", "late");
+    auto late_key = key_of(late);
+    upload(late_key, "late");
+    clock.advance(upload_ttl_ms + 1);
+    auto first = prepare_in(service, "a", "first");
+    upload(key_of(first), "first");
+    service.complete(in_room("a"), first.file_id);
+
+    EXPECT_EQ(failure_of([&] { service.complete(in_room("a"), late.file_id); }),
+              error_code::quota_exceeded);
+    EXPECT_EQ(store.find_file(late.file_id), std::nullopt);
+    EXPECT_EQ(blobs.stat(late_key), std::nullopt);
+    EXPECT_EQ(service.history("r1").size(), 1u);
+}
+
+TEST_F(FileServiceTest, PrepareIsRateLimitedPerMember) {
+    auto limited = limits();
+    limited.prepares_per_minute = 2;
+    file_service service(store, blobs, clock, limited);
+    prepare_in(service, "a", "1");
+    prepare_in(service, "a", "2");
+
+    auto refused = refusal_of([&] { prepare_in(service, "a", "3"); });
+    EXPECT_EQ(refused.code(), error_code::rate_limited);
+    ASSERT_TRUE(refused.retry_after_seconds());
+    EXPECT_EQ(*refused.retry_after_seconds(), 30);
+    EXPECT_NO_THROW(prepare_in(service, "b", "3"));  // another member's own bucket
+    clock.advance(30'000);
+    EXPECT_NO_THROW(prepare_in(service, "a", "3"));
+}
+
+TEST_F(FileServiceTest, UploadsStopWhileTheDiskIsBelowItsFloor) {
+    auto limited = limits();
+    limited.min_free_disk = std::uint64_t{1} << 60;  // more than any disk here has
+    file_service service(store, blobs, clock, limited);
+    auto refused = refusal_of([&] { prepare_in(service, "a", "x"); });
+    EXPECT_EQ(refused.code(), error_code::quota_exceeded);
+    EXPECT_NE(std::string(refused.what()).find("low on disk space"), std::string::npos)
+        << refused.what();
+    EXPECT_TRUE(store.expired_prepared_files(clock.now() + upload_ttl_ms + 1, 10).empty());
+}
+
+TEST(SizeInWords, NamesSizesAsPeopleReadThem) {
+    EXPECT_EQ(size_in_words(1), "1 byte");
+    EXPECT_EQ(size_in_words(900), "900 bytes");
+    EXPECT_EQ(size_in_words(1536), "1.5 KiB");
+    EXPECT_EQ(size_in_words(100 * 1024 * 1024), "100 MiB");
+    EXPECT_EQ(size_in_words(std::uint64_t{2} << 30), "2 GiB");
+}
+
+// ---- one PUT per link, a full disk ----
+
+TEST_F(FileServiceTest, ASecondUploadToTheSameLinkIsRefusedWhileTheFirstArrives) {
+    auto prepared = prepare_for("hello");
+    auto first = blobs.begin_upload(key_of(prepared), 5);
+    first->write("he", 2);
+
+    EXPECT_EQ(failure_of([&] { blobs.begin_upload(key_of(prepared), 5); }),
+              error_code::upload_in_progress);
+    EXPECT_EQ(http_status(error_code::upload_in_progress), 409);
+    EXPECT_EQ(entries_in(uploads()), 1u);  // the refused one wrote nothing
+
+    first->write("llo", 3);
+    first->commit();
+    first.reset();
+    EXPECT_EQ(failure_of([&] { blobs.begin_upload(key_of(prepared), 5); }),
+              error_code::forbidden);  // used
+    EXPECT_EQ(files.complete(in_room("a"), prepared.file_id).file.size_bytes, 5);
+}
+
+TEST_F(FileServiceTest, AnUploadDroppedHalfwayFreesItsLink) {
+    auto prepared = prepare_for("hello");
+    {
+        auto dropped = blobs.begin_upload(key_of(prepared), 5);
+        dropped->write("he", 2);
+    }
+    EXPECT_EQ(entries_in(uploads()), 0u);
+    upload(key_of(prepared), "hello");
+    EXPECT_EQ(files.complete(in_room("a"), prepared.file_id).file.size_bytes, 5);
+}
+
+// What a crashed process leaves (a part file nobody holds a lock on) does not block the link.
+TEST_F(FileServiceTest, APartFileLeftByACrashDoesNotBlockTheLink) {
+    auto prepared = prepare_for("hello");
+    std::ofstream(uploads() / (key_of(prepared) + ".part")) << "stale bytes from before";
+    upload(key_of(prepared), "hello");
+    EXPECT_EQ(files.complete(in_room("a"), prepared.file_id).file.size_bytes, 5);
+}
+
+// ENOSPC: the part file is made to be /dev/full, which answers every write with it.
+TEST_F(FileServiceTest, AFullDiskIsStorageFullAndKeepsNothing) {
+    auto prepared = prepare_for("hello");
+    fs::create_symlink("/dev/full", uploads() / (key_of(prepared) + ".part"));
+    auto incoming = blobs.begin_upload(key_of(prepared), 5);
+
+    EXPECT_EQ(failure_of([&] { incoming->write("hello", 5); }), error_code::storage_full);
+    EXPECT_EQ(http_status(error_code::storage_full), 507);
+    incoming.reset();
+    EXPECT_EQ(entries_in(uploads()), 0u);
+    EXPECT_EQ(entries_in(objects()), 0u);
+    EXPECT_EQ(failure_of([&] { files.complete(in_room("a"), prepared.file_id); }),
+              error_code::upload_incomplete);
 }
 
 }  // namespace
