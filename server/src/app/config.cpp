@@ -2,6 +2,7 @@
 
 #include <CLI/CLI.hpp>
 
+#include <charconv>
 #include <iostream>
 #include <stdexcept>
 
@@ -153,9 +154,12 @@ std::optional<config> parse_config(int argc, char** argv, int& exit_code) {
                     "HS256 secret for guest tokens, at least 32 characters "
                     "(default: generated once into <data-dir>/token-secret)")
         ->envname("PARLOR_TOKEN_SECRET");
-    identity.add_option("--token-ttl", c.token_ttl_seconds, "Guest token lifetime in seconds")
+    identity
+        .add_option("--token-ttl", c.token_ttl_seconds,
+                    "Guest token lifetime in seconds (sockets close when it ends; values under a "
+                    "minute are for tests)")
         ->envname("PARLOR_TOKEN_TTL")
-        ->check(CLI::Range(60, 30 * 24 * 3600))
+        ->check(CLI::Range(2, 30 * 24 * 3600))
         ->capture_default_str();
 
     auto& media = *cli.add_option_group("Calls");
@@ -176,6 +180,38 @@ std::optional<config> parse_config(int argc, char** argv, int& exit_code) {
                     "Messages one socket may send a second, bursts of twice that (0: no limit)")
         ->envname("PARLOR_WS_MESSAGES_PER_SECOND")
         ->check(CLI::NonNegativeNumber)
+        ->capture_default_str();
+    limits
+        .add_option("--ws-relay-bytes-per-second", c.ws_relay_bytes_per_second,
+                    "Signal bytes one member may have relayed to others a second, bursts of four "
+                    "times that; past it signals are refused with rate_limited (0: no limit)")
+        ->envname("PARLOR_WS_RELAY_BYTES_PER_SECOND")
+        ->check(CLI::Validator(
+            [](const std::string& value) -> std::string {
+                // A burst (four seconds' worth) must hold the largest frame, 64 KiB.
+                std::uint64_t bytes = 0;
+                auto [end, failure] =
+                    std::from_chars(value.data(), value.data() + value.size(), bytes);
+                if (failure == std::errc() && end == value.data() + value.size() &&
+                    (bytes == 0 || bytes >= 32 * 1024)) {
+                    return {};
+                }
+                return "'" + value + "' is not 0 (no limit) or a number of bytes from 32768";
+            },
+            "0 or >= 32768"))
+        ->capture_default_str();
+    limits
+        .add_option("--ws-max-queued-frames", c.ws_max_queued_frames,
+                    "Frames a socket's reader may fall behind before it is disconnected")
+        ->envname("PARLOR_WS_MAX_QUEUED_FRAMES")
+        ->check(CLI::Range(std::size_t{16}, std::size_t{1} << 20))
+        ->capture_default_str();
+    limits
+        .add_option("--ws-max-queued-bytes", c.ws_max_queued_bytes,
+                    "Bytes a socket's reader may fall behind before it is disconnected (a "
+                    "room:state answering its own room:join does not count)")
+        ->envname("PARLOR_WS_MAX_QUEUED_BYTES")
+        ->check(CLI::Range(std::size_t{64} * 1024, std::size_t{1} << 30))
         ->capture_default_str();
     media
         .add_option("--stun-url", c.stun_urls,

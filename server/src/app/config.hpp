@@ -36,6 +36,9 @@ struct config {
     int call_capacity = 6;
     int call_grace_seconds = 20;
     int ws_messages_per_second = 100;
+    std::size_t ws_relay_bytes_per_second = 128 * 1024;  // 0: unlimited
+    std::size_t ws_max_queued_frames = 1024;
+    std::size_t ws_max_queued_bytes = 4 * 1024 * 1024;
     std::uint64_t max_file_bytes = 100 * 1024 * 1024;
     int upload_link_seconds = 15 * 60;
     int download_link_seconds = 5 * 60;

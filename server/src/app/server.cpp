@@ -160,7 +160,8 @@ int run_server(const config& cfg) {
                                    .min_free_disk = cfg.min_free_disk_bytes,
                                    .prepares_per_minute = cfg.prepare_per_minute};
     files::file_service files(metadata, *blob_store, clock, file_limits);
-    realtime::hub sockets;  // also the presence: online while a socket is attached
+    // Also the presence (online while a socket is attached) and each member's relay budget.
+    realtime::hub sockets(realtime::relay_allowance::per_second(cfg.ws_relay_bytes_per_second));
     files::room_retention retention(metadata, *blob_store, sockets, clock, retention_of(cfg));
     rooms::call_service calls(metadata, clock, cfg.call_capacity);
     rooms::room_service rooms(metadata, tokens, sockets, calls, clock);
@@ -177,6 +178,8 @@ int run_server(const config& cfg) {
     events.subscribe([&sockets](const realtime::room_event& e) { sockets.deliver(e); });
     realtime::socket_limits limits;
     limits.messages_per_second = cfg.ws_messages_per_second;
+    limits.max_queued_frames = cfg.ws_max_queued_frames;
+    limits.max_queued_bytes = cfg.ws_max_queued_bytes;
     realtime::realtime_service realtime(io, blocking, rooms, calls, events, sockets, ice_servers,
                                         call_reports, std::chrono::seconds(cfg.call_grace_seconds),
                                         limits);

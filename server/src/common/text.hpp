@@ -24,5 +24,12 @@ std::optional<std::vector<decoded>> decode_utf8_text(std::string_view s);
 bool is_control(char32_t cp);
 // Unicode spaces (and BOM) that trimming removes.
 bool is_space(char32_t cp);
+// Unicode's Default_Ignorable_Code_Point (DerivedCoreProperties.txt): drawn as nothing at
+// all (zero-width spaces and joiners, word joiner, invisible operators, BOM, direction marks
+// and controls, variation selectors, Hangul fillers, tags, ...).
+bool is_default_ignorable(char32_t cp);
+// Unicode's Extended_Pictographic (emoji-data.txt): emoji, and pictographs that may become
+// emoji.
+bool is_extended_pictographic(char32_t cp);
 
 }  // namespace parlor

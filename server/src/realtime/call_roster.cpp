@@ -2,31 +2,31 @@
 
 namespace parlor::realtime {
 
-call_roster::entry call_roster::find(const std::string& room_id, std::uint64_t& version) const {
+call_roster::entry call_roster::find(const std::string& room_id, std::uint64_t& generation) const {
     std::lock_guard lock(mutex_);
+    generation = generation_;
     auto it = rooms_.find(room_id);
-    if (it == rooms_.end()) {
-        version = 0;
-        return nullptr;
-    }
-    version = it->second.version;
-    return it->second.call;
+    return it == rooms_.end() ? nullptr : it->second;
 }
 
-call_roster::entry call_roster::remember(const std::string& room_id, std::uint64_t version,
+call_roster::entry call_roster::remember(const std::string& room_id, std::uint64_t generation,
                                          std::optional<store::call_record> call) {
     auto read = std::make_shared<const std::optional<store::call_record>>(std::move(call));
     std::lock_guard lock(mutex_);
-    auto& slot = rooms_[room_id];
-    if (slot.version == version) slot.call = read;  // else the call changed while being read
+    // Something was forgotten since the read began; it may have been this room's call.
+    if (generation == generation_) rooms_[room_id] = read;
     return read;
 }
 
 void call_roster::forget(const std::string& room_id) {
     std::lock_guard lock(mutex_);
-    auto& slot = rooms_[room_id];
-    ++slot.version;
-    slot.call.reset();
+    ++generation_;
+    rooms_.erase(room_id);
+}
+
+std::size_t call_roster::size() const {
+    std::lock_guard lock(mutex_);
+    return rooms_.size();
 }
 
 }  // namespace parlor::realtime

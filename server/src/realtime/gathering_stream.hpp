@@ -22,9 +22,10 @@ namespace parlor::realtime {
 //   async_write_some, are appended whole, and are reported done at once; past
 //   `high_water` pending bytes they wait for the socket to take some.
 // ws_session caps what may be pending (a reader that falls behind is dropped) and stops
-// appending once the WebSocket is closing. Closing flushes what is pending before the TCP
-// teardown. Everything a socket write touches lives in a shared state that the unfinished
-// write keeps alive.
+// appending once the WebSocket is closing. A frame written `exempt` is left out of the
+// counts the caps weigh (pending_bytes, pending_frames) until it is handed to the socket. Closing
+// flushes what is pending before the TCP teardown. Everything a socket write touches lives in a
+// shared state that the unfinished write keeps alive.
 class gathering_stream {
   public:
     using executor_type = beast::tcp_stream::executor_type;
@@ -38,7 +39,7 @@ class gathering_stream {
     const beast::tcp_stream& next_layer() const { return state_->stream; }
 
     // Queues one text message as a single unmasked frame.
-    void write_text(std::string_view payload) {
+    void write_text(std::string_view payload, bool exempt = false) {
         unsigned char header[10];
         std::size_t length = payload.size(), header_size = 2;
         header[0] = 0x81;  // FIN, text
@@ -60,17 +61,24 @@ class gathering_stream {
         if (s.failure) return;
         s.pending.append(reinterpret_cast<const char*>(header), header_size);
         s.pending.append(payload);
-        ++s.pending_frames;
+        if (exempt) {
+            s.exempt_bytes += header_size + payload.size();
+        } else {
+            ++s.pending_frames;
+        }
         s.flush_soon();
     }
-    // What is queued and not yet handed to the socket.
-    std::size_t pending_bytes() const { return state_->pending.size(); }
+    // What is queued and not yet handed to the socket, exempt frames left out.
+    std::size_t pending_bytes() const { return state_->pending.size() - state_->exempt_bytes; }
     std::size_t pending_frames() const { return state_->pending_frames; }
+    // Whether an exempt frame is queued and not yet handed to the socket.
+    bool exempt_pending() const { return state_->exempt_bytes > 0; }
     // Drops the text frames queued after Beast's last write: a close reply or pong Beast
     // has queued still goes out.
     void discard_pending() {
         state_->pending.resize(state_->kept_bytes);
         state_->pending_frames = state_->kept_frames;
+        state_->exempt_bytes = state_->kept_exempt_bytes;
     }
     // Completes when everything queued has been written (or the socket failed).
     template <class Handler>
@@ -116,6 +124,7 @@ class gathering_stream {
             writing = true;
             sending.swap(pending);
             pending_frames = kept_frames = kept_bytes = 0;
+            exempt_bytes = kept_exempt_bytes = 0;
             asio::async_write(stream, asio::buffer(sending),
                               [self = shared_from_this()](const beast::error_code& ec,
                                                           std::size_t) { self->sent(ec); });
@@ -137,6 +146,7 @@ class gathering_stream {
                 failure = ec;
                 pending.clear();
                 pending_frames = kept_frames = kept_bytes = 0;
+                exempt_bytes = kept_exempt_bytes = 0;
             }
             if (waiters > 0) flushed.cancel();
             if (!pending.empty()) return flush();
@@ -155,11 +165,13 @@ class gathering_stream {
         std::size_t high_water;
         std::string pending;             // written by the layer above, not yet handed to the socket
         std::string sending;             // what the socket write under way carries
-        std::size_t pending_frames = 0;  // write_text frames in `pending`
+        std::size_t pending_frames = 0;  // write_text frames in `pending`, exempt ones aside
+        std::size_t exempt_bytes = 0;    // bytes of exempt frames in `pending`
         // Where `pending` ends after Beast's last write, and the text frames before it:
         // discard_pending() keeps that much.
         std::size_t kept_bytes = 0;
         std::size_t kept_frames = 0;
+        std::size_t kept_exempt_bytes = 0;
         bool writing = false;
         bool flush_posted = false;
         beast::error_code failure;   // the socket failed: every later write fails with this
@@ -190,6 +202,7 @@ class gathering_stream {
                 }
                 s->kept_bytes = s->pending.size();
                 s->kept_frames = s->pending_frames;
+                s->kept_exempt_bytes = s->exempt_bytes;
                 s->flush();
             }
             done = true;

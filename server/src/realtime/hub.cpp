@@ -6,15 +6,51 @@
 
 namespace parlor::realtime {
 
-bool hub::attach(const std::string& room_id, const std::string& member_id,
-                 const std::shared_ptr<ws_session>& socket) {
+hub::hub(relay_allowance allowance)
+    : allowance_(allowance),
+      refill_time_(allowance.bytes_per_second == 0
+                       ? std::chrono::steady_clock::duration::zero()
+                       : std::chrono::duration_cast<std::chrono::steady_clock::duration>(
+                             std::chrono::duration<double>(double(allowance.burst) /
+                                                           double(allowance.bytes_per_second)))) {}
+
+hub::attachment hub::attach(const std::string& room_id, const std::string& member_id,
+                            const std::shared_ptr<ws_session>& socket) {
     std::lock_guard lock(mutex_);
     auto& entry = members_[member_id];
     bool first = entry.sockets.empty();
     entry.room_id = room_id;
     entry.sockets.push_back(socket);
-    if (first) rooms_[room_id].push_back(member_id);
-    return first;
+    if (first) {
+        rooms_[room_id].push_back(member_id);
+        entry.relay = budget_for(member_id, std::chrono::steady_clock::now());
+    }
+    return {first, entry.relay};
+}
+
+// A parked budget comes back as it was; otherwise a full one.
+std::shared_ptr<relay_budget> hub::budget_for(const std::string& member_id, time_point now) {
+    if (allowance_.bytes_per_second == 0) return nullptr;
+    if (auto parked = parked_.find(member_id); parked != parked_.end()) {
+        auto relay = std::move(parked->second.relay);
+        parked_.erase(parked);
+        return relay;
+    }
+    return std::make_shared<relay_budget>(allowance_.bytes_per_second, allowance_.burst, now);
+}
+
+void hub::park(const std::string& member_id, std::shared_ptr<relay_budget> relay, time_point now) {
+    // Those parked long enough ago are full again: a new budget is the same.
+    while (!parked_order_.empty() && now - parked_order_.front().second >= refill_time_) {
+        auto& [oldest, since] = parked_order_.front();
+        if (auto it = parked_.find(oldest); it != parked_.end() && it->second.since == since) {
+            parked_.erase(it);
+        }
+        parked_order_.pop_front();
+    }
+    if (!relay) return;
+    parked_[member_id] = {std::move(relay), now};
+    parked_order_.emplace_back(member_id, now);
 }
 
 bool hub::detach(const std::string& room_id, const std::string& member_id,
@@ -29,6 +65,7 @@ bool hub::detach(const std::string& room_id, const std::string& member_id,
         return !held || held.get() == socket;
     });
     if (sockets.size() == before || !sockets.empty()) return false;
+    park(member_id, std::move(it->second.relay), std::chrono::steady_clock::now());
     members_.erase(it);
     auto room = rooms_.find(room_id);
     if (room != rooms_.end()) {
@@ -81,6 +118,11 @@ std::vector<std::shared_ptr<ws_session>> hub::take_member(const std::string& mem
     }
     members_.erase(it);
     return sockets;
+}
+
+bool hub::holds_room(const std::string& room_id) const {
+    std::lock_guard lock(mutex_);
+    return rooms_.contains(room_id);
 }
 
 bool hub::online(std::string_view member_id) const {

@@ -1,5 +1,7 @@
 #pragma once
 
+#include <chrono>
+#include <deque>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -7,21 +9,40 @@
 #include <vector>
 
 #include "realtime/bus.hpp"
+#include "realtime/relay_budget.hpp"
 #include "rooms/presence.hpp"
 
 namespace parlor::realtime {
 
 class ws_session;
 
+// Signal bytes one member may have relayed a second, and in one burst (0: no bound).
+struct relay_allowance {
+    std::size_t bytes_per_second = 0;
+    std::size_t burst = 0;
+
+    // Parlor's shape (--ws-relay-bytes-per-second): bursts of four seconds' worth.
+    static relay_allowance per_second(std::size_t bytes) { return {bytes, 4 * bytes}; }
+};
+
 // The sockets this instance holds, by room and member: delivers bus events to them and
-// answers who is online. Thread-safe.
+// answers who is online. Each member here also has one relay budget, which all of their
+// sockets spend from. When their last socket goes, the budget is kept for as long as it
+// takes to refill (so that reconnecting buys no fresh burst), then forgotten. Thread-safe.
 class hub final : public rooms::presence {
   public:
-    // True when this is the member's first socket here (the member came online).
-    bool attach(const std::string& room_id, const std::string& member_id,
-                const std::shared_ptr<ws_session>& socket);
+    explicit hub(relay_allowance allowance = {});
+
+    struct attachment {
+        bool came_online = false;             // this is the member's first socket here
+        std::shared_ptr<relay_budget> relay;  // null without a bound
+    };
+    attachment attach(const std::string& room_id, const std::string& member_id,
+                      const std::shared_ptr<ws_session>& socket);
     // True when it was the member's last socket (the member went offline).
     bool detach(const std::string& room_id, const std::string& member_id, const ws_session* socket);
+    // Whether any socket here is in the room.
+    bool holds_room(const std::string& room_id) const;
 
     // Sends the event to the sockets it names; when it says a member left the room, their
     // sockets are detached first (no "offline" follows) and closed after.
@@ -34,11 +55,26 @@ class hub final : public rooms::presence {
     struct member_sockets {
         std::string room_id;
         std::vector<std::weak_ptr<ws_session>> sockets;
+        std::shared_ptr<relay_budget> relay;
     };
+    using time_point = std::chrono::steady_clock::time_point;
+    struct parked_budget {
+        std::shared_ptr<relay_budget> relay;
+        time_point since;
+    };
+    // With mutex_ held.
+    std::shared_ptr<relay_budget> budget_for(const std::string& member_id, time_point now);
+    void park(const std::string& member_id, std::shared_ptr<relay_budget> relay, time_point now);
+
+    relay_allowance allowance_;
+    std::chrono::steady_clock::duration refill_time_;  // an empty budget is full again
     mutable std::mutex mutex_;
     // room id -> member ids in it with a socket here
     std::unordered_map<std::string, std::vector<std::string>> rooms_;
     std::unordered_map<std::string, member_sockets> members_;
+    // Budgets of members with no socket here, and when each was parked, oldest first.
+    std::unordered_map<std::string, parked_budget> parked_;
+    std::deque<std::pair<std::string, time_point>> parked_order_;
 };
 
 }  // namespace parlor::realtime

@@ -72,7 +72,11 @@ void realtime_service::closed(ws_session& socket) {
         open_.erase(&socket);
     }
     const auto& who = socket.caller();
-    if (!who || !hub_.detach(who->room_id, who->member_id, &socket)) return;
+    if (!who) return;
+    bool went_offline = hub_.detach(who->room_id, who->member_id, &socket);
+    // Signals come from sockets in the room: with none here, its call need not be known.
+    if (!hub_.holds_room(who->room_id)) roster_.forget(who->room_id);
+    if (!went_offline) return;
     publish(who->room_id, "member:left", {{"memberId", who->member_id}, {"reason", "offline"}});
     start_grace(*who);
 }
@@ -118,7 +122,7 @@ bool realtime_service::handle_now(ws_session& socket, std::string_view text) {
     auto call = roster_.find(who.room_id, version);
     if (!call) return false;  // handle() reads the call from the store
     try {
-        relay(who, *call, signal->call_id, signal->to,
+        relay(socket, *call, signal->call_id, signal->to,
               std::make_shared<const std::string>(forwarded_signal(*signal, who.member_id)));
     } catch (const error& refused) {
         auto rid = signal->rid.empty() ? nlohmann::json()
@@ -215,17 +219,28 @@ asio::awaitable<void> realtime_service::join_room(const std::shared_ptr<ws_sessi
     rooms::caller who{admitted.room.id, admitted.member.id, admitted.room.created_by};
     bool came_online = false;
     if (!socket->caller()) {
-        socket->set_caller(who);
-        came_online = hub_.attach(who.room_id, who.member_id, socket);
+        auto attached = hub_.attach(who.room_id, who.member_id, socket);
+        socket->set_caller(who, attached.relay);
+        came_online = attached.came_online;
     }
+    socket->expire_at(std::chrono::system_clock::time_point(
+        std::chrono::milliseconds(admitted.token_expires_at)));
     end_grace(who);
     auto snapshot = co_await run_blocking(
         blocking_, [&] { return rooms_.snapshot(admitted.room, admitted.member.id); });
+    // The member may have left between the token check and the attach: then the leave's
+    // event found no socket to close here. The snapshot was read after the attach, so it
+    // knows; the socket goes as their other sockets went.
+    if (!snapshot.has_member(who.member_id)) {
+        hub_.detach(who.room_id, who.member_id, socket.get());
+        socket->close(websocket::close_code::normal, "left the room");
+        co_return;
+    }
     nlohmann::json reply = {
         {"type", "room:state"},
         {"data", api::snapshot_json(snapshot, ice_servers_.for_member(admitted.member.id))}};
     if (!msg.rid.is_null()) reply["rid"] = msg.rid;
-    socket->send(std::make_shared<const std::string>(reply.dump()));
+    socket->send_state(std::make_shared<const std::string>(reply.dump()));
     if (came_online) {
         publish(who.room_id, "member:joined",
                 {{"member", api::member_json({admitted.member, true})}}, {}, who.member_id);
@@ -269,7 +284,7 @@ asio::awaitable<void> realtime_service::relay_signal(const std::shared_ptr<ws_se
         forwarded["sdp"] = required_string(msg.data, "sdp");
     }
     auto call = co_await active_call(who.room_id);
-    relay(who, *call, call_id, to, make_frame(msg.type, forwarded));
+    relay(*socket, *call, call_id, to, make_frame(msg.type, forwarded));
 }
 
 // Telemetry from the browser: no reply, no store; one log line and the metrics' totals.
@@ -282,16 +297,22 @@ void realtime_service::record_call_report(const rooms::caller& who, const envelo
                      .dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
 }
 
-// Who may signal whom: both in the room's active call, the one named, and not the same.
-void realtime_service::relay(const rooms::caller& who,
-                             const std::optional<store::call_record>& call,
+// Who may signal whom: both in the room's active call, the one named, and not the same;
+// and how much: within the sender's relay budget, so that no sender can pour more into a
+// peer's socket than a reader keeps up with (past it the signal is refused, not queued).
+void realtime_service::relay(ws_session& from, const std::optional<store::call_record>& call,
                              std::string_view call_id, std::string_view to,
                              std::shared_ptr<const std::string> frame) {
+    const rooms::caller& who = *from.caller();
     if (!call || call->id != call_id || !rooms::takes_part(*call, who.member_id)) {
         throw error(error_code::not_in_call, "You are not in this call");
     }
     if (to == who.member_id || !rooms::takes_part(*call, to)) {
         throw error(error_code::unknown_peer, "That member is not in this call");
+    }
+    if (!from.spend_relay(frame->size())) {
+        from.count_refusal();
+        throw error(error_code::rate_limited, "Too many signalling bytes; slow down");
     }
     bus_.publish({who.room_id, std::move(frame), std::string(to), {}, {}, false});
 }

@@ -65,7 +65,7 @@ class realtime_service final : public rooms::room_events {
     void record_call_report(const rooms::caller& who, const envelope& msg);
     // The room's active call, from the roster when it is known there.
     asio::awaitable<call_roster::entry> active_call(const std::string& room_id);
-    void relay(const rooms::caller& who, const std::optional<store::call_record>& call,
+    void relay(ws_session& from, const std::optional<store::call_record>& call,
                std::string_view call_id, std::string_view to,
                std::shared_ptr<const std::string> frame);
     void publish(const std::string& room_id, const std::string& type, nlohmann::json data,

@@ -13,7 +13,8 @@ ws_session::ws_session(beast::tcp_stream stream, realtime_service& service,
     : ws_(std::move(stream)),
       service_(service),
       limits_(limits),
-      watchdog_timer_(ws_.get_executor()) {}
+      watchdog_timer_(ws_.get_executor()),
+      expiry_timer_(ws_.get_executor()) {}
 
 ws_session::~ws_session() = default;
 
@@ -61,12 +62,7 @@ void ws_session::on_read(const beast::error_code& ec) {
         return finish_with(close_now(websocket::close_code::bad_payload, "text frames only"));
     std::string_view text(static_cast<const char*>(buffer_.data().data()), buffer_.size());
     if (!within_rate()) {
-        if (++strikes_ >= limits_.rate_limit_strikes) {
-            return finish_with([](std::shared_ptr<ws_session> self) -> asio::awaitable<void> {
-                co_await self->flush_queue();  // the rate_limited errors already queued say why
-                co_await self->close_now(websocket::close_code::policy_error, "too many messages");
-            }(shared_from_this()));
-        }
+        count_refusal();
         service_.refuse_rate(*this, text);
     } else if (!service_.handle_now(*this, text)) {
         // The general path waits for the store; the next frame is read once it is done, so
@@ -75,12 +71,22 @@ void ws_session::on_read(const beast::error_code& ec) {
             ws_.get_executor(),
             [self = shared_from_this(), text]() -> asio::awaitable<void> {
                 co_await self->service_.handle(self, text);
-                self->read_next();
+                self->continue_reading();
             },
             asio::detached);
         return;
     }
-    read_next();
+    continue_reading();
+}
+
+// After a frame is handled: the next one, unless too many were refused by a rate (the
+// message rate here, the relay budget in the service).
+void ws_session::continue_reading() {
+    if (strikes_ < limits_.rate_limit_strikes || closing_) return read_next();
+    finish_with([](std::shared_ptr<ws_session> self) -> asio::awaitable<void> {
+        co_await self->flush_queue();  // the rate_limited errors already queued say why
+        co_await self->close_now(websocket::close_code::policy_error, "too many messages");
+    }(shared_from_this()));
 }
 
 // The socket's last act: runs `closing` (a close handshake), then finished().
@@ -98,6 +104,7 @@ void ws_session::finish_with(asio::awaitable<void> closing) {
 void ws_session::finished() {
     closing_ = true;
     watchdog_timer_.cancel();
+    expiry_timer_.cancel();
     service_.closed(*this);
 }
 
@@ -114,20 +121,47 @@ bool ws_session::within_rate() {
 }
 
 void ws_session::send(std::shared_ptr<const std::string> frame) {
-    asio::post(ws_.get_executor(), [self = shared_from_this(), frame = std::move(frame)] {
+    queue(std::move(frame), false);
+}
+
+void ws_session::send_state(std::shared_ptr<const std::string> frame) {
+    queue(std::move(frame), true);
+}
+
+void ws_session::queue(std::shared_ptr<const std::string> frame, bool state) {
+    asio::post(ws_.get_executor(), [self = shared_from_this(), frame = std::move(frame), state] {
         // Once Beast has begun a close (ours or the peer's), no data frame may follow it.
         if (self->closing_ || self->draining_ || !self->ws_.is_open()) return;
         auto& out = self->ws_.next_layer();
-        if (out.pending_frames() >= self->limits_.max_queued_frames ||
-            out.pending_bytes() + frame->size() > self->limits_.max_queued_bytes) {
+        // The snapshot is weighed by what is queued ahead of it, not by its own size.
+        bool exempt = state && !out.exempt_pending();
+        std::size_t frames = out.pending_frames() + (exempt ? 0 : 1);
+        std::size_t bytes = out.pending_bytes() + (exempt ? 0 : frame->size());
+        if (frames > self->limits_.max_queued_frames || bytes > self->limits_.max_queued_bytes) {
             // A reader this far behind would make us buffer without bound: drop it; the
             // client reconnects and resyncs from room:state.
-            spdlog::warn("dropping a socket that fell {} frames behind", out.pending_frames());
+            spdlog::warn("dropping a socket that fell {} frames ({} bytes) behind", frames, bytes);
             self->drop();
             return;
         }
-        out.write_text(*frame);
+        out.write_text(*frame, exempt);
     });
+}
+
+void ws_session::expire_at(std::chrono::system_clock::time_point token_expiry) {
+    if (closing_) return;  // a wait now would keep the session alive until the expiry
+    auto left = token_expiry - std::chrono::system_clock::now();
+    // Setting the time cancels the wait for the previous token, if any.
+    expiry_timer_.expires_after(std::chrono::duration_cast<std::chrono::steady_clock::duration>(
+        std::max(left, decltype(left)::zero())));
+    expiry_timer_.async_wait([self = shared_from_this()](const beast::error_code& ec) {
+        if (ec || self->closing_) return;  // a newer token, or the socket is going anyway
+        self->close(websocket::close_code::policy_error, "token expired");
+    });
+}
+
+bool ws_session::spend_relay(std::size_t bytes) {
+    return !relay_ || relay_->spend(bytes, std::chrono::steady_clock::now());
 }
 
 // Lets the frames already queued go out (new ones are refused meanwhile), within the 5 s

@@ -10,6 +10,7 @@
 
 #include "api/request.hpp"
 #include "realtime/gathering_stream.hpp"
+#include "realtime/relay_budget.hpp"
 #include "rooms/call_service.hpp"
 
 namespace parlor::realtime {
@@ -24,10 +25,11 @@ struct socket_limits {
     std::chrono::seconds ping_interval{15};
     std::chrono::seconds silence_limit{45};
     // Outgoing frames waiting for a slow reader; past either cap the socket is dropped.
+    // The room:state answering the socket's own room:join is not counted (see send_state).
     std::size_t max_queued_frames = 1024;
     std::size_t max_queued_bytes = 4 * 1024 * 1024;
     int messages_per_second = 100;  // 0: unlimited
-    int rate_limit_strikes = 50;    // refused messages before the socket is closed
+    int rate_limit_strikes = 50;    // refused messages (either rate) before the socket is closed
 };
 
 // One WebSocket. Reads one frame at a time and hands it to the realtime service; outgoing
@@ -40,15 +42,35 @@ class ws_session : public std::enable_shared_from_this<ws_session> {
 
     asio::awaitable<void> run(api::request upgrade);
 
+    // An event for this client. Dropped, with the socket, when the reader is so far behind
+    // that it would pass a queue cap.
     void send(std::shared_ptr<const std::string> frame);
+    // The room:state answering this socket's own room:join: queued whatever its size (a
+    // room's snapshot may outgrow the caps, and nobody could enter the room), and not
+    // counted against the caps by the frames after it. One such frame is exempt at a time:
+    // another one queued before the first went out counts like any frame, so a client that
+    // repeats room:join without reading is still dropped.
+    void send_state(std::shared_ptr<const std::string> frame);
     auto executor() { return ws_.get_executor(); }
     void close(websocket::close_code code, std::string reason);
 
     // Set by room:join; read and written on this socket's strand only.
     const std::optional<rooms::caller>& caller() const { return caller_; }
-    void set_caller(rooms::caller who) { caller_ = std::move(who); }
+    void set_caller(rooms::caller who, std::shared_ptr<relay_budget> relay) {
+        caller_ = std::move(who);
+        relay_ = std::move(relay);
+    }
+    // The socket closes (1008, "token expired") when the token it joined with expires; a
+    // later room:join with a newer token moves that time.
+    void expire_at(std::chrono::system_clock::time_point token_expiry);
+    // Takes `bytes` from the member's relay budget; false when it does not hold them.
+    bool spend_relay(std::size_t bytes);
+    // A message was refused for going past a rate: counts toward the strike limit.
+    void count_refusal() { ++strikes_; }
 
   private:
+    void queue(std::shared_ptr<const std::string> frame, bool state);
+    void continue_reading();
     void read_next();
     void on_read(const beast::error_code& ec);
     void finish_with(asio::awaitable<void> closing);
@@ -65,9 +87,11 @@ class ws_session : public std::enable_shared_from_this<ws_session> {
     realtime_service& service_;
     const socket_limits& limits_;
     asio::steady_timer watchdog_timer_;
-    beast::flat_buffer buffer_;  // the frame being read
+    asio::steady_timer expiry_timer_;  // the token's expiry, once joined
+    beast::flat_buffer buffer_;        // the frame being read
     std::optional<rooms::caller> caller_;
-    bool closing_ = false;   // no more reads or writes: the socket is going
+    std::shared_ptr<relay_budget> relay_;  // the member's, shared with their other sockets
+    bool closing_ = false;                 // no more reads or writes: the socket is going
     bool draining_ = false;  // no new frames queued: the queue is being flushed before a close
     bool ping_pending_ = false;
     std::chrono::steady_clock::time_point opened_at_;

@@ -69,7 +69,7 @@ attendee room_service::authenticate_token(const std::string& token) {
         throw error(error_code::unauthorized, "The token is invalid");
     }
     if (member->left_at) throw error(error_code::unauthorized, "You have left this room");
-    return {std::move(*room), std::move(*member)};
+    return {std::move(*room), std::move(*member), claims.expires_at};
 }
 
 caller room_service::member_of(std::string_view typed_code,

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <algorithm>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -32,12 +33,19 @@ struct room_snapshot {
     std::optional<store::call_record> call;
     std::vector<store::file_record> files;  // visible ones, oldest first
     int call_capacity = 0;                  // people one call can hold
+
+    // Whether the member was in the room (had not left) when the snapshot was read.
+    bool has_member(std::string_view member_id) const {
+        return std::ranges::any_of(members,
+                                   [&](const member_view& m) { return m.member.id == member_id; });
+    }
 };
 
 // A socket's member, authenticated by its token alone (the token names the room).
 struct attendee {
     store::room_record room;
     store::member_record member;
+    millis token_expires_at = 0;  // the socket closes then
 };
 
 // The rules of rooms and guest identity. Blocking (it calls the store): run it on the

@@ -22,7 +22,7 @@ struct database_location {
 };
 
 // metadata_store on SOCI. One pool of sessions, each used by one blocking thread at a time.
-class sql_store final : public metadata_store {
+class sql_store : public metadata_store {
   public:
     sql_store(const database_location& where, std::size_t pool_size);
     ~sql_store() override;

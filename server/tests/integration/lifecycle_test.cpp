@@ -319,7 +319,11 @@ TEST(CommandLineTest, BadFlagValuesExitNonZeroWithAMessage) {
         {"--room-create-per-minute", "-1"},
         {"--join-per-minute", "lots"},
         {"--max-json-body", "10"},
-        {"--token-ttl", "5"},
+        {"--token-ttl", "1"},  // 2 s at least (short ones are for tests)
+        {"--ws-relay-bytes-per-second", "1000"},
+        {"--ws-relay-bytes-per-second", "fast"},
+        {"--ws-max-queued-bytes", "1024"},
+        {"--ws-max-queued-frames", "0"},
         {"--log-level", "loud"},
         {"--shutdown-grace", "-3"},
         {"--trusted-proxy", "10.0.0.0/33"},

@@ -31,9 +31,21 @@ class RealtimeLimitsTest : public realtime_test {
         grace = api().join_room(ada.code, "Grace");
     }
 
-    // The socket still answers: a room:join is answered with room:state.
-    ::testing::AssertionResult still_answers(ws_client& socket) {
-        if (!socket.send("room:join", {{"token", ada.token}}, "alive?")) {
+    // Ada and Grace in a call (from these joined sockets); returns the call's id.
+    std::string call_of_two(ws_client& ada_ws, ws_client& grace_ws) {
+        auto call_id = start_call(ada_ws);
+        grace_ws.send("call:join", {{"callId", call_id}});
+        if (!grace_ws.next_of_type("call:participant-joined") ||
+            !ada_ws.next_of_type("call:participant-joined")) {
+            throw std::runtime_error("call:participant-joined went missing");
+        }
+        return call_id;
+    }
+
+    // The socket (Ada's, unless `who` says) still answers: a room:join is answered with
+    // room:state.
+    ::testing::AssertionResult still_answers(ws_client& socket, const admission* who = nullptr) {
+        if (!socket.send("room:join", {{"token", (who ? *who : ada).token}}, "alive?")) {
             return ::testing::AssertionFailure() << "the socket is closed";
         }
         auto reply = socket.next_of_type("room:state");
@@ -213,11 +225,12 @@ TEST_F(RealtimeSlowRateTest, ARateLimitedFrameEchoesOnlyAScalarRid) {
 }
 
 // A reader that falls too far behind (1024 frames or 4 MiB queued for it) is dropped with
-// 1013 rather than buffered without bound.
+// 1013 rather than buffered without bound. Both rates are off here, so that one sender can
+// outrun a reader; the relay budget's own tests are further down.
 class RealtimeUnlimitedRateTest : public RealtimeLimitsTest {
   protected:
     std::map<std::string, std::string> server_flags() const override {
-        return {{"--ws-messages-per-second", "0"}};
+        return {{"--ws-messages-per-second", "0"}, {"--ws-relay-bytes-per-second", "0"}};
     }
 
     // Ada and Grace in a call; then Grace stops reading while Ada sends her 42 MB of offers,
@@ -274,6 +287,115 @@ TEST_F(RealtimeUnlimitedRateTest, SigtermExitsEvenWithAReaderThatStopped) {
     auto status = server().wait_for_exit(40s);  // the default --shutdown-grace is 10 s
     ASSERT_TRUE(status.has_value()) << "still running 40 s after SIGTERM";
     EXPECT_TRUE(status->clean()) << status->describe();
+}
+
+// ---- the relay budget ----
+
+// One sender flooding a peer (issue 11, hole 8): 700 offers of 60 KB as fast as the socket
+// takes them, the message rate off, while the peer reads nothing. Without a bound on the
+// bytes relayed (--ws-relay-bytes-per-second 0, the test above) the peer falls past its
+// queue cap and is dropped. With one (64 KiB a second here, bursts of 256 KiB, against a
+// queue cap of 256 KiB) the sender's signals past it are refused with rate_limited, and past
+// 50 refusals the sender is closed (1008) like any flooder; the peer stays connected.
+class RealtimeRelayBudgetTest : public RealtimeLimitsTest {
+  protected:
+    std::map<std::string, std::string> server_flags() const override {
+        return {{"--ws-messages-per-second", "0"},
+                {"--ws-relay-bytes-per-second", "65536"},
+                {"--ws-max-queued-bytes", "262144"}};
+    }
+};
+
+TEST_F(RealtimeRelayBudgetTest, AFloodingSenderIsRefusedBeforeItsPeerIsDropped) {
+    auto ada_ws = join(ada);
+    auto grace_ws = join(grace);
+    ASSERT_TRUE(is_event(ada_ws->next(), "member:joined"));
+    auto call_id = call_of_two(*ada_ws, *grace_ws);
+
+    std::string sdp(60 * 1024, 's');
+    int sent = 0;
+    for (int i = 0; i < 700; ++i) {
+        if (!ada_ws->send("signal:offer",
+                          {{"to", grace.member_id}, {"callId", call_id}, {"sdp", sdp}}, i)) {
+            break;
+        }
+        ++sent;
+    }
+
+    // Ada: refused once past the budget, then closed for it.
+    int refused = 0;
+    while (auto frame = ada_ws->next(3s)) {
+        if (is_ws_error(frame, "rate_limited", (*frame)["data"].value("rid", nlohmann::json())))
+            ++refused;
+    }
+    auto closure = ada_ws->wait_closed(5s);
+    ASSERT_TRUE(closure.has_value()) << "the flooding sender is still open after " << sent;
+    EXPECT_EQ(closure->code, 1008) << closure->describe();
+    EXPECT_GE(refused, 40);
+    EXPECT_LT(sent, 700);
+
+    // Coming back on a fresh socket buys no fresh burst (four offers): the budget is the
+    // member's, and it has had only a moment to refill.
+    auto ada_again = join(ada);
+    bool refused_again = false;
+    for (int i = 0; i < 3 && !refused_again; ++i) {
+        ada_again->send("signal:offer",
+                        {{"to", grace.member_id}, {"callId", call_id}, {"sdp", sdp}}, "again");
+        auto reply = ada_again->next(300ms);
+        refused_again = is_ws_error(reply, "rate_limited", "again");
+    }
+    EXPECT_TRUE(refused_again) << "a reconnected sender got a fresh budget";
+
+    // Grace, who read nothing meanwhile, is still there, with what the budget let through.
+    int offers = 0;
+    while (auto frame = grace_ws->next(1s)) {
+        if (!is_event(frame, "signal:offer")) continue;
+        ++offers;
+        EXPECT_EQ((*frame)["data"]["sdp"].get<std::string>().size(), sdp.size());
+    }
+    EXPECT_GE(offers, 4);   // the burst: 256 KiB
+    EXPECT_LE(offers, 20);  // and the rate for the second or so the flood lasted
+    EXPECT_TRUE(grace_ws->is_open());
+    EXPECT_TRUE(still_answers(*grace_ws, &grace));
+    EXPECT_EQ(server().log().find("dropping a socket"), std::string::npos);
+}
+
+// What a browser sends when it joins a call of six, and again when it renegotiates with
+// everyone (screen share, ICE restart): five offers of 20 KB and 40 candidates each time.
+// The default budget (128 KiB a second, bursts of 512 KiB) passes all of it.
+TEST_F(RealtimeLimitsTest, LegitimateSignallingIsNeverRefused) {
+    auto ada_ws = join(ada);
+    auto grace_ws = join(grace);
+    ASSERT_TRUE(is_event(ada_ws->next(), "member:joined"));
+    auto call_id = call_of_two(*ada_ws, *grace_ws);
+    std::string sdp = "v=0\r\n" + std::string(20 * 1024, 'a');
+    nlohmann::json candidate = {
+        {"candidate",
+         "candidate:842163049 1 udp 1677729535 203.0.113.7 49152 typ srflx raddr "
+         "192.168.1.20 rport 49152 generation 0 ufrag abcd network-cost 999"},
+        {"sdpMid", "0"},
+        {"sdpMLineIndex", 0},
+        {"usernameFragment", "abcd"}};
+
+    int sent = 0;
+    for (int round = 0; round < 2; ++round) {
+        for (int peer = 0; peer < 5; ++peer, ++sent) {
+            ASSERT_TRUE(ada_ws->send("signal:offer",
+                                     {{"to", grace.member_id}, {"callId", call_id}, {"sdp", sdp}}));
+        }
+        for (int i = 0; i < 40; ++i, ++sent) {
+            ASSERT_TRUE(ada_ws->send(
+                "signal:ice",
+                {{"to", grace.member_id}, {"callId", call_id}, {"candidate", candidate}}));
+        }
+    }
+
+    for (int i = 0; i < sent; ++i) {
+        auto frame = grace_ws->next();
+        ASSERT_TRUE(frame.has_value()) << "signal " << i << " of " << sent << " missing";
+        EXPECT_TRUE(is_event(frame, i % 45 < 5 ? "signal:offer" : "signal:ice")) << i;
+    }
+    EXPECT_TRUE(ada_ws->expect_silence());  // no rate_limited
 }
 
 // ---- what a frame may hold ----

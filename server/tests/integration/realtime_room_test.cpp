@@ -239,6 +239,56 @@ TEST_F(RealtimeRoomTest, JoiningAgainOnTheSameSocket) {
     EXPECT_EQ(member_in(api().room_state(ada), grace.member_id)["online"], false);
 }
 
+// ---- the token's lifetime ----
+
+// A socket lives no longer than the token it joined with (issue 11): at the token's expiry
+// the server closes it with 1008 "token expired". Joining again with that token is
+// unauthorized, so a client goes back to a fresh join rather than reconnecting in a loop.
+class RealtimeShortTokenTest : public RealtimeRoomTest {
+  protected:
+    std::map<std::string, std::string> server_flags() const override {
+        return {{"--token-ttl", "2"}};
+    }
+};
+
+TEST_F(RealtimeShortTokenTest, ASocketClosesWhenItsTokenExpires) {
+    auto ada = api().create_room("Ada");
+    auto expires_at = ada.body["expiresAt"];
+    auto socket = join(ada);
+
+    auto closure = socket->wait_closed(5s);
+
+    ASSERT_TRUE(closure.has_value()) << "still open after the token expired";
+    EXPECT_TRUE(closure->close_frame) << closure->describe();
+    EXPECT_EQ(closure->code, 1008) << closure->describe();
+    EXPECT_EQ(closure->reason, "token expired");
+    auto early = seconds_from_now(expires_at);
+    ASSERT_TRUE(early.has_value());
+    EXPECT_LE(*early, 0.05) << "closed before the token's expiry";
+    auto again = connect();
+    again->send("room:join", {{"token", ada.token}}, "again");
+    EXPECT_TRUE(is_ws_error(again->next(), "unauthorized", "again"));
+}
+
+// A room:join with a newer token (from a REST rejoin) moves the socket's end to that
+// token's expiry.
+TEST_F(RealtimeRoomTest, JoiningAgainWithANewerTokenKeepsTheSocketOpen) {
+    auto ada = api().create_room("Ada");
+    auto now = unix_now();
+    auto short_lived =
+        make_jwt({{"sub", ada.member_id}, {"room", ada.room_id}, {"iat", now}, {"exp", now + 2}},
+                 server_secret());
+    auto socket = connect();
+    socket->send("room:join", {{"token", short_lived}});
+    ASSERT_TRUE(is_event(socket->next(), "room:state"));
+
+    socket->send("room:join", {{"token", ada.token}}, "renewed");
+    ASSERT_TRUE(is_event(socket->next(), "room:state"));
+
+    EXPECT_TRUE(socket->expect_silence(3s));  // past the first token's expiry
+    EXPECT_TRUE(socket->is_open());
+}
+
 // ---- presence ----
 
 TEST_F(RealtimeRoomTest, AMembersFirstSocketAnnouncesThemToTheOthers) {

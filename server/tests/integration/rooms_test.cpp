@@ -466,6 +466,61 @@ TEST_F(RoomsTest, DisplayNamesOfUpTo64CharactersAreAccepted) {
     }
 }
 
+// "Ada" and "Ada" followed by a zero-width space look the same in every member list: names
+// with invisible characters are refused, on create, join and rename, and the message says
+// which character it was (issue 11).
+TEST_F(RoomsTest, NamesWithInvisibleCharactersAre400) {
+    auto ada = api().create_room("Ada");
+    const std::pair<const char*, std::string> names[] = {
+        {"zero-width space U+200B", "Ada\xe2\x80\x8b"},
+        {"zero-width joiner between letters U+200D",
+         "Ad\xe2\x80\x8d"
+         "a"},
+        {"left-to-right mark U+200E",
+         "\xe2\x80\x8e"
+         "Ada"},
+        {"word joiner U+2060",
+         "A\xe2\x81\xa0"
+         "da"},
+        {"invisible separator U+2063", "Ada\xe2\x81\xa3"},
+        {"byte-order mark inside U+FEFF",
+         "A\xef\xbb\xbf"
+         "da"},
+        {"soft hyphen U+00AD",
+         "A\xc2\xad"
+         "da"},
+        {"tag letter U+E0041", "Ada\xf3\xa0\x81\x81"},
+    };
+    for (const auto& [what, name] : names) {
+        SCOPED_TRACE(what);
+        auto body = name_body(name);
+        auto created = api().create(body);
+        EXPECT_TRUE(is_error(created, 400, "invalid_display_name"));
+        EXPECT_NE(created.body.find("invisible"), std::string::npos) << created.body;
+        EXPECT_TRUE(is_error(api().join(ada.code, body), 400, "invalid_display_name"));
+        EXPECT_TRUE(
+            is_error(api().join(ada.code, body, bearer(ada.token)), 400, "invalid_display_name"));
+    }
+    auto state = api().room_state(ada);
+    ASSERT_EQ(state["members"].size(), 1u);
+    EXPECT_EQ(state["members"][0]["displayName"], "Ada");
+}
+
+// The joiners and selectors of emoji sequences are part of what people see.
+TEST_F(RoomsTest, EmojiSequencesInNamesAreKept) {
+    const std::string technologist = "\xf0\x9f\x91\xa9\xe2\x80\x8d\xf0\x9f\x92\xbb";  // 👩‍💻
+    const std::string red_heart = "\xe2\x9d\xa4\xef\xb8\x8f";                         // ❤️
+    for (const auto& name : {technologist + " Ada", "Sam " + red_heart}) {
+        SCOPED_TRACE(name);
+        auto created = api().create(name_body(name));
+        ASSERT_EQ(created.status, 201) << created.body;
+        EXPECT_EQ(created.json()["member"]["displayName"], name);
+        auto joined = api().join(created.json()["room"]["code"], name_body(name));
+        ASSERT_EQ(joined.status, 200) << joined.body;
+        EXPECT_EQ(joined.json()["member"]["displayName"], name);
+    }
+}
+
 // ---- 404 room_not_found ----
 
 TEST_F(RoomsTest, UnknownRoomCodesAre404) {

@@ -495,6 +495,22 @@ describe('RealtimeClient', () => {
     }
   });
 
+  it('after the server closes for an expired token, reconnects once and stops at the refusal: no loop', () => {
+    const { client, clock, sockets, seen, last } = setup();
+    client.connect();
+    last().accept();
+    last().drop(1008); // the server's "token expired"
+    clock.advance(client.status.nextRetryAt! - clock.now());
+    last().open();
+    expect(last().sent[0]).toMatchObject({ type: 'room:join', data: { token: 'tok-1' } });
+    last().push('error', { code: 'unauthorized', message: 'The token has expired', rid: last().sent[0]!.rid });
+    expect(seen.fatal).toHaveBeenCalledTimes(1);
+    expect(seen.fatal.mock.calls[0]?.[0].code).toBe('unauthorized');
+    expect(client.status.status).toBe('closed');
+    clock.advance(60_000);
+    expect(sockets).toHaveLength(2);
+  });
+
   it('retries when room:join fails for a reason that may pass', () => {
     const { client, clock, sockets, seen, last } = setup();
     client.connect();

@@ -13,7 +13,7 @@ store::call_record call_with(std::string id, std::vector<std::string> members) {
 
 TEST(CallRoster, AnUnknownRoomMustBeRead) {
     call_roster roster;
-    std::uint64_t version = 99;
+    std::uint64_t version = 99;  // a generation
     EXPECT_EQ(roster.find("r1", version), nullptr);
 }
 
@@ -63,6 +63,46 @@ TEST(CallRoster, AReadThatRacedWithAChangeIsNotRemembered) {
     auto known = roster.find("r1", version);
     ASSERT_NE(known, nullptr);
     EXPECT_EQ((*known)->participants.size(), 2u);
+}
+
+// Rooms come and go; the roster must not keep one entry per room that ever had a call or a
+// signal (issue 11: entries were never erased).
+TEST(CallRoster, AForgottenRoomHoldsNoMemory) {
+    call_roster roster;
+    std::uint64_t generation = 0;
+    for (int i = 0; i < 100; ++i) {
+        auto room = "room-" + std::to_string(i);
+        roster.find(room, generation);
+        roster.remember(room, generation, call_with("c" + std::to_string(i), {"a", "b"}));
+    }
+    EXPECT_EQ(roster.size(), 100u);
+
+    for (int i = 0; i < 100; ++i) roster.forget("room-" + std::to_string(i));  // calls ended
+
+    EXPECT_EQ(roster.size(), 0u);
+}
+
+TEST(CallRoster, ForgettingAnUnknownRoomAddsNothing) {
+    call_roster roster;
+    for (int i = 0; i < 100; ++i) roster.forget("room-" + std::to_string(i));
+    EXPECT_EQ(roster.size(), 0u);
+}
+
+// The entry is gone, yet a read that began before the forget is still not kept.
+TEST(CallRoster, AReadThatRacedWithAForgetIsNotRememberedAfterTheEntryWent) {
+    call_roster roster;
+    std::uint64_t generation = 0;
+    roster.find("r1", generation);
+    roster.remember("r1", generation, call_with("c1", {"a"}));
+    std::uint64_t before_read = 0;
+    ASSERT_NE(roster.find("r1", before_read), nullptr);
+    roster.forget("r1");
+    ASSERT_EQ(roster.size(), 0u);
+
+    roster.remember("r1", before_read, call_with("c1", {"a"}));
+
+    EXPECT_EQ(roster.find("r1", generation), nullptr);
+    EXPECT_EQ(roster.size(), 0u);
 }
 
 }  // namespace

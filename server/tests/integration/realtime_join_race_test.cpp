@@ -1,0 +1,165 @@
+// A leave that lands between room:join's token check and the socket's attach (issue 11,
+// hole 7: the left member kept a socket, heard the room's events and could start calls).
+//
+// In the real binary that window is a few microseconds wide and was hit 2 times in 13.
+// Here it is hit every time: Parlor's realtime pieces are wired in this process as
+// app/server.cpp wires them, over a store that runs the leave right after the join has
+// read the member (so the join saw them present, and the leave's event found no socket).
+
+#include <condition_variable>
+#include <functional>
+#include <thread>
+
+#include "auth/ice_servers.hpp"
+#include "auth/token_service.hpp"
+#include "realtime/bus.hpp"
+#include "realtime/call_report.hpp"
+#include "realtime/hub.hpp"
+#include "realtime/realtime_service.hpp"
+#include "realtime/ws_session.hpp"
+#include "realtime_support.hpp"
+#include "rooms/call_service.hpp"
+#include "rooms/room_service.hpp"
+#include "store/sql_store.hpp"
+#include "support/temp_dir.hpp"
+
+namespace parlor::itest {
+namespace {
+
+// sql_store, but the next read of one chosen member runs a hook once the read is done,
+// on the thread that read it, before the reader sees the (now stale) result.
+class hooked_store : public store::sql_store {
+  public:
+    using store::sql_store::sql_store;
+
+    void after_next_read_of(std::string member_id, std::function<void()> hook) {
+        std::lock_guard lock(mutex_);
+        member_id_ = std::move(member_id);
+        hook_ = std::move(hook);
+    }
+
+    std::optional<store::member_record> find_member(std::string_view member_id) override {
+        auto found = sql_store::find_member(member_id);
+        std::function<void()> hook;
+        {
+            std::lock_guard lock(mutex_);
+            if (hook_ && member_id == member_id_) hook = std::exchange(hook_, nullptr);
+        }
+        if (hook) hook();
+        return found;
+    }
+
+  private:
+    std::mutex mutex_;
+    std::string member_id_;
+    std::function<void()> hook_;
+};
+
+// The realtime half of `parlor` in this process, serving /ws on a loopback port.
+class in_process_parlor {
+  public:
+    in_process_parlor()
+        : store_(store::database_location::parse("sqlite:" + (dir_.path() / "parlor.db").string()),
+                 2),
+          tokens_(std::string(64, 's'), clock_, std::chrono::hours(12)),
+          calls_(store_, clock_, 6),
+          rooms_(store_, tokens_, hub_, calls_, clock_),
+          ice_servers_({}, clock_),
+          blocking_(2),
+          realtime_(io_, blocking_, rooms_, calls_, bus_, hub_, ice_servers_, reports_,
+                    std::chrono::seconds(20), realtime::socket_limits{}),
+          acceptor_(io_, {asio::ip::address_v4::loopback(), 0}) {
+        store_.migrate();
+        bus_.subscribe([this](const realtime::room_event& e) { hub_.deliver(e); });
+        rooms_.notify(realtime_);
+        asio::co_spawn(io_, accept(), asio::detached);
+        runner_ = std::thread([this] { io_.run(); });
+    }
+
+    ~in_process_parlor() {
+        realtime_.close_all();
+        io_.stop();
+        runner_.join();
+        blocking_.join();
+    }
+
+    unsigned short port() const { return acceptor_.local_endpoint().port(); }
+    hooked_store& store() { return store_; }
+    rooms::room_service& rooms() { return rooms_; }
+    const realtime::hub& hub() const { return hub_; }
+
+  private:
+    asio::awaitable<void> accept() {
+        for (;;) {
+            tcp::socket socket(asio::make_strand(io_));
+            beast::error_code ec;
+            co_await acceptor_.async_accept(socket, asio::redirect_error(asio::use_awaitable, ec));
+            if (ec) co_return;
+            asio::co_spawn(socket.get_executor(), serve(std::move(socket)), asio::detached);
+        }
+    }
+
+    asio::awaitable<void> serve(tcp::socket socket) {
+        beast::tcp_stream stream(std::move(socket));
+        beast::flat_buffer buffer;
+        api::request upgrade;
+        beast::error_code ec;
+        co_await http::async_read(stream, buffer, upgrade,
+                                  asio::redirect_error(asio::use_awaitable, ec));
+        if (ec) co_return;
+        auto session = std::make_shared<realtime::ws_session>(std::move(stream), realtime_,
+                                                              realtime_.limits());
+        co_await session->run(std::move(upgrade));
+    }
+
+    parlor::testing::temp_dir dir_;
+    system_clock clock_;
+    hooked_store store_;
+    auth::token_service tokens_;
+    realtime::hub hub_;
+    rooms::call_service calls_;
+    rooms::room_service rooms_;
+    auth::ice_server_provider ice_servers_;
+    realtime::call_reports reports_;
+    realtime::in_process_bus bus_;
+    asio::io_context io_;
+    asio::thread_pool blocking_;
+    realtime::realtime_service realtime_;
+    tcp::acceptor acceptor_;
+    std::thread runner_;
+};
+
+TEST(RealtimeJoinRace, AMemberWhoLeavesWhileTheirJoinIsCheckedIsClosedOut) {
+    in_process_parlor parlor;
+    auto ada = parlor.rooms().create_room("Ada");
+    auto grace = parlor.rooms().join_room(ada.room.code, "Grace", std::nullopt);
+    ws_client ada_ws(parlor.port());
+    ada_ws.send("room:join", {{"token", ada.token.token}});
+    ASSERT_TRUE(is_event(ada_ws.next(), "room:state"));
+
+    // Grace's join reads her member row; right then she leaves (another tab, over REST).
+    parlor.store().after_next_read_of(grace.member.id, [&] {
+        parlor.rooms().leave(rooms::caller{ada.room.id, grace.member.id, ada.room.created_by});
+    });
+    ws_client grace_ws(parlor.port());
+    grace_ws.send("room:join", {{"token", grace.token.token}}, "join");
+
+    // Her socket goes as a leaver's sockets go (1000), without the room's state.
+    auto first = grace_ws.next();
+    EXPECT_FALSE(first.has_value()) << "she got " << shown(*first);
+    auto closure = grace_ws.wait_closed();
+    ASSERT_TRUE(closure.has_value()) << "the socket of a member who left stayed open";
+    EXPECT_TRUE(closure->close_frame) << closure->describe();
+    EXPECT_EQ(closure->code, 1000) << closure->describe();
+    EXPECT_FALSE(parlor.hub().online(grace.member.id));
+
+    // The room heard that she left, and nothing of her coming online.
+    auto left = ada_ws.next();
+    ASSERT_TRUE(is_event(left, "member:left"));
+    EXPECT_EQ((*left)["data"]["memberId"], grace.member.id);
+    EXPECT_EQ((*left)["data"]["reason"], "left");
+    EXPECT_TRUE(ada_ws.expect_silence());
+}
+
+}  // namespace
+}  // namespace parlor::itest
