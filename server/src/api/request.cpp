@@ -1,6 +1,7 @@
 #include "api/request.hpp"
 
 #include "common/error.hpp"
+#include "common/json_text.hpp"
 
 namespace parlor::api {
 
@@ -9,7 +10,7 @@ nlohmann::json json_object_body(const request& req, empty_body empty) {
         req.body().find_first_not_of(" \t\r\n") == std::string::npos) {
         return nlohmann::json::object();
     }
-    auto body = nlohmann::json::parse(req.body(), nullptr, /*allow_exceptions=*/false);
+    auto body = parse_json(req.body());
     if (body.is_discarded()) throw error(error_code::bad_request, "The body is not valid JSON");
     if (!body.is_object()) throw error(error_code::bad_request, "The body must be a JSON object");
     return body;

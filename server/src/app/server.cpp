@@ -212,6 +212,7 @@ int run_server(const config& cfg) {
                                 cfg.effective_public_origins(),
                                 cfg.max_json_body_bytes,
                                 local_blobs,
+                                [&files](std::string_view key) { return files.upload_wanted(key); },
                                 blocking,
                                 net::trusted_proxies::parse(cfg.trusted_proxies),
                                 std::chrono::seconds(cfg.header_timeout_seconds)};

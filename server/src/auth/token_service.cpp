@@ -13,6 +13,9 @@ namespace parlor::auth {
 namespace {
 
 constexpr millis iat_leeway_ms = 60'000;
+// Times past the year 9999 (or before 1970) are no times a token of ours carries; refusing
+// them also keeps seconds * 1000 within range.
+constexpr long max_claim_seconds = 253'402'300'799;
 
 struct jwt_deleter {
     void operator()(jwt_t* jwt) const { jwt_free(jwt); }
@@ -82,7 +85,9 @@ token_claims token_service::verify(std::string_view token) const {
     auto time_claim = [&](const char* name) {
         errno = 0;
         long seconds = jwt_get_grant_int(jwt.get(), name);
-        if (errno != 0) reject("The token is invalid");
+        if (errno != 0 || seconds < 0 || seconds > max_claim_seconds) {
+            reject("The token is invalid");
+        }
         return static_cast<millis>(seconds) * 1000;
     };
     token_claims claims{string_claim("sub"), string_claim("room"), time_claim("iat"),

@@ -75,6 +75,8 @@ std::string display_filename(std::string_view requested) {
     std::size_t extension_bytes = 0;
     for (std::size_t i = dot; i < last; ++i) extension_bytes += chars[i].length;
     auto stem_end = fitting(chars, first, dot, max_filename_bytes - extension_bytes);
+    // A cut may end the stem with a space, and without an extension the name would end in it.
+    while (stem_end > first && is_space(chars[stem_end - 1].code_point)) --stem_end;
     return encode(chars, requested, offsets, first, stem_end) +
            encode(chars, requested, offsets, dot, last);
 }

@@ -185,4 +185,8 @@ store::file_record file_service::file_in_room(const rooms::caller& who, std::str
     return std::move(*file);
 }
 
+bool file_service::upload_wanted(std::string_view storage_key) {
+    return store_.upload_pending(storage_key);
+}
+
 }  // namespace parlor::files

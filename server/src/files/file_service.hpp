@@ -67,6 +67,11 @@ class file_service {
     std::vector<store::file_record> history(std::string_view room_id);
     blobs::signed_request download(const rooms::caller& who, std::string_view file_id);
 
+    // Whether bytes for this storage key are still wanted: its file is prepared and not yet
+    // completed (not completed, swept, refused at completion, nor gone with its room). A
+    // signed upload link is good until it expires; this is the rest of its validity.
+    bool upload_wanted(std::string_view storage_key);
+
     // Forgets prepared uploads whose URL has expired, and their bytes. Returns how many.
     std::size_t sweep_expired();
 

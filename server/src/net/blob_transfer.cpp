@@ -11,6 +11,7 @@
 #include "blobs/disposition.hpp"
 #include "common/error.hpp"
 #include "net/blocking.hpp"
+#include "net/byte_range.hpp"
 #include "net/security_headers.hpp"
 
 namespace parlor::net {
@@ -57,10 +58,15 @@ asio::awaitable<transfer_result> answer_error(beast::tcp_stream& stream, unsigne
 
 asio::awaitable<transfer_result> receive(beast::tcp_stream& stream, beast::flat_buffer& buffer,
                                          http::request_parser<http::empty_body>& header,
-                                         blobs::local_blob_store& store, asio::thread_pool& disk) {
+                                         blobs::local_blob_store& store,
+                                         const std::function<bool(std::string_view)>& upload_wanted,
+                                         asio::thread_pool& disk) {
     const auto& req = header.get();
     auto [key, query] = split_target(req.target());
     auto size = store.authorize_upload(key, query);
+    if (!co_await run_blocking(disk, [&] { return upload_wanted(key); })) {
+        throw error(error_code::forbidden, "This upload link is no longer valid");
+    }
     auto declared = header.content_length();
     if (!declared) {
         throw error(error_code::bad_request, "An upload needs a Content-Length header");
@@ -115,46 +121,6 @@ asio::awaitable<transfer_result> receive(beast::tcp_stream& stream, beast::flat_
 
 // ---- GET and HEAD ----
 
-struct byte_range {
-    std::uint64_t first = 0;
-    std::uint64_t last = 0;  // inclusive
-};
-
-std::optional<std::uint64_t> number(std::string_view text) {
-    std::uint64_t value = 0;
-    auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
-    if (text.empty() || ec != std::errc{} || end != text.data() + text.size()) return std::nullopt;
-    return value;
-}
-
-// One `bytes=` range. A header we do not understand (or several ranges) is ignored, as
-// RFC 9110 allows: the whole object goes out. `satisfiable` is false for a range that
-// starts past the end.
-struct range_request {
-    std::optional<byte_range> range;
-    bool satisfiable = true;
-};
-
-range_request parse_range(beast::string_view header, std::uint64_t size) {
-    std::string_view h(header.data(), header.size());
-    if (!h.starts_with("bytes=") || h.find(',') != std::string_view::npos) return {};
-    auto spec = h.substr(6);
-    auto dash = spec.find('-');
-    if (dash == std::string_view::npos) return {};
-    auto from = spec.substr(0, dash), to = spec.substr(dash + 1);
-    if (from.empty()) {  // the last N bytes
-        auto n = number(to);
-        if (!n) return {};
-        if (*n == 0 || size == 0) return {std::nullopt, false};
-        return {byte_range{size - std::min(*n, size), size - 1}};
-    }
-    auto first = number(from);
-    auto last = to.empty() ? std::optional<std::uint64_t>(UINT64_MAX) : number(to);
-    if (!first || !last || *last < *first) return {};
-    if (*first >= size) return {std::nullopt, false};
-    return {byte_range{*first, std::min(*last, size - 1)}};
-}
-
 // Copies [offset, offset + length) of `file` to the socket in the kernel.
 asio::awaitable<std::uint64_t> send_file(beast::tcp_stream& stream, int file, std::uint64_t offset,
                                          std::uint64_t length) {
@@ -196,7 +162,9 @@ asio::awaitable<transfer_result> send(beast::tcp_stream& stream,
     auto object = store.open(key);
     if (!object) throw error(error_code::file_not_found, "This file is no longer stored");
 
-    auto wanted = parse_range(req[http::field::range], object->size);
+    auto range_header = req[http::field::range];
+    auto wanted =
+        parse_range(std::string_view(range_header.data(), range_header.size()), object->size);
     std::uint64_t first = 0, length = object->size;
     http::response<http::empty_body> res{http::status::ok, req.version()};
     if (!wanted.satisfiable) {
@@ -235,16 +203,17 @@ asio::awaitable<transfer_result> send(beast::tcp_stream& stream,
 
 }  // namespace
 
-asio::awaitable<transfer_result> serve_blob(beast::tcp_stream& stream, beast::flat_buffer& buffer,
-                                            http::request_parser<http::empty_body>& header,
-                                            blobs::local_blob_store& store,
-                                            asio::thread_pool& disk) {
+asio::awaitable<transfer_result> serve_blob(
+    beast::tcp_stream& stream, beast::flat_buffer& buffer,
+    http::request_parser<http::empty_body>& header, blobs::local_blob_store& store,
+    const std::function<bool(std::string_view storage_key)>& upload_wanted,
+    asio::thread_pool& disk) {
     auto version = header.get().version();
     auto method = header.get().method();
     std::optional<error> failure;
     try {
         if (method == http::verb::put)
-            co_return co_await receive(stream, buffer, header, store, disk);
+            co_return co_await receive(stream, buffer, header, store, upload_wanted, disk);
         if (method == http::verb::get || method == http::verb::head) {
             // Its body would be left unread, to be taken for the next request.
             if (header.chunked() || header.content_length().value_or(0) > 0) {

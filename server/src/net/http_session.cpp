@@ -11,6 +11,7 @@
 #include "common/random.hpp"
 #include "net/blob_transfer.hpp"
 #include "net/security_headers.hpp"
+#include "net/transfer_coding.hpp"
 #include "realtime/realtime_service.hpp"
 
 namespace parlor::net {
@@ -26,33 +27,22 @@ std::string_view path_only(beast::string_view target) {
     return t.substr(0, t.find('?'));  // query strings may carry signatures: never logged
 }
 
-// RFC 9112 6.1: a request body is framed by Content-Length or by chunked, and chunked must be
-// the final (here: the only) transfer coding. Beast takes "chunked, identity" or "gzip" as no
-// body at all, which would leave the body to be read as the next request (a desync that a
-// proxy reusing its upstream connection turns into one client reading another's answer).
-// Beast itself refuses Content-Length together with chunked, and a repeated chunked.
-bool supported_framing(const http::request_header<>& req) {
+// The request's Transfer-Encoding fields joined with commas; nullopt when it has none.
+std::optional<std::string> transfer_encoding(const http::request_header<>& req) {
     auto [field, end] = req.equal_range(http::field::transfer_encoding);
-    if (field == end) return true;
-    if (req.version() < 11) return false;  // HTTP/1.0 has no transfer codings
-    std::size_t codings = 0;
+    if (field == end) return std::nullopt;
+    std::string joined;
     for (; field != end; ++field) {
-        std::string_view list(field->value().data(), field->value().size());
-        while (!list.empty()) {
-            auto comma = list.find(',');
-            auto element = list.substr(0, comma);
-            list = comma == std::string_view::npos ? std::string_view{} : list.substr(comma + 1);
-            auto first = element.find_first_not_of(" \t");
-            if (first == std::string_view::npos) continue;  // an empty list element
-            element = element.substr(first, element.find_last_not_of(" \t") - first + 1);
-            // chunked takes no parameters (RFC 9112 7.1): "chunked;x=1" is not it either.
-            if (!beast::iequals(beast::string_view(element.data(), element.size()), "chunked")) {
-                return false;
-            }
-            ++codings;
-        }
+        if (!joined.empty()) joined += ',';
+        joined.append(field->value().data(), field->value().size());
     }
-    return codings == 1;
+    return joined;
+}
+
+bool supported_framing(const http::request_header<>& req) {
+    auto codings = transfer_encoding(req);
+    return supported_transfer_coding(
+        codings ? std::optional<std::string_view>(*codings) : std::nullopt, req.version());
 }
 
 }  // namespace
@@ -141,8 +131,9 @@ asio::awaitable<void> http_session::run() {
         if (handlers_.local_blobs &&
             path_only(header_parser.get().target()).starts_with("/blobs/")) {
             // File bytes stream through their own path, never whole in memory.
-            auto moved = co_await serve_blob(stream_, buffer_, header_parser,
-                                             *handlers_.local_blobs, handlers_.blocking);
+            auto moved =
+                co_await serve_blob(stream_, buffer_, header_parser, *handlers_.local_blobs,
+                                    handlers_.upload_wanted, handlers_.blocking);
             log_request(header_parser.get(), request_id, moved.status, moved.bytes, started);
             busy_ = false;
             if (!moved.keep_alive || registry_.shutting_down()) break;

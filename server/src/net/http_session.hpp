@@ -1,6 +1,7 @@
 #pragma once
 
 #include <atomic>
+#include <functional>
 #include <chrono>
 #include <memory>
 #include <mutex>
@@ -26,8 +27,10 @@ struct http_handlers {
     std::vector<std::string> allowed_origins;  // browser origins that may open sockets
     std::size_t max_json_body_bytes;
     blobs::local_blob_store* local_blobs;  // serves /blobs/ links; null when files are on S3
-    asio::thread_pool& blocking;           // for their disk writes
-    trusted_proxies proxies;               // whose X-Forwarded-For names the client
+    // Whether an upload link's bytes are still wanted (blocking: asked on `blocking`).
+    std::function<bool(std::string_view storage_key)> upload_wanted;
+    asio::thread_pool& blocking;  // for their disk writes
+    trusted_proxies proxies;      // whose X-Forwarded-For names the client
     // A request head (from the connection's start, or from its first byte on a kept-alive
     // connection) must arrive whole within this; between requests the idle timeout applies.
     std::chrono::seconds header_timeout{10};

@@ -7,38 +7,10 @@
 #include "api/views.hpp"
 #include "common/error.hpp"
 #include "net/blocking.hpp"
+#include "realtime/frames.hpp"
 #include "realtime/signal_frame.hpp"
 
 namespace parlor::realtime {
-namespace {
-
-const nlohmann::json& field(const nlohmann::json& data, const char* name) {
-    static const nlohmann::json missing;
-    auto it = data.find(name);
-    return it == data.end() ? missing : *it;
-}
-
-std::string required_string(const nlohmann::json& data, const char* name) {
-    const auto& value = field(data, name);
-    if (!value.is_string() || value.get_ref<const std::string&>().empty()) {
-        throw error(error_code::bad_request, std::string(name) + " must be a non-empty string");
-    }
-    return value.get<std::string>();
-}
-
-std::shared_ptr<const std::string> error_frame(const error& failure, const nlohmann::json& rid) {
-    nlohmann::json data = {{"code", code_name(failure.code())}, {"message", failure.what()}};
-    if (!rid.is_null()) data["rid"] = rid;
-    return make_frame("error", data);
-}
-
-}  // namespace
-
-std::shared_ptr<const std::string> make_frame(const std::string& type, const nlohmann::json& data) {
-    return std::make_shared<const std::string>(nlohmann::json{{"type", type}, {"data", data}}.dump(
-        -1, ' ', false, nlohmann::json::error_handler_t::replace));
-}
-
 realtime_service::realtime_service(asio::io_context& io, asio::thread_pool& blocking,
                                    rooms::room_service& rooms, rooms::call_service& calls,
                                    bus& events, hub& sockets,
@@ -107,10 +79,8 @@ std::size_t realtime_service::open_sockets() const {
 }
 
 void realtime_service::refuse_rate(ws_session& socket, std::string_view text) {
-    auto parsed = nlohmann::json::parse(text, nullptr, false);
-    nlohmann::json rid = parsed.is_object() ? parsed.value("rid", nlohmann::json()) : nullptr;
-    if (!rid.is_string() && !rid.is_number()) rid = nullptr;
-    socket.send(error_frame(error(error_code::rate_limited, "Too many messages; slow down"), rid));
+    socket.send(error_frame(error(error_code::rate_limited, "Too many messages; slow down"),
+                            readable_rid(text)));
 }
 
 bool realtime_service::handle_now(ws_session& socket, std::string_view text) {
@@ -137,20 +107,7 @@ asio::awaitable<void> realtime_service::handle(std::shared_ptr<ws_session> socke
     envelope msg;
     std::optional<error> failure;
     try {
-        auto parsed = nlohmann::json::parse(text, nullptr, false);
-        if (!parsed.is_object()) throw error(error_code::bad_request, "A frame is a JSON object");
-        msg.rid = parsed.value("rid", nlohmann::json());
-        if (!msg.rid.is_null() && !msg.rid.is_string() && !msg.rid.is_number()) {
-            msg.rid = nullptr;
-            throw error(error_code::bad_request, "rid must be a string or a number");
-        }
-        auto type = parsed.find("type");
-        if (type == parsed.end() || !type->is_string()) {
-            throw error(error_code::bad_request, "type must be a string");
-        }
-        msg.type = type->get<std::string>();
-        msg.data = parsed.value("data", nlohmann::json::object());
-        if (!msg.data.is_object()) throw error(error_code::bad_request, "data must be an object");
+        read_envelope(text, msg);
         co_await dispatch(socket, msg);
     } catch (const error& e) {
         failure = e;
@@ -210,13 +167,28 @@ asio::awaitable<void> realtime_service::dispatch(const std::shared_ptr<ws_sessio
 
 asio::awaitable<void> realtime_service::join_room(const std::shared_ptr<ws_session>& socket,
                                                   const envelope& msg) {
-    auto token = required_string(msg.data, "token");
+    // No token is refused as a bad one is (protocol: unauthorized for no, bad, expired token).
+    const auto& given = field(msg.data, "token");
+    if (!given.is_string() || given.get_ref<const std::string&>().empty()) {
+        throw error(error_code::unauthorized, "room:join needs the room's token");
+    }
+    const auto& token = given.get_ref<const std::string&>();
     auto admitted =
         co_await run_blocking(blocking_, [&] { return rooms_.authenticate_token(token); });
     if (socket->caller() && socket->caller()->member_id != admitted.member.id) {
         throw error(error_code::bad_request, "This socket has joined as someone else");
     }
     rooms::caller who{admitted.room.id, admitted.member.id, admitted.room.created_by};
+    // Events from here on wait behind the room:state (ws_session::hold_events); whatever
+    // ends the join early lets them go.
+    socket->hold_events();
+    struct release_on_failure {
+        ws_session& socket;
+        bool sent = false;
+        ~release_on_failure() {
+            if (!sent) socket.release_events();
+        }
+    } held{*socket};
     bool came_online = false;
     if (!socket->caller()) {
         auto attached = hub_.attach(who.room_id, who.member_id, socket);
@@ -241,6 +213,7 @@ asio::awaitable<void> realtime_service::join_room(const std::shared_ptr<ws_sessi
         {"data", api::snapshot_json(snapshot, ice_servers_.for_member(admitted.member.id))}};
     if (!msg.rid.is_null()) reply["rid"] = msg.rid;
     socket->send_state(std::make_shared<const std::string>(reply.dump()));
+    held.sent = true;
     if (came_online) {
         publish(who.room_id, "member:joined",
                 {{"member", api::member_json({admitted.member, true})}}, {}, who.member_id);
@@ -271,20 +244,9 @@ void realtime_service::file_added(const store::file_record& file) {
 asio::awaitable<void> realtime_service::relay_signal(const std::shared_ptr<ws_session>& socket,
                                                      const envelope& msg) {
     const rooms::caller who = *socket->caller();
-    auto to = required_string(msg.data, "to");
-    auto call_id = required_string(msg.data, "callId");
-    nlohmann::json forwarded = {{"from", who.member_id}, {"callId", call_id}};
-    if (msg.type == "signal:ice") {
-        const auto& candidate = field(msg.data, "candidate");
-        if (!candidate.is_object() && !candidate.is_null()) {
-            throw error(error_code::bad_request, "candidate must be an object or null");
-        }
-        forwarded["candidate"] = candidate;
-    } else {
-        forwarded["sdp"] = required_string(msg.data, "sdp");
-    }
+    auto signal = read_signal_data(msg.type, msg.data, who.member_id);
     auto call = co_await active_call(who.room_id);
-    relay(*socket, *call, call_id, to, make_frame(msg.type, forwarded));
+    relay(*socket, *call, signal.call_id, signal.to, make_frame(msg.type, signal.forwarded));
 }
 
 // Telemetry from the browser: no reply, no store; one log line and the metrics' totals.

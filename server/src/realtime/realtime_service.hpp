@@ -10,6 +10,7 @@
 #include "realtime/bus.hpp"
 #include "realtime/call_report.hpp"
 #include "realtime/call_roster.hpp"
+#include "realtime/frames.hpp"
 #include "realtime/hub.hpp"
 #include "realtime/ws_session.hpp"
 #include "rooms/call_service.hpp"
@@ -52,11 +53,6 @@ class realtime_service final : public rooms::room_events {
     std::size_t open_sockets() const;
 
   private:
-    struct envelope {
-        std::string type;
-        nlohmann::json data;
-        nlohmann::json rid;  // null when absent
-    };
     asio::awaitable<void> dispatch(const std::shared_ptr<ws_session>& socket, const envelope& msg);
     asio::awaitable<void> join_room(const std::shared_ptr<ws_session>& socket, const envelope& msg);
     asio::awaitable<void> leave_room(const std::shared_ptr<ws_session>& socket);
@@ -93,8 +89,5 @@ class realtime_service final : public rooms::room_events {
     // member id -> the timer that removes them from the call if they do not come back
     std::unordered_map<std::string, std::shared_ptr<asio::steady_timer>> grace_;
 };
-
-// One text frame: {"type","data","rid"?}.
-std::shared_ptr<const std::string> make_frame(const std::string& type, const nlohmann::json& data);
 
 }  // namespace parlor::realtime

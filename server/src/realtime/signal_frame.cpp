@@ -1,6 +1,8 @@
 #include "realtime/signal_frame.hpp"
 
+#include "common/error.hpp"
 #include "common/json_scan.hpp"
+#include "realtime/frames.hpp"
 
 namespace parlor::realtime {
 
@@ -91,6 +93,22 @@ std::string forwarded_signal(const signal_frame& signal, std::string_view from) 
     out += signal.type;
     out += "\"}";
     return out;
+}
+
+relayed_signal read_signal_data(std::string_view type, const nlohmann::json& data,
+                                std::string_view from) {
+    relayed_signal signal{required_string(data, "to"), required_string(data, "callId"), {}};
+    signal.forwarded = {{"from", from}, {"callId", signal.call_id}};
+    if (type == "signal:ice") {
+        const auto& candidate = field(data, "candidate");
+        if (!candidate.is_object() && !candidate.is_null()) {
+            throw error(error_code::bad_request, "candidate must be an object or null");
+        }
+        signal.forwarded["candidate"] = candidate;
+    } else {
+        signal.forwarded["sdp"] = required_string(data, "sdp");
+    }
+    return signal;
 }
 
 }  // namespace parlor::realtime

@@ -4,6 +4,8 @@
 #include <string>
 #include <string_view>
 
+#include <nlohmann/json.hpp>
+
 namespace parlor::realtime {
 
 // A signal:offer / signal:answer / signal:ice frame read without a JSON tree: the relay's
@@ -25,5 +27,15 @@ std::optional<signal_frame> read_signal(std::string_view text);
 // The frame the recipient gets: `from` set by the server, the payload passed on as written.
 // The same members, in the same order, as the general path's nlohmann output.
 std::string forwarded_signal(const signal_frame& signal, std::string_view from);
+
+// The general path: a signal's data read from its JSON tree. Throws
+// parlor::error(bad_request) naming the field that is wrong.
+struct relayed_signal {
+    std::string to;
+    std::string call_id;
+    nlohmann::json forwarded;  // the recipient's data: {from, callId, sdp | candidate}
+};
+relayed_signal read_signal_data(std::string_view type, const nlohmann::json& data,
+                                std::string_view from);
 
 }  // namespace parlor::realtime

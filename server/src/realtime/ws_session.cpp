@@ -14,7 +14,8 @@ ws_session::ws_session(beast::tcp_stream stream, realtime_service& service,
       service_(service),
       limits_(limits),
       watchdog_timer_(ws_.get_executor()),
-      expiry_timer_(ws_.get_executor()) {}
+      expiry_timer_(ws_.get_executor()),
+      close_timer_(ws_.get_executor()) {}
 
 ws_session::~ws_session() = default;
 
@@ -105,6 +106,7 @@ void ws_session::finished() {
     closing_ = true;
     watchdog_timer_.cancel();
     expiry_timer_.cancel();
+    close_timer_.cancel();
     service_.closed(*this);
 }
 
@@ -130,22 +132,60 @@ void ws_session::send_state(std::shared_ptr<const std::string> frame) {
 
 void ws_session::queue(std::shared_ptr<const std::string> frame, bool state) {
     asio::post(ws_.get_executor(), [self = shared_from_this(), frame = std::move(frame), state] {
-        // Once Beast has begun a close (ours or the peer's), no data frame may follow it.
-        if (self->closing_ || self->draining_ || !self->ws_.is_open()) return;
-        auto& out = self->ws_.next_layer();
-        // The snapshot is weighed by what is queued ahead of it, not by its own size.
-        bool exempt = state && !out.exempt_pending();
-        std::size_t frames = out.pending_frames() + (exempt ? 0 : 1);
-        std::size_t bytes = out.pending_bytes() + (exempt ? 0 : frame->size());
-        if (frames > self->limits_.max_queued_frames || bytes > self->limits_.max_queued_bytes) {
-            // A reader this far behind would make us buffer without bound: drop it; the
-            // client reconnects and resyncs from room:state.
-            spdlog::warn("dropping a socket that fell {} frames ({} bytes) behind", frames, bytes);
-            self->drop();
-            return;
+        if (state) {
+            self->write_queued(*frame, true);
+            self->flush_held();
+        } else if (self->holding_) {
+            self->held_bytes_ += frame->size();
+            self->held_.push_back(frame);
+            if (!self->within_caps(0, 0)) self->drop_behind(0, 0);
+        } else {
+            self->write_queued(*frame, false);
         }
-        out.write_text(*frame, exempt);
     });
+}
+
+void ws_session::release_events() {
+    asio::post(ws_.get_executor(), [self = shared_from_this()] { self->flush_held(); });
+}
+
+void ws_session::flush_held() {
+    holding_ = false;
+    auto held = std::move(held_);
+    held_.clear();
+    held_bytes_ = 0;
+    for (const auto& frame : held) write_queued(*frame, false);
+}
+
+bool ws_session::within_caps(std::size_t frames, std::size_t bytes) const {
+    const auto& out = ws_.next_layer();
+    return out.pending_frames() + held_.size() + frames <= limits_.max_queued_frames &&
+           out.pending_bytes() + held_bytes_ + bytes <= limits_.max_queued_bytes;
+}
+
+void ws_session::drop_behind(std::size_t frames, std::size_t bytes) {
+    // A reader this far behind would make us buffer without bound: drop it; the client
+    // reconnects and resyncs from room:state.
+    const auto& out = ws_.next_layer();
+    spdlog::warn("dropping a socket that fell {} frames ({} bytes) behind",
+                 out.pending_frames() + held_.size() + frames,
+                 out.pending_bytes() + held_bytes_ + bytes);
+    held_.clear();
+    held_bytes_ = 0;
+    drop();
+}
+
+void ws_session::write_queued(const std::string& frame, bool state) {
+    // Once Beast has begun a close (ours or the peer's), no data frame may follow it.
+    if (closing_ || draining_ || !ws_.is_open()) return;
+    auto& out = ws_.next_layer();
+    // The snapshot is weighed by what is queued ahead of it, not by its own size.
+    bool exempt = state && !out.exempt_pending();
+    if (!within_caps(exempt ? 0 : 1, exempt ? 0 : frame.size())) {
+        drop_behind(exempt ? 0 : 1, exempt ? 0 : frame.size());
+        return;
+    }
+    out.write_text(frame, exempt);
 }
 
 void ws_session::expire_at(std::chrono::system_clock::time_point token_expiry) {
@@ -168,7 +208,7 @@ bool ws_session::spend_relay(std::size_t bytes) {
 // a close may take; a peer that does not read past that is dropped by the close.
 asio::awaitable<void> ws_session::flush_queue() {
     draining_ = true;
-    beast::get_lowest_layer(ws_).expires_after(std::chrono::seconds(5));
+    arm_close_deadline();
     beast::error_code ignored;
     co_await ws_.next_layer().async_flush(asio::redirect_error(asio::use_awaitable, ignored));
 }
@@ -192,10 +232,21 @@ asio::awaitable<void> ws_session::close_now(websocket::close_code code, std::str
     closing_ = true;
     discard_queue();
     beast::error_code ec;
-    beast::get_lowest_layer(ws_).expires_after(std::chrono::seconds(5));
+    arm_close_deadline();
     co_await ws_.async_close(websocket::close_reason(code, reason),
                              asio::redirect_error(asio::use_awaitable, ec));
+    close_timer_.cancel();
     if (ec) drop();
+}
+
+// The 5 s a close may take, on a timer of its own: the stream's own expiry cannot be set
+// while a read and a write are both pending (Beast asserts it; a release build ignored the
+// call, and a peer that read nothing kept its socket past the deadline).
+void ws_session::arm_close_deadline() {
+    close_timer_.expires_after(std::chrono::seconds(5));
+    close_timer_.async_wait([self = shared_from_this()](const beast::error_code& ec) {
+        if (!ec) self->drop();
+    });
 }
 
 void ws_session::close(websocket::close_code code, std::string reason) {

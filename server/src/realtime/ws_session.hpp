@@ -4,6 +4,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 #include <boost/beast/websocket.hpp>
@@ -51,6 +52,13 @@ class ws_session : public std::enable_shared_from_this<ws_session> {
     // another one queued before the first went out counts like any frame, so a client that
     // repeats room:join without reading is still dropped.
     void send_state(std::shared_ptr<const std::string> frame);
+    // A room:join reads its snapshot while events keep coming: from hold_events() until
+    // send_state() (or release_events(), when the join fails), events wait behind the
+    // snapshot instead of going out ahead of it, where the client would drop them as older
+    // than the state (and lose what happened between the read and the send). They count
+    // against the caps meanwhile. Called on the socket's strand.
+    void hold_events() { holding_ = true; }
+    void release_events();
     auto executor() { return ws_.get_executor(); }
     void close(websocket::close_code code, std::string reason);
 
@@ -70,6 +78,13 @@ class ws_session : public std::enable_shared_from_this<ws_session> {
 
   private:
     void queue(std::shared_ptr<const std::string> frame, bool state);
+    // On the strand: one frame to the write queue, or the socket dropped when it would pass
+    // a cap (counting what is held too).
+    void write_queued(const std::string& frame, bool state);
+    void flush_held();
+    bool within_caps(std::size_t frames, std::size_t bytes) const;
+    void arm_close_deadline();
+    void drop_behind(std::size_t frames, std::size_t bytes);
     void continue_reading();
     void read_next();
     void on_read(const beast::error_code& ec);
@@ -88,10 +103,14 @@ class ws_session : public std::enable_shared_from_this<ws_session> {
     const socket_limits& limits_;
     asio::steady_timer watchdog_timer_;
     asio::steady_timer expiry_timer_;  // the token's expiry, once joined
+    asio::steady_timer close_timer_;   // the deadline of a close under way
     beast::flat_buffer buffer_;        // the frame being read
     std::optional<rooms::caller> caller_;
     std::shared_ptr<relay_budget> relay_;  // the member's, shared with their other sockets
-    bool closing_ = false;                 // no more reads or writes: the socket is going
+    bool holding_ = false;                 // a join reads its snapshot: events wait (held_)
+    std::vector<std::shared_ptr<const std::string>> held_;
+    std::size_t held_bytes_ = 0;
+    bool closing_ = false;   // no more reads or writes: the socket is going
     bool draining_ = false;  // no new frames queued: the queue is being flushed before a close
     bool ping_pending_ = false;
     std::chrono::steady_clock::time_point opened_at_;

@@ -48,13 +48,14 @@ room_snapshot room_service::state(std::string_view typed_code,
 }
 
 room_snapshot room_service::snapshot(const store::room_record& room, std::string_view self_id) {
+    auto contents = store_.read_room_contents(room.id);
     room_snapshot result{room,
                          std::string(self_id),
                          {},
-                         store_.active_call(room.id),
-                         store_.room_files(room.id),
+                         std::move(contents.call),
+                         std::move(contents.files),
                          calls_.capacity()};
-    for (auto& member : store_.present_members(room.id)) {
+    for (auto& member : contents.members) {
         bool online = presence_.online(member.id);
         result.members.push_back({std::move(member), online});
     }

@@ -45,6 +45,14 @@ class metadata_store {
     virtual void mark_member_left(std::string_view member_id, millis at) = 0;
     // Members who have not left, in the order they joined.
     virtual std::vector<member_record> present_members(std::string_view room_id) = 0;
+    // What a room's snapshot shows, read in one transaction so that the parts agree (no
+    // call participant who is not among the members, no file of a member not yet there).
+    struct room_contents {
+        std::optional<call_record> call;
+        std::vector<file_record> files;  // visible, oldest first
+        std::vector<member_record> members;
+    };
+    virtual room_contents read_room_contents(std::string_view room_id) = 0;
 
     // Calls. Each transition is one transaction; the database's unique index keeps one
     // active call per room even when several instances race.
@@ -81,6 +89,8 @@ class metadata_store {
     virtual std::vector<file_record> expired_prepared_files(millis now, int limit) = 0;
     // Forgets a prepared file; false when it was completed meanwhile (then it stays).
     virtual bool delete_prepared_file(std::string_view file_id) = 0;
+    // Whether a prepared, not yet completed file has this storage key.
+    virtual bool upload_pending(std::string_view storage_key) = 0;
 
     // Retention. A room's last activity is kept by the store itself: its creation, a
     // member joining, a file completed, a call started or joined; touch_room() records

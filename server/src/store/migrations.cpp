@@ -83,6 +83,12 @@ const std::vector<migration> migrations = {
          "WHERE c.room_id = rooms.id) > last_active_at",
          "CREATE INDEX rooms_last_active ON rooms (last_active_at)",
      }},
+    {3,
+     "uploads found by their storage key",
+     {
+         // A PUT to a local upload link asks whether its upload is still wanted.
+         "CREATE UNIQUE INDEX files_storage_key ON files (storage_key)",
+     }},
 };
 
 }  // namespace

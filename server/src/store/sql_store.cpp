@@ -170,39 +170,57 @@ void sql_store::mark_member_left(std::string_view member_id, millis at) {
 }
 
 std::vector<member_record> sql_store::present_members(std::string_view room_id) {
+    return with_session(
+        [&](soci::session& sql) { return present_members_in(sql, std::string(room_id)); });
+}
+
+std::vector<member_record> sql_store::present_members_in(soci::session& sql,
+                                                         const std::string& room_id) {
+    std::vector<member_record> members;
+    soci::rowset<soci::row> rows =
+        (sql.prepare << "SELECT " << member_columns
+                     << " FROM room_members WHERE room_id = :room AND left_at IS NULL "
+                        "ORDER BY joined_at, id",
+         soci::use(room_id));
+    for (const auto& r : rows) members.push_back(member_from(r));
+    return members;
+}
+
+metadata_store::room_contents sql_store::read_room_contents(std::string_view room_id) {
     return with_session([&](soci::session& sql) {
-        std::string id(room_id);
-        std::vector<member_record> members;
-        soci::rowset<soci::row> rows =
-            (sql.prepare << "SELECT " << member_columns
-                         << " FROM room_members WHERE room_id = :room AND left_at IS NULL "
-                            "ORDER BY joined_at, id",
-             soci::use(id));
-        for (const auto& r : rows) members.push_back(member_from(r));
-        return members;
+        std::string room(room_id);
+        // One read transaction: in WAL mode, one snapshot of the database for all three.
+        soci::transaction tx(sql);
+        room_contents contents{active_call_in(sql, room), room_files_in(sql, room),
+                               present_members_in(sql, room)};
+        tx.commit();
+        return contents;
     });
 }
 
 std::optional<call_record> sql_store::active_call(std::string_view room_id) {
-    return with_session([&](soci::session& sql) -> std::optional<call_record> {
-        std::string room(room_id);
-        call_record call;
-        long long started_at = 0;
-        sql << "SELECT id, room_id, started_by, started_at FROM calls "
-               "WHERE room_id = :room AND ended_at IS NULL",
-            soci::use(room), soci::into(call.id), soci::into(call.room_id),
-            soci::into(call.started_by), soci::into(started_at);
-        if (!sql.got_data()) return std::nullopt;
-        call.started_at = started_at;
-        soci::rowset<soci::row> rows =
-            (sql.prepare << "SELECT member_id, joined_at FROM call_participants "
-                            "WHERE call_id = :call AND left_at IS NULL ORDER BY joined_at, id",
-             soci::use(call.id));
-        for (const auto& r : rows) {
-            call.participants.push_back({r.get<std::string>(0), r.get<long long>(1)});
-        }
-        return call;
-    });
+    return with_session(
+        [&](soci::session& sql) { return active_call_in(sql, std::string(room_id)); });
+}
+
+std::optional<call_record> sql_store::active_call_in(soci::session& sql,
+                                                     const std::string& room_id) {
+    call_record call;
+    long long started_at = 0;
+    sql << "SELECT id, room_id, started_by, started_at FROM calls "
+           "WHERE room_id = :room AND ended_at IS NULL",
+        soci::use(room_id), soci::into(call.id), soci::into(call.room_id),
+        soci::into(call.started_by), soci::into(started_at);
+    if (!sql.got_data()) return std::nullopt;
+    call.started_at = started_at;
+    soci::rowset<soci::row> rows =
+        (sql.prepare << "SELECT member_id, joined_at FROM call_participants "
+                        "WHERE call_id = :call AND left_at IS NULL ORDER BY joined_at, id",
+         soci::use(call.id));
+    for (const auto& r : rows) {
+        call.participants.push_back({r.get<std::string>(0), r.get<long long>(1)});
+    }
+    return call;
 }
 
 std::vector<call_record> sql_store::active_calls() {

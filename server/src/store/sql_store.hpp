@@ -39,6 +39,7 @@ class sql_store : public metadata_store {
     void rename_member(std::string_view member_id, std::string_view display_name) override;
     void mark_member_left(std::string_view member_id, millis at) override;
     std::vector<member_record> present_members(std::string_view room_id) override;
+    room_contents read_room_contents(std::string_view room_id) override;
     std::optional<call_record> active_call(std::string_view room_id) override;
     std::vector<call_record> active_calls() override;
     start_outcome start_call(const call_record& call) override;
@@ -55,6 +56,7 @@ class sql_store : public metadata_store {
     std::vector<file_record> room_files(std::string_view room_id) override;
     std::vector<file_record> expired_prepared_files(millis now, int limit) override;
     bool delete_prepared_file(std::string_view file_id) override;
+    bool upload_pending(std::string_view storage_key) override;
     void touch_room(std::string_view room_id, millis at) override;
     std::vector<std::string> idle_rooms(millis before, int limit) override;
     std::optional<std::vector<std::string>> delete_idle_room(std::string_view room_id,
@@ -63,6 +65,12 @@ class sql_store : public metadata_store {
   private:
     template <class Work>
     auto with_session(Work&& work);  // defined in sql_support.hpp
+    // The reads, on a session the caller holds (inside its transaction, if any).
+    static std::vector<member_record> present_members_in(soci::session& sql,
+                                                         const std::string& room_id);
+    static std::optional<call_record> active_call_in(soci::session& sql,
+                                                     const std::string& room_id);
+    static std::vector<file_record> room_files_in(soci::session& sql, const std::string& room_id);
     // `column` is "id" or "code", never input from the network.
     std::optional<room_record> find_room(std::string_view column, std::string_view value);
 

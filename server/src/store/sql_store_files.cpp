@@ -99,17 +99,19 @@ complete_outcome sql_store::complete_file(std::string_view file_id, millis at,
 }
 
 std::vector<file_record> sql_store::room_files(std::string_view room_id) {
-    return with_session([&](soci::session& sql) {
-        std::string room(room_id);
-        std::vector<file_record> files;
-        soci::rowset<soci::row> rows =
-            (sql.prepare << file_select
-                         << "WHERE f.room_id = :room AND f.completed_at IS NOT NULL "
-                            "ORDER BY f.completed_at, f.id",
-             soci::use(room));
-        for (const auto& r : rows) files.push_back(file_from(r));
-        return files;
-    });
+    return with_session(
+        [&](soci::session& sql) { return room_files_in(sql, std::string(room_id)); });
+}
+
+std::vector<file_record> sql_store::room_files_in(soci::session& sql, const std::string& room_id) {
+    std::vector<file_record> files;
+    soci::rowset<soci::row> rows =
+        (sql.prepare << file_select
+                     << "WHERE f.room_id = :room AND f.completed_at IS NOT NULL "
+                        "ORDER BY f.completed_at, f.id",
+         soci::use(room_id));
+    for (const auto& r : rows) files.push_back(file_from(r));
+    return files;
 }
 
 std::vector<file_record> sql_store::expired_prepared_files(millis now, int limit) {
@@ -132,6 +134,16 @@ bool sql_store::delete_prepared_file(std::string_view file_id) {
         return detail::changed_rows(sql,
                                     "DELETE FROM files WHERE id = :id AND completed_at IS NULL",
                                     soci::use(id)) == 1;
+    });
+}
+
+bool sql_store::upload_pending(std::string_view storage_key) {
+    return with_session([&](soci::session& sql) {
+        std::string key(storage_key);
+        int pending = 0;
+        sql << "SELECT COUNT(*) FROM files WHERE storage_key = :key AND completed_at IS NULL",
+            soci::use(key), soci::into(pending);
+        return pending > 0;
     });
 }
 

@@ -184,6 +184,11 @@ parlor_process::parlor_process(std::map<std::string, std::string> flags,
              {"--join-per-minute", "0"}},
       environment_(std::move(environment)) {
     for (auto& [name, value] : flags) flags_[name] = value;
+    // PARLOR_IT_THREADS=N: every server runs with N network threads unless the test sets its
+    // own (ctest runs the realtime suites a second time so, with 4).
+    if (const char* threads = std::getenv("PARLOR_IT_THREADS"); threads && *threads) {
+        flags_.try_emplace("--threads", threads);
+    }
     root_ = make_temp_dir("parlor-it-");
     data_dir_ = root_ / "data";  // left for the server to create
     static_dir_ = root_ / "static";
@@ -221,7 +226,8 @@ void parlor_process::spawn() {
         run_begins_at_ = output_.size();
         output_closed_ = false;
     }
-    std::vector<std::string> args{binary()};
+    std::vector<std::string> args = wrapper_;
+    args.push_back(binary());
     for (const auto& [name, value] : flags_) {
         if (value.empty()) continue;
         args.push_back(name);
@@ -340,6 +346,47 @@ void parlor_process::restart() {
                                  "); its output:\n" + log());
     }
     start();
+}
+
+void parlor_process::kill_and_restart() {
+    if (!running()) throw std::logic_error("parlor is not running");
+    kill();
+    start();
+}
+
+std::filesystem::path parlor_process::as_seen_by_server(const std::filesystem::path& path) const {
+    return std::filesystem::path("/proc") / std::to_string(pid_) / "root" /
+           path.lexically_normal().relative_path();
+}
+
+std::vector<std::string> data_dir_on_tmpfs(const std::filesystem::path& dir, std::uint64_t bytes) {
+    std::string unshare;
+    for (const char* candidate : {"/usr/bin/unshare", "/bin/unshare", "/usr/sbin/unshare"}) {
+        if (::access(candidate, X_OK) == 0) {
+            unshare = candidate;
+            break;
+        }
+    }
+    if (unshare.empty()) {
+        throw std::runtime_error(
+            "cannot put the data directory on a tmpfs: `unshare` (util-linux) is not installed");
+    }
+    std::vector<std::string> command{unshare};
+    if (::geteuid() != 0) {
+        command.push_back("--user");
+        command.push_back("--map-root-user");
+    }
+    for (const char* arg : {"--mount", "--propagation", "private", "--", "/bin/sh", "-c"})
+        command.emplace_back(arg);
+    // $1: the directory, $2: the size; what follows is the server's command line.
+    command.emplace_back(
+        "mkdir -p \"$1\" && mount -t tmpfs -o \"size=$2,mode=0700\" parlor-test \"$1\" || "
+        "{ echo \"cannot mount a tmpfs of $2 bytes on $1\" >&2; exit 122; }; shift 2; "
+        "exec \"$@\"");
+    command.emplace_back("parlor-tmpfs");
+    command.push_back(dir.string());
+    command.push_back(std::to_string(bytes));
+    return command;
 }
 
 std::string parlor_process::log() const {

@@ -4,6 +4,7 @@
 
 #include <chrono>
 #include <condition_variable>
+#include <cstdint>
 #include <filesystem>
 #include <fstream>
 #include <map>
@@ -68,11 +69,21 @@ class parlor_process {
     exit_status kill();
     // stop() then start() on the same data directory; throws if the stop was not clean.
     void restart();
+    // SIGKILL, then start() on the same data directory: the process gets no chance to clean
+    // up, as after a power cut or the OOM killer. Throws if it was not running.
+    void kill_and_restart();
 
     void send_signal(int signal) const;
     // Runs the binary (from the next start on) with this RLIMIT_NOFILE, soft and hard, like
     // `prlimit --nofile=N`.
     void set_descriptor_limit(unsigned long limit) { descriptor_limit_ = limit; }
+    // Runs the binary (from the next start on) through `command`: the binary and its
+    // arguments are appended to it, and it must exec them in the end, so that pid() is the
+    // server's (see data_dir_on_tmpfs). Empty: the binary itself.
+    void run_through(std::vector<std::string> command) { wrapper_ = std::move(command); }
+    // `path` as the running server sees it, through /proc/<pid>/root: run_through() may give
+    // it a mount namespace of its own, where its data directory is not the one we see.
+    std::filesystem::path as_seen_by_server(const std::filesystem::path& path) const;
     // The exit status once the process has ended within `timeout`, nullopt if it still runs.
     std::optional<exit_status> wait_for_exit(std::chrono::milliseconds timeout);
     bool running();
@@ -101,6 +112,7 @@ class parlor_process {
     std::map<std::string, std::string> environment_;
     std::filesystem::path root_, data_dir_, static_dir_, log_path_;
     std::optional<unsigned long> descriptor_limit_;
+    std::vector<std::string> wrapper_;
     pid_t pid_ = -1;
     std::optional<exit_status> ended_;
     unsigned short port_ = 0;
@@ -113,5 +125,13 @@ class parlor_process {
     std::ofstream log_file_;
     std::thread reader_;
 };
+
+// A command for run_through(): the server runs in a mount namespace of its own (`unshare
+// --mount`, with `--user --map-root-user` when we are not root) in which `dir` is a tmpfs of
+// `bytes` bytes, mode 0700; the mount goes with the namespace when the server exits, and
+// nothing changes outside it. So the server's files under `dir` are reached through
+// parlor_process::as_seen_by_server(), and a restart finds `dir` empty again. Throws
+// std::runtime_error naming what is missing when `unshare` cannot be found.
+std::vector<std::string> data_dir_on_tmpfs(const std::filesystem::path& dir, std::uint64_t bytes);
 
 }  // namespace parlor::itest

@@ -118,6 +118,14 @@ TEST(DisplayFilename, CutsAtACodePointBoundary) {
               std::string(250, 'a') + ".\u00e9\u00e9");
 }
 
+// Found by the `names` fuzz target: a cut that ends the stem on a space left that space at
+// the end of a name without an extension (and sanitizing it again gave another name).
+TEST(DisplayFilename, ACutNeverEndsTheNameWithASpace) {
+    auto shown = display_filename(std::string(254, 'x') + "  tail");
+    EXPECT_EQ(shown, std::string(254, 'x'));
+    EXPECT_EQ(display_filename(shown), shown);
+}
+
 // ---- normalized_mime_type ----
 
 TEST(NormalizedMimeType, IsLowercaseWithoutParameters) {
