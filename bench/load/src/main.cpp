@@ -18,6 +18,7 @@ asio::awaitable<scenario_result> run_scenario(const std::string& name, net_conte
     if (name == "join") co_return co_await run_join(net, opt);
     if (name == "idle") co_return co_await run_idle(net, opt);
     if (name == "files") co_return co_await run_files(net, opt);
+    if (name == "soak") co_return co_await run_soak(net, opt);
     co_return co_await run_rest(net, opt);
 }
 
@@ -32,7 +33,7 @@ int main(int argc, char** argv) {
     cli.add_option("--url", url, "Server base URL, e.g. http://127.0.0.1:8080")->required();
     cli.add_option("--scenario", scenario, "Which scenario to run")
         ->required()
-        ->check(CLI::IsMember({"relay", "latency", "join", "idle", "rest", "files"}));
+        ->check(CLI::IsMember({"relay", "latency", "join", "idle", "rest", "files", "soak"}));
     cli.add_option("--server-pid", opt.server_pid,
                    "Server process, for CPU time and memory (from /proc)");
     cli.add_option("--rooms", opt.rooms, "relay/latency: rooms, each one call")
@@ -40,7 +41,9 @@ int main(int argc, char** argv) {
     cli.add_option("--room-size", opt.room_size, "Members per room (call participants)")
         ->check(CLI::Range(2, 64))
         ->capture_default_str();
-    cli.add_option("--warmup", opt.warmup_s, "Seconds of load before measuring")
+    cli.add_option("--warmup", opt.warmup_s,
+                   "Seconds of load before measuring (soak: only reported, as when the server's "
+                   "memory and descriptors should have levelled off)")
         ->capture_default_str();
     cli.add_option("--duration", opt.duration_s, "Seconds measured")->capture_default_str();
     cli.add_option("--window", opt.window, "relay: messages in flight per participant")
@@ -50,6 +53,9 @@ int main(int argc, char** argv) {
     cli.add_option("--joins", opt.joins, "join: sockets joined in the storm")
         ->capture_default_str();
     cli.add_option("--connections", opt.connections, "idle: joined idle sockets")
+        ->capture_default_str();
+    cli.add_option("--clients", opt.clients, "soak: people, in rooms of 4 to 8")
+        ->check(CLI::Range(2, 100000))
         ->capture_default_str();
     cli.add_option("--concurrency", opt.concurrency, "join/idle/rest: operations at a time")
         ->check(CLI::Range(1, 4096))
@@ -77,6 +83,7 @@ int main(int argc, char** argv) {
     cli.add_option("--timeout", timeout_s, "Give up (and report failure) after this many seconds")
         ->capture_default_str();
     CLI11_PARSE(cli, argc, argv);
+    opt.soak_source_addresses = source_count;
 
     asio::io_context io(1);
     std::optional<net_context> net;

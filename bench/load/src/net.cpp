@@ -52,6 +52,10 @@ source_addresses::source_addresses(const server_url& server, int count) {
     }
 }
 
+source_addresses::source_addresses(asio::ip::address only) {
+    if (!only.is_unspecified()) addresses_.push_back(only);
+}
+
 asio::ip::address source_addresses::next() {
     if (addresses_.empty()) return {};
     return addresses_[next_++ % addresses_.size()];

@@ -34,6 +34,8 @@ struct server_url {
 class source_addresses {
   public:
     source_addresses(const server_url& server, int count);
+    // Every connection from `only` (one client at one address); unspecified: no binding.
+    explicit source_addresses(asio::ip::address only);
     // The address to bind the next socket to; unspecified when no binding is wanted.
     asio::ip::address next();
 

@@ -28,7 +28,9 @@ struct options {
     unsigned seed = 1;
     std::uint64_t file_bytes = std::uint64_t{1} << 30;  // files: size of each file
     std::size_t file_parallel = 8;                      // files: transfers at once
-    bool files_direct = false;  // files: plain PUT/GET of <url>/<name> (nginx), no protocol
+    bool files_direct = false;       // files: plain PUT/GET of <url>/<name> (nginx), no protocol
+    std::size_t clients = 1000;      // soak: people, in rooms of 4 to 8
+    int soak_source_addresses = 16;  // soak: client i connects from 127.0.0.<1 + i % this>
 };
 
 asio::awaitable<scenario_result> run_relay(net_context& net, const options& opt);
@@ -37,5 +39,6 @@ asio::awaitable<scenario_result> run_join(net_context& net, const options& opt);
 asio::awaitable<scenario_result> run_idle(net_context& net, const options& opt);
 asio::awaitable<scenario_result> run_rest(net_context& net, const options& opt);
 asio::awaitable<scenario_result> run_files(net_context& net, const options& opt);
+asio::awaitable<scenario_result> run_soak(net_context& net, const options& opt);
 
 }  // namespace load
