@@ -529,7 +529,13 @@ TEST_F(RealtimeLimitsTest, GarbageNeverTakesTheServerDown) {
         } else {
             auto closure = socket->wait_closed(3s);
             ASSERT_TRUE(closure.has_value()) << "neither an answer nor a close";
-            EXPECT_TRUE(closure->close_frame) << closure->describe();
+            // A large frame refused from its first bytes (not UTF-8) is closed while the
+            // client is still sending it: the server's close then meets unread bytes, its
+            // kernel answers them with a reset, and the client's kernel may drop the close
+            // frame with it (seen under load). The close code is the 1007 test's business.
+            if (frame.size() < 16 * 1024) {
+                EXPECT_TRUE(closure->close_frame) << closure->describe();
+            }
         }
         ASSERT_TRUE(still_serving());
     }
