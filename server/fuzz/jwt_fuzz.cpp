@@ -25,13 +25,6 @@ class fixed_clock final : public clock {
     millis now() const override { return 1'795'000'000'000; }
 };
 
-std::string base64url(std::string_view bytes) {
-    std::string out = base64(bytes);
-    for (char& c : out) c = c == '+' ? '-' : c == '/' ? '_' : c;
-    while (!out.empty() && out.back() == '=') out.pop_back();
-    return out;
-}
-
 void verified_or_refused(const auth::token_service& tokens, std::string_view token,
                          std::string_view input, std::string_view header) {
     try {

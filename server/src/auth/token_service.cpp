@@ -75,7 +75,12 @@ token_claims token_service::verify(std::string_view token) const {
         reject("The token is invalid");
     }
     jwt_ptr jwt(raw);
-    if (jwt_get_alg(jwt.get()) != JWT_ALG_HS256) reject("The token is invalid");
+    // libjwt reads the algorithm's name without regard to case ("hS256" is HS256 to it);
+    // JOSE names are case-sensitive (RFC 7515 4.1.1), and we take exactly "HS256".
+    const char* alg = jwt_get_header(jwt.get(), "alg");
+    if (jwt_get_alg(jwt.get()) != JWT_ALG_HS256 || !alg || std::string_view(alg) != "HS256") {
+        reject("The token is invalid");
+    }
 
     auto string_claim = [&](const char* name) {
         const char* value = jwt_get_grant(jwt.get(), name);

@@ -57,6 +57,13 @@ std::string base64(std::string_view bytes) {
     return out;
 }
 
+std::string base64url(std::string_view bytes) {
+    std::string out = base64(bytes);
+    for (char& c : out) c = c == '+' ? '-' : c == '/' ? '_' : c;
+    while (!out.empty() && out.back() == '=') out.pop_back();
+    return out;
+}
+
 bool constant_time_equal(std::string_view a, std::string_view b) {
     return a.size() == b.size() && CRYPTO_memcmp(a.data(), b.data(), a.size()) == 0;
 }

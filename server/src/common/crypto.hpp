@@ -15,6 +15,8 @@ std::string hmac_sha256(std::string_view key, std::string_view data);
 std::string hmac_sha1(std::string_view key, std::string_view data);
 // Standard base64 (RFC 4648 section 4) with `=` padding.
 std::string base64(std::string_view bytes);
+// URL-safe base64 (RFC 4648 section 5) without padding, as JWTs are written.
+std::string base64url(std::string_view bytes);
 // Compares secrets without leaking where they differ through timing.
 bool constant_time_equal(std::string_view a, std::string_view b);
 

@@ -7,12 +7,11 @@
 // token-secret file) where a signature is needed, so that each is refused for its one flaw:
 // expired (exp in the past, correctly signed), `alg: none` (valid claims, no signature).
 
-#include <openssl/hmac.h>
-
 #include <ctime>
 #include <fstream>
 #include <sstream>
 
+#include "common/crypto.hpp"
 #include "files_support.hpp"
 
 namespace parlor::itest {
@@ -20,43 +19,7 @@ namespace {
 
 using nlohmann::json;
 
-// ---- tokens and links made by the test ----
-
-std::string base64url(std::string_view bytes) {
-    static constexpr char alphabet[] =
-        "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
-    std::string out;
-    std::uint32_t buffer = 0;
-    int bits = 0;
-    for (unsigned char c : bytes) {
-        buffer = (buffer << 8) | c;
-        bits += 8;
-        while (bits >= 6) {
-            bits -= 6;
-            out.push_back(alphabet[(buffer >> bits) & 0x3f]);
-        }
-    }
-    if (bits > 0) out.push_back(alphabet[(buffer << (6 - bits)) & 0x3f]);
-    return out;
-}
-
-std::string hmac_sha256(std::string_view key, std::string_view data) {
-    unsigned char mac[EVP_MAX_MD_SIZE];
-    unsigned int length = 0;
-    HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()),
-         reinterpret_cast<const unsigned char*>(data.data()), data.size(), mac, &length);
-    return std::string(reinterpret_cast<const char*>(mac), length);
-}
-
-std::string hex(std::string_view bytes) {
-    static constexpr char digits[] = "0123456789abcdef";
-    std::string out;
-    for (unsigned char c : bytes) {
-        out.push_back(digits[c >> 4]);
-        out.push_back(digits[c & 0x0f]);
-    }
-    return out;
-}
+// ---- tokens and links made by the test (HMAC and base64url from common/crypto) ----
 
 long unix_now() {
     return static_cast<long>(std::time(nullptr));
@@ -229,7 +192,7 @@ class AuthorizationTest : public files_test {
             to_sign += name + "=" + value + "\n";  // the values are already percent-encoded
             path += name + "=" + value + "&";
         }
-        return path + "sig=" + hex(hmac_sha256(link_key, to_sign));
+        return path + "sig=" + to_hex(hmac_sha256(link_key, to_sign));
     }
     // The same link with its expiry an hour ago, correctly signed.
     std::string expired_link(const std::string& method, const std::string& target) {

@@ -140,24 +140,8 @@ TEST_F(KilledUploadTest, AnUploadKilledMidPutLeavesNothingAndItsLinkWorksAfterTh
 
 // Ada created the room and started a call that Grace joined; Linus is in the room, not in
 // the call. Everyone has a socket open.
-class KilledCallTest : public realtime_test {
+class KilledCallTest : public call_of_two_test {
   protected:
-    void SetUp() override {
-        realtime_test::SetUp();
-        ada = api().create_room("Ada");
-        grace = api().join_room(ada.code, "Grace");
-        linus = api().join_room(ada.code, "Linus");
-        ada_ws = join(ada);
-        grace_ws = join(grace);
-        linus_ws = join(linus);
-        call_id = start_call(*ada_ws);
-        grace_ws->send("call:join", {{"callId", call_id}});
-        for (auto* socket : {ada_ws.get(), grace_ws.get(), linus_ws.get()}) {
-            if (!socket->next_of_type("call:participant-joined"))
-                throw std::runtime_error("Grace's call:participant-joined went missing");
-        }
-    }
-
     // SIGKILL and a restart on the same data directory; every socket sees its connection end.
     void kill_server() {
         server().kill_and_restart();
@@ -177,10 +161,6 @@ class KilledCallTest : public realtime_test {
             << "period. room:state: " << shown(state);
         return socket;
     }
-
-    admission ada, grace, linus;
-    std::unique_ptr<ws_client> ada_ws, grace_ws, linus_ws;
-    std::string call_id;
 };
 
 class KilledCallRecoveryTest : public KilledCallTest {

@@ -13,32 +13,10 @@ const char* const offer_sdp =
 const char* const answer_sdp = "v=0\r\no=- 1 2 IN IP4 127.0.0.1\r\ns=-\r\nt=0 0\r\n";
 
 // Ada created the room and started a call that Grace joined; Linus is in the room, online,
-// not in the call. Everyone's socket is open and has read everything so far.
-class RealtimeSignalTest : public realtime_test {
+// not in the call.
+class RealtimeSignalTest : public call_of_two_test {
   protected:
-    void SetUp() override {
-        realtime_test::SetUp();
-        ada = api().create_room("Ada");
-        grace = api().join_room(ada.code, "Grace");
-        linus = api().join_room(ada.code, "Linus");
-        ada_ws = join(ada);
-        grace_ws = join(grace);
-        linus_ws = join(linus);
-        call_id = start_call(*ada_ws);
-        grace_ws->send("call:join", {{"callId", call_id}});
-        // Ada: 2 member:joined, call:participant-joined; Grace: 1 member:joined,
-        // call:started, call:participant-joined; Linus: call:started, participant-joined.
-        for (auto* socket : {ada_ws.get(), grace_ws.get(), linus_ws.get()}) {
-            if (!socket->next_of_type("call:participant-joined"))
-                throw std::runtime_error("call:participant-joined went missing");
-        }
-    }
-
     std::vector<ws_client*> everyone() { return {ada_ws.get(), grace_ws.get(), linus_ws.get()}; }
-
-    admission ada, grace, linus;
-    std::unique_ptr<ws_client> ada_ws, grace_ws, linus_ws;
-    std::string call_id;
 };
 
 TEST_F(RealtimeSignalTest, AnOfferReachesOnlyTheAddresseeFromTheRealSender) {
