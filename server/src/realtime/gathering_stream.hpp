@@ -1,5 +1,6 @@
 #pragma once
 
+#include <array>
 #include <chrono>
 #include <memory>
 #include <string>
@@ -229,14 +230,24 @@ class gathering_stream {
         }
     };
 
-    // Flushes, then tears the TCP connection down (Beast's close handshake ends here).
+    // Flushes, then tears the TCP connection down (Beast's close handshake ends here). The
+    // teardown is ours, not Beast's: Beast 1.74 reads one buffer and closes, and a peer
+    // still sending (the rest of a frame refused as too big) then gets a reset that can
+    // destroy the close frame before it reads it. Here the server stops sending, reads and
+    // discards until the peer closes, and closes: at most `drain_bytes` or `drain_time`.
+    static constexpr std::size_t drain_bytes = 1024 * 1024;
+    static constexpr std::chrono::seconds drain_time{5};
+
     struct teardown_op {
         std::shared_ptr<state> s;
         beast::role_type role;
-        enum { flushing, tearing_down, done } step = flushing;
+        std::unique_ptr<std::array<char, 4096>> scratch =
+            std::make_unique<std::array<char, 4096>>();
+        std::size_t drained = 0;
+        enum { flushing, tearing_down, draining } step = flushing;
 
         template <class Self>
-        void operator()(Self& self, beast::error_code ec = {}) {
+        void operator()(Self& self, beast::error_code ec = {}, std::size_t read = 0) {
             switch (step) {
                 case flushing:
                     step = tearing_down;  // whether or not the flush succeeded
@@ -244,13 +255,26 @@ class gathering_stream {
                                                                        s->stream);
                     return;
                 case tearing_down: {
-                    step = done;
-                    using beast::websocket::async_teardown;
-                    async_teardown(role, s->stream, std::move(self));
-                    return;
+                    step = draining;
+                    beast::error_code ignored;
+                    if (role == beast::role_type::server) {
+                        s->stream.socket().shutdown(tcp::socket::shutdown_send, ignored);
+                    }
+                    s->stream.expires_after(drain_time);
+                    return s->stream.async_read_some(asio::buffer(*scratch), std::move(self));
                 }
-                case done:
-                    self.complete(ec);
+                case draining:
+                    drained += read;
+                    if (!ec && read > 0 && drained < drain_bytes) {
+                        return s->stream.async_read_some(asio::buffer(*scratch), std::move(self));
+                    }
+                    // The peer closed (end of stream), or it did not in time or within bounds.
+                    beast::error_code ignored;
+                    if (role == beast::role_type::client) {
+                        s->stream.socket().shutdown(tcp::socket::shutdown_send, ignored);
+                    }
+                    s->stream.socket().close(ignored);
+                    return self.complete(ec == asio::error::eof ? beast::error_code() : ec);
             }
         }
     };
