@@ -213,6 +213,25 @@ std::optional<config> parse_config(int argc, char** argv, int& exit_code) {
         ->envname("PARLOR_WS_MAX_QUEUED_BYTES")
         ->check(CLI::Range(std::size_t{64} * 1024, std::size_t{1} << 30))
         ->capture_default_str();
+    limits
+        .add_option("--ws-join-deadline", c.ws_join_deadline_seconds,
+                    "Seconds a new socket has to send room:join before it is closed")
+        ->envname("PARLOR_WS_JOIN_DEADLINE")
+        ->check(CLI::Range(1, 300))
+        ->capture_default_str();
+    limits
+        .add_option("--ws-ping-interval", c.ws_ping_interval_seconds,
+                    "Seconds between the server's pings on a socket")
+        ->envname("PARLOR_WS_PING_INTERVAL")
+        ->check(CLI::Range(1, 300))
+        ->capture_default_str();
+    limits
+        .add_option("--ws-silence-limit", c.ws_silence_limit_seconds,
+                    "Seconds without a frame or pong after which a socket is dropped (longer "
+                    "than --ws-ping-interval)")
+        ->envname("PARLOR_WS_SILENCE_LIMIT")
+        ->check(CLI::Range(2, 3600))
+        ->capture_default_str();
     media
         .add_option("--stun-url", c.stun_urls,
                     "STUN server URL handed to browsers (stun: or stuns:); repeat or "
@@ -254,13 +273,13 @@ std::optional<config> parse_config(int argc, char** argv, int& exit_code) {
         .add_option("--upload-link-ttl", c.upload_link_seconds,
                     "Seconds a signed upload link stays valid")
         ->envname("PARLOR_UPLOAD_LINK_TTL")
-        ->check(CLI::Range(10, 7 * 24 * 3600))
+        ->check(CLI::Range(3, 7 * 24 * 3600))
         ->capture_default_str();
     files
         .add_option("--download-link-ttl", c.download_link_seconds,
                     "Seconds a signed download link stays valid")
         ->envname("PARLOR_DOWNLOAD_LINK_TTL")
-        ->check(CLI::Range(10, 7 * 24 * 3600))
+        ->check(CLI::Range(3, 7 * 24 * 3600))
         ->capture_default_str();
 
     files
@@ -359,6 +378,12 @@ std::optional<config> parse_config(int argc, char** argv, int& exit_code) {
                 "--ice-transport-policy",
                 "relay needs at least one --turn-url (PARLOR_TURN_URL): without TURN no call "
                 "could connect");
+        }
+        if (c.ws_silence_limit_seconds <= c.ws_ping_interval_seconds) {
+            throw CLI::ValidationError(
+                "--ws-silence-limit",
+                "must be longer than --ws-ping-interval: a socket that answers every ping "
+                "would be dropped");
         }
         if (c.file_store == "s3") {
             for (const auto& [value, flag] :

@@ -39,6 +39,9 @@ struct config {
     std::size_t ws_relay_bytes_per_second = 128 * 1024;  // 0: unlimited
     std::size_t ws_max_queued_frames = 1024;
     std::size_t ws_max_queued_bytes = 4 * 1024 * 1024;
+    int ws_join_deadline_seconds = 10;
+    int ws_ping_interval_seconds = 15;
+    int ws_silence_limit_seconds = 45;
     std::uint64_t max_file_bytes = 100 * 1024 * 1024;
     int upload_link_seconds = 15 * 60;
     int download_link_seconds = 5 * 60;

@@ -180,6 +180,9 @@ int run_server(const config& cfg) {
     limits.messages_per_second = cfg.ws_messages_per_second;
     limits.max_queued_frames = cfg.ws_max_queued_frames;
     limits.max_queued_bytes = cfg.ws_max_queued_bytes;
+    limits.join_deadline = std::chrono::seconds(cfg.ws_join_deadline_seconds);
+    limits.ping_interval = std::chrono::seconds(cfg.ws_ping_interval_seconds);
+    limits.silence_limit = std::chrono::seconds(cfg.ws_silence_limit_seconds);
     realtime::realtime_service realtime(io, blocking, rooms, calls, events, sockets, ice_servers,
                                         call_reports, std::chrono::seconds(cfg.call_grace_seconds),
                                         limits);

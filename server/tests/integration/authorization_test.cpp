@@ -13,29 +13,14 @@
 
 #include "common/crypto.hpp"
 #include "files_support.hpp"
+#include "tokens.hpp"
 
 namespace parlor::itest {
 namespace {
 
 using nlohmann::json;
 
-// ---- tokens and links made by the test (HMAC and base64url from common/crypto) ----
-
-long unix_now() {
-    return static_cast<long>(std::time(nullptr));
-}
-
-// A JWT with this header and these claims, signed with HS256 and `secret` (no signature when
-// `secret` is empty).
-std::string make_jwt(const json& header, const json& claims, const std::string& secret) {
-    auto signing_input = base64url(header.dump()) + "." + base64url(claims.dump());
-    if (secret.empty()) return signing_input + ".";
-    return signing_input + "." + base64url(hmac_sha256(secret, signing_input));
-}
-
-json claims_of(const admission& who, long issued_at, long expires_at) {
-    return {{"sub", who.member_id}, {"room", who.room_id}, {"iat", issued_at}, {"exp", expires_at}};
-}
+// ---- links made by the test (HMAC from common/crypto; tokens from tokens.hpp) ----
 
 // The query of a /blobs/ link as name -> value (values as they are written, still encoded).
 std::map<std::string, std::string> query_of(const std::string& target) {
@@ -141,9 +126,7 @@ class AuthorizationTest : public files_test {
     }
 
     std::string read_secret() {
-        std::ifstream in(server().data_dir() / "token-secret");
-        std::string text;
-        in >> text;
+        auto text = token_secret_of(server().data_dir());
         if (text.size() < 32) throw std::runtime_error("no token secret in the data directory");
         return text;
     }
@@ -159,7 +142,7 @@ class AuthorizationTest : public files_test {
     }
     std::string alg_none_token() {
         return make_jwt({{"alg", "none"}, {"typ", "JWT"}},
-                        claims_of(ada, unix_now() - 60, unix_now() + 3600), "");
+                        claims_of(ada, unix_now() - 60, unix_now() + 3600), "", nullptr);
     }
 
     // The bearer header for a credential (no header for `none`).
@@ -464,7 +447,7 @@ TEST_F(AuthorizationTest, EveryRouteAndEventRefusesEveryCredentialThatIsNotItsOw
                 return make_jwt({{"alg", "HS256"}, {"typ", "JWT"}}, claims, secret);
             claims["iat"] = unix_now() - 60;
             claims["exp"] = unix_now() + 3600;
-            return make_jwt({{"alg", "none"}, {"typ", "JWT"}}, claims, "");
+            return make_jwt({{"alg", "none"}, {"typ", "JWT"}}, claims, "", nullptr);
         };
         std::string token;
         switch (row.who) {

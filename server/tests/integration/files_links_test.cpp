@@ -334,7 +334,7 @@ TEST_F(FileLinksTest, HtmlIsSavedAsAnAttachmentAndNeverRunsInOurOrigin) {
 class FileLinkExpiryTest : public FileLinksTest {
   protected:
     std::map<std::string, std::string> server_flags() const override {
-        return {{"--upload-link-ttl", "10"}, {"--download-link-ttl", "10"}};
+        return {{"--upload-link-ttl", "3"}, {"--download-link-ttl", "3"}};
     }
 };
 
@@ -346,7 +346,7 @@ TEST_F(FileLinkExpiryTest, ExpiredLinksAreRefusedAndUnfinishedUploadsAreSwept) {
     auto download = download_target(ada, kept["id"]);  // issued last, so it expires last
     auto expires_in = seconds_from_now(pending.body["upload"]["expiresAt"]);
     ASSERT_TRUE(expires_in.has_value());
-    EXPECT_NEAR(*expires_in, 10, 2);
+    EXPECT_NEAR(*expires_in, 3, 1.5);
     auto object = objects_dir() / key_of(uploaded.target);
     ASSERT_TRUE(std::filesystem::exists(object));
 

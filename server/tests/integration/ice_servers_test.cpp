@@ -9,6 +9,7 @@
 #include <regex>
 
 #include "realtime_support.hpp"
+#include "tokens.hpp"
 
 namespace parlor::itest {
 namespace {
@@ -29,12 +30,6 @@ std::string expected_credential(const std::string& secret, const std::string& us
                             static_cast<int>(length));
     encoded.resize(static_cast<std::size_t>(n));
     return encoded;
-}
-
-long long unix_now() {
-    return std::chrono::duration_cast<std::chrono::seconds>(
-               std::chrono::system_clock::now().time_since_epoch())
-        .count();
 }
 
 std::string joined(const std::vector<std::string>& urls) {

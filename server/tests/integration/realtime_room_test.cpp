@@ -3,8 +3,6 @@
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
-#include <openssl/evp.h>
-#include <openssl/hmac.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -12,44 +10,10 @@
 #include <stdexcept>
 
 #include "realtime_support.hpp"
+#include "tokens.hpp"
 
 namespace parlor::itest {
 namespace {
-
-std::string base64url(std::string_view bytes) {
-    static constexpr char alphabet[] =
-        "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
-    std::string out;
-    std::uint32_t bits = 0;
-    int count = 0;
-    for (unsigned char c : bytes) {
-        bits = (bits << 8) | c;
-        count += 8;
-        while (count >= 6) {
-            count -= 6;
-            out.push_back(alphabet[(bits >> count) & 0x3f]);
-        }
-    }
-    if (count > 0) out.push_back(alphabet[(bits << (6 - count)) & 0x3f]);
-    return out;
-}
-
-// An HS256 token with these claims, signed with `secret`.
-std::string make_jwt(const nlohmann::json& claims, std::string_view secret) {
-    auto input = base64url(nlohmann::json{{"alg", "HS256"}, {"typ", "JWT"}}.dump()) + "." +
-                 base64url(claims.dump());
-    unsigned char mac[EVP_MAX_MD_SIZE];
-    unsigned int length = 0;
-    HMAC(EVP_sha256(), secret.data(), static_cast<int>(secret.size()),
-         reinterpret_cast<const unsigned char*>(input.data()), input.size(), mac, &length);
-    return input + "." + base64url(std::string_view(reinterpret_cast<const char*>(mac), length));
-}
-
-long long unix_now() {
-    return std::chrono::duration_cast<std::chrono::seconds>(
-               std::chrono::system_clock::now().time_since_epoch())
-        .count();
-}
 
 // A TCP port that nothing listens on right now.
 unsigned short free_port() {
@@ -68,12 +32,7 @@ unsigned short free_port() {
 
 class RealtimeRoomTest : public realtime_test {
   protected:
-    std::string server_secret() {
-        std::ifstream in(server().data_dir() / "token-secret");
-        std::string secret;
-        std::getline(in, secret);
-        return secret;
-    }
+    std::string server_secret() { return token_secret_of(server().data_dir()); }
 
     // The member `id` as listed in a room snapshot.
     static nlohmann::json member_in(const nlohmann::json& snapshot, const std::string& id) {
@@ -195,26 +154,59 @@ TEST_F(RealtimeRoomTest, AnyOtherFirstFrameIsUnauthorized) {
     EXPECT_TRUE(api().room_state(ada)["call"].is_null());  // the early call:start did nothing
 }
 
-// The one slow test: the server's join deadline is 10 s.
-TEST_F(RealtimeRoomTest, ASocketThatNeverJoinsIsClosedWithPolicyAfterTenSeconds) {
+// The socket's clocks, shortened (by default: 10 s to join, a ping every 15 s, dropped after
+// 45 s of silence).
+class RealtimeSocketClockTest : public RealtimeRoomTest {
+  protected:
+    std::map<std::string, std::string> server_flags() const override {
+        return {
+            {"--ws-join-deadline", "2"}, {"--ws-ping-interval", "1"}, {"--ws-silence-limit", "3"}};
+    }
+};
+
+TEST_F(RealtimeSocketClockTest, ASocketThatNeverJoinsIsClosedWithPolicyAtTheJoinDeadline) {
     auto ada = api().create_room("Ada");
     auto joined = join(ada);
     auto silent = connect();
     auto opened = std::chrono::steady_clock::now();
 
-    auto closure = silent->wait_closed(15s);
+    auto closure = silent->wait_closed(10s);
 
-    ASSERT_TRUE(closure.has_value()) << "still open after 15 s";
+    ASSERT_TRUE(closure.has_value()) << "still open 10 s after the 2 s deadline";
     auto after = std::chrono::steady_clock::now() - opened;
     EXPECT_TRUE(closure->close_frame) << closure->describe();
     EXPECT_EQ(closure->code, 1008) << closure->describe();
-    EXPECT_GE(after, 9s);
+    EXPECT_GE(after, 1500ms);
     // The socket that joined is not affected.
     EXPECT_TRUE(joined->is_open());
     joined->send("room:join", {{"token", ada.token}}, "still-here");
     auto reply = joined->next();
     ASSERT_TRUE(is_event(reply, "room:state"));
     EXPECT_EQ((*reply)["rid"], "still-here");
+}
+
+// A client that answers the pings stays however quiet it is; one that stops answering
+// (its page frozen, its network gone without a FIN) is dropped, and the room is told.
+TEST_F(RealtimeSocketClockTest, ASocketThatStopsAnsweringPingsIsDroppedAndTheRoomTold) {
+    auto ada = api().create_room("Ada");
+    auto grace = api().join_room(ada.code, "Grace");
+    auto ada_socket = join(ada);
+    auto grace_socket = join(grace);
+    ASSERT_TRUE(is_event(ada_socket->next(), "member:joined"));
+
+    // From here on nothing reads Grace's socket, so her pongs stop; Ada's client answers
+    // every ping while it waits.
+    auto left = ada_socket->next(8s);
+    ASSERT_TRUE(is_event(left, "member:left")) << "Grace's silent socket was not dropped";
+    EXPECT_EQ((*left)["data"],
+              (nlohmann::json{{"memberId", grace.member_id}, {"reason", "offline"}}));
+    EXPECT_TRUE(ada_socket->expect_silence(1500ms));  // Ada herself stays, quiet for 4 s+
+    EXPECT_TRUE(ada_socket->is_open());
+    EXPECT_EQ(member_in(api().room_state(ada), grace.member_id)["online"], false);
+    EXPECT_EQ(member_in(api().room_state(ada), ada.member_id)["online"], true);
+    auto closure = grace_socket->wait_closed(2s);
+    ASSERT_TRUE(closure.has_value());
+    EXPECT_FALSE(closure->close_frame) << "a silent peer is dropped without a close handshake";
 }
 
 TEST_F(RealtimeRoomTest, JoiningAgainOnTheSameSocket) {

@@ -1,9 +1,6 @@
 // The rooms REST calls of protocol.md: create, join (and rejoin), state, leave; their success
 // shapes and every error a client can provoke.
 
-#include <openssl/evp.h>
-#include <openssl/hmac.h>
-
 #include <cmath>
 #include <filesystem>
 #include <fstream>
@@ -11,29 +8,12 @@
 #include <sstream>
 
 #include "support.hpp"
+#include "tokens.hpp"
 
 namespace parlor::itest {
 namespace {
 
-// ---- JSON Web Tokens, built by hand to attack the server's checks ----
-
-std::string base64url(std::string_view bytes) {
-    static constexpr char alphabet[] =
-        "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
-    std::string out;
-    std::uint32_t bits = 0;
-    int count = 0;
-    for (unsigned char c : bytes) {
-        bits = (bits << 8) | c;
-        count += 8;
-        while (count >= 6) {
-            count -= 6;
-            out.push_back(alphabet[(bits >> count) & 0x3f]);
-        }
-    }
-    if (count > 0) out.push_back(alphabet[(bits << (6 - count)) & 0x3f]);
-    return out;
-}
+// ---- reading the server's tokens (tokens.hpp makes them) ----
 
 std::string base64url_decode(std::string_view text) {
     std::string out;
@@ -69,37 +49,12 @@ nlohmann::json jwt_json(const std::string& token, std::size_t part) {
     return nlohmann::json::parse(base64url_decode(jwt_parts(token).at(part)));
 }
 
-std::string sign(const EVP_MD* digest, std::string_view key, std::string_view data) {
-    unsigned char mac[EVP_MAX_MD_SIZE];
-    unsigned int length = 0;
-    HMAC(digest, key.data(), static_cast<int>(key.size()),
-         reinterpret_cast<const unsigned char*>(data.data()), data.size(), mac, &length);
-    return std::string(reinterpret_cast<const char*>(mac), length);
-}
-
-std::string make_jwt(const nlohmann::json& header, const nlohmann::json& claims,
-                     std::string_view secret, const EVP_MD* digest = EVP_sha256()) {
-    auto signing_input = base64url(header.dump()) + "." + base64url(claims.dump());
-    return signing_input + "." + base64url(sign(digest, secret, signing_input));
-}
-
-long long unix_now() {
-    return std::chrono::duration_cast<std::chrono::seconds>(
-               std::chrono::system_clock::now().time_since_epoch())
-        .count();
-}
-
 // ---- the fixture ----
 
 class RoomsTest : public parlor_test {
   protected:
     // The server's own token secret, for tokens that are well signed but wrong otherwise.
-    std::string server_secret() {
-        std::ifstream in(server().data_dir() / "token-secret");
-        std::string secret;
-        std::getline(in, secret);
-        return secret;
-    }
+    std::string server_secret() { return token_secret_of(server().data_dir()); }
 
     nlohmann::json claims_for(const admission& who) {
         auto now = unix_now();

@@ -12,7 +12,7 @@ namespace {
 
 using namespace std::chrono_literals;
 
-const std::string secret = "parlor-turn-test-secret";
+const std::string turn_secret = "parlor-turn-test-secret";
 const std::string member = "3f0c2a8e-5b1d-4c6f-9a7e-0d2b4c6e8f10";
 // manual_clock starts at 1'795'000'000'000 ms; one day later:
 const std::string username_in_a_day = "1795086400:" + member;
@@ -24,7 +24,7 @@ const std::string credential_in_a_day = "sLvOyLQlFa9X8/SXo2NR0tgqWGU=";
 ice_settings with_turn() {
     return {{"stun:stun.example.org:3478", "stun:stun2.example.org"},
             {"turn:turn.example.org:3478?transport=udp", "turns:turn.example.org:5349"},
-            secret,
+            turn_secret,
             24h,
             ice_transport_policy::all};
 }

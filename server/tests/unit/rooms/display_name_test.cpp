@@ -110,7 +110,7 @@ TEST(DisplayName, RefusesInvisibleCharacters) {
     for (char32_t cp : {0x200b, 0x200c, 0x200d, 0x200e, 0x200f,  0x2060,  0x2061,  0x2062,
                         0x2063, 0x2064, 0x00ad, 0x034f, 0x061c,  0x115f,  0x17b4,  0x180e,
                         0x3164, 0xfe00, 0xfe0f, 0xffa0, 0x1bca0, 0x1d173, 0xe0001, 0xe0041}) {
-        SCOPED_TRACE(testing::Message() << std::hex << static_cast<unsigned>(cp));
+        SCOPED_TRACE(::testing::Message() << std::hex << static_cast<unsigned>(cp));
         EXPECT_TRUE(refused_as_invisible("Ada" + u(cp)));
         EXPECT_TRUE(refused_as_invisible(u(cp) + "Ada"));
         EXPECT_TRUE(refused_as_invisible("Ad" + u(cp) + "a"));
