@@ -130,11 +130,13 @@ asio::awaitable<void> http_session::run() {
         std::string request_id = random_hex(8);
         if (handlers_.local_blobs &&
             path_only(header_parser.get().target()).starts_with("/blobs/")) {
-            // File bytes stream through their own path, never whole in memory.
+            // File bytes stream through their own path, never whole in memory. An upload
+            // moves the parser's message on: the log reads this copy of its head.
+            http::request_header<> head = header_parser.get().base();
             auto moved =
                 co_await serve_blob(stream_, buffer_, header_parser, *handlers_.local_blobs,
                                     handlers_.upload_wanted, handlers_.blocking);
-            log_request(header_parser.get(), request_id, moved.status, moved.bytes, started);
+            log_request(head, request_id, moved.status, moved.bytes, started);
             busy_ = false;
             if (!moved.keep_alive || registry_.shutting_down()) break;
             continue;
