@@ -313,12 +313,14 @@ void realtime_service::publish_call_left(const rooms::caller& who, const rooms::
 // past it, if they have not come back, they are removed with reason "dropped".
 void realtime_service::start_grace(const rooms::caller& who) {
     auto timer = std::make_shared<asio::steady_timer>(io_, call_grace_);
-    {
-        std::lock_guard lock(mutex_);
-        if (stopping_) return;
-        if (auto old = grace_.find(who.member_id); old != grace_.end()) old->second->cancel();
-        grace_[who.member_id] = timer;
-    }
+    // A timer is not safe to use from two threads at once: every cancel() (here, end_grace,
+    // close_all) and this async_wait happen under mutex_ (ThreadSanitizer found the wait
+    // outside it racing close_all at shutdown; a rejoin's end_grace on another network
+    // thread could race it the same way).
+    std::lock_guard lock(mutex_);
+    if (stopping_) return;
+    if (auto old = grace_.find(who.member_id); old != grace_.end()) old->second->cancel();
+    grace_[who.member_id] = timer;
     timer->async_wait([this, who, timer](const beast::error_code& ec) {
         if (ec) return;  // cancelled: the member came back
         {
