@@ -8,8 +8,8 @@ TEST_JOBS ?= 4
 # `make run` and `make bench`: the release build.
 BUILD_DIR := server/build
 PARLOR := $(BUILD_DIR)/parlor
-# `make test`: the suites and the server they test, built to be checked (-O1, warnings
-# are errors; see CMAKE_BUILD_TYPE Check in server/CMakeLists.txt).
+# `make test`: the suites and the server they test, built to be checked (not optimised,
+# assertions on, warnings are errors; see CMAKE_BUILD_TYPE Check in server/CMakeLists.txt).
 TEST_BUILD_DIR := server/build-test
 # `make test-sanitize`: the same under ASan + UBSan, and under TSan.
 ASAN_BUILD_DIR := server/build-asan
