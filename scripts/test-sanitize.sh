@@ -12,6 +12,7 @@ asan_build=${1:-server/build-asan}
 tsan_build=${2:-server/build-tsan}
 jobs=${JOBS:-2}
 test_jobs=${TEST_JOBS:-4}
+tsan_suppressions=$PWD/server/tests/tsan.supp  # what TSan cannot see into (see the file)
 
 configure() {
   cmake -S server -B "$1" -G Ninja -DCMAKE_BUILD_TYPE=Check -DPARLOR_BUILD_TESTS=ON \
@@ -31,5 +32,5 @@ configure "$tsan_build" thread
 ninja -C "$tsan_build" -j"$jobs" parlor parlor_integration_tests
 echo "==> realtime suites under TSan, four-thread servers"
 (cd "$tsan_build" &&
-  TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1" \
+  TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1 suppressions=$tsan_suppressions" \
     ctest --output-on-failure -j"$test_jobs" -R '^threads4\.')

@@ -97,7 +97,7 @@ TEST_F(RealtimeBigRoomTest, RepeatedJoinsThatAreNotReadStillDropTheSocket) {
         silent.write(asio::buffer(join_frame), failure);
     }
 
-    EXPECT_TRUE(server().wait_for_log("dropping a socket", 5s).has_value())
+    EXPECT_TRUE(server().wait_for_log("dropping a socket", 30s).has_value())  // TSan is slow
         << "the server kept queueing unread room:join answers";
     EXPECT_TRUE(still_serving());
     nlohmann::json state;
