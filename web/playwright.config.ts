@@ -7,7 +7,11 @@ import { defineConfig } from '@playwright/test';
  */
 export default defineConfig({
   testDir: './e2e',
-  testIgnore: process.env.PARLOR_SCREENSHOTS ? [] : ['**/screenshots.spec.ts'],
+  // Screenshots and the call figures run when asked for (docs/ and bench/README.md).
+  testIgnore: [
+    ...(process.env.PARLOR_SCREENSHOTS ? [] : ['**/screenshots.spec.ts']),
+    ...(process.env.PARLOR_FIGURE_JOINS ? [] : ['**/call-figures.spec.ts']),
+  ],
   globalSetup: './e2e/global-setup.ts',
   globalTeardown: './e2e/global-teardown.ts',
   fullyParallel: false,
