@@ -3,6 +3,10 @@
  * sent stays under the cap, and each newcomer's links all connect (timed in the page).
  * Six browsers share this machine's two cores, so their cameras are small and their
  * microphones off (see useSmallCameraOnly).
+ *
+ * Its name keeps it after call-network.spec.ts: run right before it, the relay-only test
+ * failed in 5 of 7 full runs (its pages showed "Reconnecting…" and nothing more reached
+ * that test's server; cause not found). Issue 11's note has the details.
  */
 import type { Page } from '@playwright/test';
 import { firstMediaMs, personAllowingMedia, selfId, stats, summary, useSmallCameraOnly } from './call-helpers';
