@@ -11,23 +11,8 @@ namespace parlor::itest {
 namespace {
 
 // Ada created the room; Grace and Linus joined it. Everyone has a socket open.
-class RealtimeCallTest : public realtime_test {
+class RealtimeCallTest : public three_in_a_room_test {
   protected:
-    void SetUp() override {
-        realtime_test::SetUp();
-        ada = api().create_room("Ada");
-        grace = api().join_room(ada.code, "Grace");
-        linus = api().join_room(ada.code, "Linus");
-        ada_ws = join(ada);
-        grace_ws = join(grace);
-        linus_ws = join(linus);
-        // The member:joined announcements of the later sockets: two for Ada, one for Grace.
-        for (auto* socket : {ada_ws.get(), ada_ws.get(), grace_ws.get()}) {
-            if (!is_event(socket->next(), "member:joined"))
-                throw std::runtime_error("a member:joined went missing");
-        }
-    }
-
     std::vector<ws_client*> everyone() { return {ada_ws.get(), grace_ws.get(), linus_ws.get()}; }
 
     // Every socket of the room receives this frame next.
@@ -51,9 +36,6 @@ class RealtimeCallTest : public realtime_test {
         for (const auto& p : call["participants"]) ids.insert(p["memberId"].get<std::string>());
         return ids;
     }
-
-    admission ada, grace, linus;
-    std::unique_ptr<ws_client> ada_ws, grace_ws, linus_ws;
 };
 
 // ---- call:start ----

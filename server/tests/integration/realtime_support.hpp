@@ -92,9 +92,9 @@ class realtime_test : public parlor_test {
     }
 };
 
-// Ada created the room and started a call that Grace joined; Linus is in the room, online,
-// not in the call. Everyone's socket is open and has read everything so far.
-class call_of_two_test : public realtime_test {
+// Ada created the room; Grace and Linus joined it. Everyone's socket is open and has read
+// the member:joined announcements of the later sockets (two for Ada, one for Grace).
+class three_in_a_room_test : public realtime_test {
   protected:
     void SetUp() override {
         realtime_test::SetUp();
@@ -104,18 +104,32 @@ class call_of_two_test : public realtime_test {
         ada_ws = join(ada);
         grace_ws = join(grace);
         linus_ws = join(linus);
+        for (auto* socket : {ada_ws.get(), ada_ws.get(), grace_ws.get()}) {
+            if (!is_event(socket->next(), "member:joined"))
+                throw std::runtime_error("a member:joined went missing");
+        }
+    }
+
+    admission ada, grace, linus;
+    std::unique_ptr<ws_client> ada_ws, grace_ws, linus_ws;
+};
+
+// Then Ada started a call that Grace joined; Linus is in the room, online, not in the call.
+// Everyone's socket has read everything so far.
+class call_of_two_test : public three_in_a_room_test {
+  protected:
+    void SetUp() override {
+        three_in_a_room_test::SetUp();
         call_id = start_call(*ada_ws);
         grace_ws->send("call:join", {{"callId", call_id}});
-        // Ada: 2 member:joined, call:participant-joined; Grace: 1 member:joined,
-        // call:started, call:participant-joined; Linus: call:started, participant-joined.
+        // Ada: call:participant-joined; Grace: call:started, call:participant-joined;
+        // Linus: call:started, call:participant-joined.
         for (auto* socket : {ada_ws.get(), grace_ws.get(), linus_ws.get()}) {
             if (!socket->next_of_type("call:participant-joined"))
                 throw std::runtime_error("call:participant-joined went missing");
         }
     }
 
-    admission ada, grace, linus;
-    std::unique_ptr<ws_client> ada_ws, grace_ws, linus_ws;
     std::string call_id;
 };
 
