@@ -9,7 +9,9 @@ packages=(
   # server toolchain and libraries
   build-essential cmake ninja-build pkg-config clang-format
   libboost-dev libsoci-dev libsqlite3-dev libssl-dev nlohmann-json3-dev libspdlog-dev
-  libcli11-dev libjwt-dev libcurl4-openssl-dev libgtest-dev libgmock-dev
+  libcli11-dev libjwt-dev libcurl4-openssl-dev libgtest-dev libgmock-dev libpq-dev
+  # the store suites run against PostgreSQL too (scripts/test-postgres.sh starts one)
+  postgresql
   # the S3 signing check compares against botocore's presigner
   python3 python3-botocore
   # web client and browser tests

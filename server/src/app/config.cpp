@@ -117,7 +117,8 @@ std::optional<config> parse_config(int argc, char** argv, int& exit_code) {
         ->capture_default_str();
     storage
         .add_option("--database-url", c.database_url,
-                    "Metadata database (default: sqlite:<data-dir>/parlor.db)")
+                    "Metadata database: sqlite:PATH or postgresql://user:password@host:port/dbname "
+                    "(default: sqlite:<data-dir>/parlor.db)")
         ->envname("PARLOR_DATABASE_URL");
     storage.add_option("--db-threads", c.db_threads, "Threads (and connections) for database work")
         ->envname("PARLOR_DB_THREADS")

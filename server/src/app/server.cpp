@@ -135,7 +135,18 @@ int run_server(const config& cfg) {
     system_clock clock;
     auto location = store::database_location::parse(cfg.effective_database_url());
     store::sql_store metadata(location, static_cast<std::size_t>(cfg.db_threads));
-    metadata.migrate();
+    int migrated = metadata.migrate();
+    spdlog::info(nlohmann::json{
+        {"event", "metadata_store"},
+        {"database", location.describe()},
+        {"migrations_applied",
+         migrated}}.dump());
+    if (location.is_postgres() && cfg.token_secret.empty()) {
+        spdlog::warn(
+            "PostgreSQL without --token-secret: this instance signs with the secret in its own "
+            "data directory, so other instances sharing the database will refuse its tokens; "
+            "give every instance the same --token-secret");
+    }
     auto secret = auth::load_or_create_secret(cfg.token_secret, data_dir);
     auth::token_service tokens(secret, clock, std::chrono::seconds(cfg.token_ttl_seconds));
     // File links get a key of their own, derived so that there is no second secret to keep.

@@ -1,11 +1,12 @@
 #include "store/sql_store.hpp"
 
 #include <soci/soci.h>
-#include <soci/sqlite3/soci-sqlite3.h>
 
 #include <spdlog/spdlog.h>
 
-#include <stdexcept>
+#include <chrono>
+#include <random>
+#include <thread>
 
 #include "common/error.hpp"
 #include "common/random.hpp"
@@ -41,40 +42,25 @@ constexpr const char* member_columns = "id, room_id, display_name, joined_at, le
 
 }  // namespace
 
-database_location database_location::parse(const std::string& url) {
-    constexpr std::string_view sqlite_prefix = "sqlite:";
-    if (url.starts_with(sqlite_prefix)) {
-        std::string path = url.substr(sqlite_prefix.size());
-        if (path.starts_with("//")) path = path.substr(2);  // sqlite:///abs/path
-        if (path.empty()) throw std::invalid_argument("the SQLite database URL has no path");
-        return {std::filesystem::path(path)};
-    }
-    if (url.starts_with("postgres")) {
-        throw std::invalid_argument(
-            "PostgreSQL is not supported by this build yet; use sqlite:PATH");
-    }
-    throw std::invalid_argument("unknown database URL '" + url +
-                                "'; expected sqlite:PATH (for example sqlite:./data/parlor.db)");
+void detail::wait_before_retry(int attempt) {
+    thread_local std::minstd_rand jitter{std::random_device{}()};
+    std::uniform_int_distribution<int> micros(0, 2000 * attempt);
+    std::this_thread::sleep_for(std::chrono::microseconds(micros(jitter)));
 }
 
 sql_store::sql_store(const database_location& where, std::size_t pool_size)
-    : pool_size_(pool_size), pool_(std::make_unique<soci::connection_pool>(pool_size)) {
-    // "timeout" is SQLite's busy timeout in seconds: a writer waits for another rather
-    // than failing at once.
-    std::string params = "db=\"" + where.sqlite_path.string() + "\" timeout=5";
-    for (std::size_t i = 0; i < pool_size_; ++i) {
-        auto& sql = pool_->at(i);
-        sql.open(*soci::factory_sqlite3(), params);
-        sql << "PRAGMA foreign_keys = ON";
-        sql << "PRAGMA journal_mode = WAL";
-        sql << "PRAGMA synchronous = NORMAL";
-    }
+    : dialect_(detail::dialect_for(where)),
+      pool_(std::make_unique<soci::connection_pool>(pool_size)) {
+    for (std::size_t i = 0; i < pool_size; ++i) dialect_->open(pool_->at(i));
 }
 
 sql_store::~sql_store() = default;
 
 int sql_store::migrate() {
-    return with_session([](soci::session& sql) { return apply_migrations(sql, all_migrations()); });
+    return with_session([this](soci::session& sql) {
+        detail::migration_lock lock(sql, *dialect_);
+        return apply_migrations(sql, all_migrations());
+    });
 }
 
 void sql_store::check() {
@@ -86,7 +72,7 @@ void sql_store::check() {
 
 bool sql_store::insert_room_with_creator(const room_record& room, const member_record& creator) {
     return with_session([&](soci::session& sql) {
-        write_transaction tx(sql);
+        write_transaction tx(sql, *dialect_);
         int taken = 0;
         sql << "SELECT COUNT(*) FROM rooms WHERE code = :code", soci::use(room.code),
             soci::into(taken);
@@ -131,7 +117,7 @@ std::optional<room_record> sql_store::find_room(std::string_view column, std::st
 void sql_store::insert_member(const member_record& member) {
     with_session([&](soci::session& sql) {
         long long joined_at = member.joined_at;
-        write_transaction tx(sql);
+        write_transaction tx(sql, *dialect_);
         sql << "INSERT INTO room_members (id, room_id, display_name, joined_at) "
                "VALUES (:id, :room_id, :name, :joined_at)",
             soci::use(member.id), soci::use(member.room_id), soci::use(member.display_name),
@@ -189,8 +175,8 @@ std::vector<member_record> sql_store::present_members_in(soci::session& sql,
 metadata_store::room_contents sql_store::read_room_contents(std::string_view room_id) {
     return with_session([&](soci::session& sql) {
         std::string room(room_id);
-        // One read transaction: in WAL mode, one snapshot of the database for all three.
-        soci::transaction tx(sql);
+        // One snapshot of the database for all three.
+        detail::read_transaction tx(sql, *dialect_);
         room_contents contents{active_call_in(sql, room), room_files_in(sql, room),
                                present_members_in(sql, room)};
         tx.commit();
@@ -240,7 +226,7 @@ std::vector<call_record> sql_store::active_calls() {
 
 start_outcome sql_store::start_call(const call_record& call) {
     return with_session([&](soci::session& sql) {
-        write_transaction tx(sql);
+        write_transaction tx(sql, *dialect_);
         if (count_of(sql, "SELECT COUNT(*) FROM calls WHERE room_id = :room AND ended_at IS NULL",
                      call.room_id) > 0) {
             return start_outcome::call_active;
@@ -261,7 +247,7 @@ join_outcome sql_store::join_call(std::string_view call_id, std::string_view mem
                                   int capacity) {
     return with_session([&](soci::session& sql) {
         std::string call(call_id), member(member_id);
-        write_transaction tx(sql);
+        write_transaction tx(sql, *dialect_);
         if (count_of(sql, "SELECT COUNT(*) FROM calls WHERE id = :id AND ended_at IS NULL", call) ==
             0) {
             return join_outcome::not_active;
@@ -293,7 +279,7 @@ leave_outcome sql_store::leave_call(std::string_view call_id, std::string_view m
         std::string call(call_id), member(member_id), why(reason);
         long long left_at = at;
         leave_outcome outcome;
-        write_transaction tx(sql);
+        write_transaction tx(sql, *dialect_);
         outcome.was_participant =
             changed_rows(sql,
                          "UPDATE call_participants SET left_at = :at, leave_reason = :why "
@@ -320,7 +306,7 @@ bool sql_store::end_call(std::string_view call_id, millis at, std::string_view r
     return with_session([&](soci::session& sql) {
         std::string call(call_id), why(reason), by(ended_by);
         long long ended_at = at;
-        write_transaction tx(sql);
+        write_transaction tx(sql, *dialect_);
         bool ended =
             changed_rows(sql,
                          "UPDATE calls SET ended_at = :at, end_reason = :why, "
@@ -362,7 +348,7 @@ std::optional<std::vector<std::string>> sql_store::delete_idle_room(std::string_
     return with_session([&](soci::session& sql) -> std::optional<std::vector<std::string>> {
         std::string room(room_id);
         long long cutoff = before;
-        write_transaction tx(sql);
+        write_transaction tx(sql, *dialect_);
         // Checked again under the write lock: a join or a call since idle_rooms() keeps it.
         int idle = 0;
         sql << "SELECT COUNT(*) FROM rooms r WHERE r.id = :room AND r.last_active_at < :before "

@@ -1,9 +1,9 @@
 #pragma once
 
-#include <filesystem>
 #include <memory>
 #include <string>
 
+#include "store/database_location.hpp"
 #include "store/metadata_store.hpp"
 
 namespace soci {
@@ -13,15 +13,13 @@ class session;
 
 namespace parlor::store {
 
-// Where the metadata lives: `sqlite:PATH` (the embedded default). Parsed from
-// --database-url; throws std::invalid_argument with a message for the operator.
-struct database_location {
-    std::filesystem::path sqlite_path;
+namespace detail {
+class sql_dialect;
+}
 
-    static database_location parse(const std::string& url);
-};
-
-// metadata_store on SOCI. One pool of sessions, each used by one blocking thread at a time.
+// metadata_store on SOCI, over SQLite or PostgreSQL (sql_dialect holds what differs). One
+// pool of sessions, each used by one blocking thread at a time. A session whose connection
+// was lost reconnects at its next use, so the store comes back by itself with the database.
 class sql_store : public metadata_store {
   public:
     sql_store(const database_location& where, std::size_t pool_size);
@@ -63,6 +61,11 @@ class sql_store : public metadata_store {
                                                              millis before) override;
 
   private:
+    // A transaction that met others this many times in a row gives up (503).
+    static constexpr int max_conflict_attempts = 10;
+
+    // Runs `work(session)` on a pooled session; runs it again after a conflict, or once more
+    // after a lost connection; throws error(unavailable) when the database fails it.
     template <class Work>
     auto with_session(Work&& work);  // defined in sql_support.hpp
     // The reads, on a session the caller holds (inside its transaction, if any).
@@ -74,7 +77,7 @@ class sql_store : public metadata_store {
     // `column` is "id" or "code", never input from the network.
     std::optional<room_record> find_room(std::string_view column, std::string_view value);
 
-    std::size_t pool_size_;
+    std::unique_ptr<detail::sql_dialect> dialect_;
     std::unique_ptr<soci::connection_pool> pool_;
 };
 

@@ -33,7 +33,7 @@ file_record file_from(const soci::row& r) {
 
 quota_check sql_store::insert_prepared_file(const file_record& file, const room_quota& quota) {
     return with_session([&](soci::session& sql) {
-        detail::write_transaction tx(sql);
+        detail::write_transaction tx(sql, *dialect_);
         long long size = file.size_bytes, created = file.created_at,
                   expires = file.upload_expires_at;
         quota_check check;
@@ -75,7 +75,7 @@ complete_outcome sql_store::complete_file(std::string_view file_id, millis at,
     return with_session([&](soci::session& sql) {
         std::string id(file_id), room;
         long long completed = at, size = 0;
-        detail::write_transaction tx(sql);
+        detail::write_transaction tx(sql, *dialect_);
         sql << "SELECT room_id, size_bytes FROM files WHERE id = :id AND completed_at IS NULL",
             soci::use(id), soci::into(room), soci::into(size);
         if (!sql.got_data()) return complete_outcome::not_pending;

@@ -10,6 +10,7 @@
 #include <string>
 
 #include "common/error.hpp"
+#include "store/sql_dialect.hpp"
 #include "store/sql_store.hpp"
 
 namespace parlor::store {
@@ -29,23 +30,29 @@ class leased_session {
     std::size_t pos_;
 };
 
-// A write transaction that takes SQLite's write lock at BEGIN, so that concurrent writers
-// wait for each other (busy timeout) instead of one failing at its first write after a
-// read. Rolls back unless committed.
-class write_transaction {
+// Set when a transaction sends COMMIT on this thread (the work of one with_session call
+// runs on one thread): after a lost connection, work whose COMMIT went out may have been
+// applied, so it is not run again.
+inline thread_local bool commit_sent = false;
+
+// A transaction begun with the dialect's statement; rolls back unless committed.
+class sql_transaction {
   public:
-    explicit write_transaction(soci::session& sql) : sql_(sql) { sql_ << "BEGIN IMMEDIATE"; }
-    ~write_transaction() {
+    sql_transaction(soci::session& sql, std::string_view begin) : sql_(sql) {
+        sql_ << std::string(begin);
+    }
+    ~sql_transaction() {
         if (done_) return;
         try {
             sql_ << "ROLLBACK";
         } catch (const soci::soci_error& e) {
-            spdlog::error("rollback failed: {}", e.what());
+            spdlog::warn("rollback failed: {}", e.what());
         }
     }
-    write_transaction(const write_transaction&) = delete;
-    write_transaction& operator=(const write_transaction&) = delete;
+    sql_transaction(const sql_transaction&) = delete;
+    sql_transaction& operator=(const sql_transaction&) = delete;
     void commit() {
+        commit_sent = true;
         sql_ << "COMMIT";
         done_ = true;
     }
@@ -54,6 +61,45 @@ class write_transaction {
     soci::session& sql_;
     bool done_ = false;
 };
+
+// A transaction that writes: as if it ran alone (see sql_dialect::begin_write).
+class write_transaction : public sql_transaction {
+  public:
+    write_transaction(soci::session& sql, const sql_dialect& dialect)
+        : sql_transaction(sql, dialect.begin_write()) {}
+};
+
+// A transaction that reads from one snapshot.
+class read_transaction : public sql_transaction {
+  public:
+    read_transaction(soci::session& sql, const sql_dialect& dialect)
+        : sql_transaction(sql, dialect.begin_read()) {}
+};
+
+// Holds the migration lock of sql_dialect while it lives.
+class migration_lock {
+  public:
+    migration_lock(soci::session& sql, const sql_dialect& dialect) : sql_(sql), dialect_(dialect) {
+        dialect_.lock_migrations(sql_);
+    }
+    ~migration_lock() {
+        try {
+            dialect_.unlock_migrations(sql_);
+        } catch (const soci::soci_error& e) {
+            spdlog::warn("releasing the migration lock failed: {}", e.what());
+        }
+    }
+    migration_lock(const migration_lock&) = delete;
+    migration_lock& operator=(const migration_lock&) = delete;
+
+  private:
+    soci::session& sql_;
+    const sql_dialect& dialect_;
+};
+
+// Before running a transaction again after a conflict: a few milliseconds, random so that
+// the transactions that met do not meet again, longer after each try.
+void wait_before_retry(int attempt);
 
 // Runs an UPDATE or DELETE and says how many rows it changed.
 template <class... Uses>
@@ -82,7 +128,32 @@ template <class Work>
 auto sql_store::with_session(Work&& work) {
     try {
         detail::leased_session lease(*pool_);
-        return work(lease.get());
+        for (int attempt = 1;; ++attempt) {
+            detail::commit_sent = false;
+            try {
+                return work(lease.get());
+            } catch (const soci::soci_error& e) {
+                switch (dialect_->classify(e, lease.get())) {
+                    case detail::failure_kind::conflict:
+                        if (attempt < max_conflict_attempts) {
+                            detail::wait_before_retry(attempt);
+                            continue;
+                        }
+                        spdlog::warn("a transaction met conflicts {} times in a row", attempt);
+                        break;
+                    case detail::failure_kind::lost_connection:
+                        spdlog::warn("the connection to {} was lost ({}); reconnecting",
+                                     dialect_->name(), e.what());
+                        lease.get().reconnect();  // throws while the database is away
+                        // Once more on the new connection, unless COMMIT had gone out.
+                        if (attempt == 1 && !detail::commit_sent) continue;
+                        break;
+                    case detail::failure_kind::other:
+                        break;
+                }
+                throw;
+            }
+        }
     } catch (const soci::soci_error& e) {
         // The database's own words stay in the log; clients get the protocol's code only.
         spdlog::error("database error: {}", e.what());

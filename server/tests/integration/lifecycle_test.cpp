@@ -368,7 +368,9 @@ TEST(CommandLineTest, AFlagWinsOverItsEnvironmentVariable) {
 TEST(CommandLineTest, UnusableSettingsStopTheStartWithAMessage) {
     const std::vector<std::pair<std::vector<std::string>, std::string>> cases = {
         {{"--token-secret", "too-short"}, "32"},
-        {{"--database-url", "postgres://db.example/parlor"}, "PostgreSQL"},
+        {{"--database-url", "postgresql://parlor@127.0.0.1:1/parlor"}, "Connection refused"},
+        {{"--database-url", "postgres://localhost/parlor?no_such_setting=1"},
+         "invalid PostgreSQL URL"},
         {{"--database-url", "mysql://db.example/parlor"}, "database URL"},
         {{"--host", "256.0.0.1"}, "parlor cannot start"},
     };

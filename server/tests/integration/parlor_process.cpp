@@ -16,6 +16,7 @@
 #include <stdexcept>
 
 #include "http_client.hpp"
+#include "support/test_database.hpp"
 
 extern char** environ;
 
@@ -196,6 +197,12 @@ parlor_process::parlor_process(std::map<std::string, std::string> flags,
     write_file(static_dir_ / "index.html", index_html);
     write_file(static_dir_ / "assets" / "app.js", app_js);
     flags_.try_emplace("--data-dir", data_dir_.string());
+    if (const char* database = std::getenv("PARLOR_IT_DATABASE");
+        database && std::string_view(database) == "postgresql" &&
+        !flags_.contains("--database-url")) {
+        database_ = std::make_unique<testing::test_database>(testing::database_kind::postgresql);
+        flags_["--database-url"] = database_->url();
+    }
     flags_.try_emplace("--static-dir", static_dir_.string());
     log_file_.open(log_path_, std::ios::binary);
 }

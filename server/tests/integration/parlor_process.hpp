@@ -8,12 +8,17 @@
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <memory>
 #include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <thread>
 #include <vector>
+
+namespace parlor::testing {
+class test_database;
+}
 
 namespace parlor::itest {
 
@@ -50,6 +55,10 @@ completed_run run_parlor(const std::vector<std::string>& args,
 // `flags` are extra command-line flags ("--name" -> value); they replace the defaults
 // (rate limits off) when they name the same flag, and an empty value drops the flag.
 // `environment` adds PARLOR_* variables (none of ours are passed on).
+//
+// The metadata is SQLite in the data directory, unless the test names a --database-url, or
+// PARLOR_IT_DATABASE=postgresql is set (ctest runs some suites a second time so): then each
+// server gets a database of its own on the tests' PostgreSQL server, kept over restarts.
 class parlor_process {
   public:
     explicit parlor_process(std::map<std::string, std::string> flags = {},
@@ -113,6 +122,7 @@ class parlor_process {
     std::filesystem::path root_, data_dir_, static_dir_, log_path_;
     std::optional<unsigned long> descriptor_limit_;
     std::vector<std::string> wrapper_;
+    std::unique_ptr<testing::test_database> database_;  // PARLOR_IT_DATABASE=postgresql
     pid_t pid_ = -1;
     std::optional<exit_status> ended_;
     unsigned short port_ = 0;

@@ -13,6 +13,7 @@
 #include "support/failure_of.hpp"
 #include "support/manual_clock.hpp"
 #include "support/temp_dir.hpp"
+#include "support/test_database.hpp"
 
 namespace parlor::files {
 namespace {
@@ -36,7 +37,7 @@ std::size_t entries_in(const fs::path& dir) {
         std::distance(fs::directory_iterator(dir), fs::directory_iterator()));
 }
 
-class FileServiceTest : public ::testing::Test {
+class FileServiceTest : public ::testing::TestWithParam<testing::database_kind> {
   protected:
     FileServiceTest() {
         store.migrate();
@@ -68,7 +69,8 @@ class FileServiceTest : public ::testing::Test {
 
     testing::temp_dir dir;
     testing::manual_clock clock;
-    store::sql_store store{{dir.path() / "parlor.db"}, 1};
+    testing::test_database db{GetParam()};
+    store::sql_store store{db.location(), 1};
     blobs::local_blob_store blobs{dir.path() / "files", std::string(32, 'k'), clock};
     // Quotas wide enough not to matter, no disk floor, no rate limit: the tests that care
     // make a file_service of their own with limits().
@@ -87,7 +89,7 @@ class FileServiceTest : public ::testing::Test {
 
 // ---- prepare ----
 
-TEST_F(FileServiceTest, PrepareKeepsAnInvisibleNormalisedRecord) {
+TEST_P(FileServiceTest, PrepareKeepsAnInvisibleNormalisedRecord) {
     std::string upper_sha = "2CF24DBA5FB0A30E26E83B2AC5B9E29E1B161E5C1FA7425E73043362938B9824";
     auto prepared =
         files.prepare(in_room("b"), {"../etc/Notes.txt", "Text/Plain; x=y", 5, upper_sha});
@@ -114,7 +116,7 @@ TEST_F(FileServiceTest, PrepareKeepsAnInvisibleNormalisedRecord) {
     EXPECT_TRUE(events.added.empty());
 }
 
-TEST_F(FileServiceTest, PrepareRefusesWhatItCannotKeep) {
+TEST_P(FileServiceTest, PrepareRefusesWhatItCannotKeep) {
     auto sha = sha256_hex("x");
     EXPECT_NO_THROW(files.prepare(in_room("a"), {"max.bin", "", 1000, sha}));
     EXPECT_EQ(failure_of([&] {
@@ -137,14 +139,14 @@ TEST_F(FileServiceTest, PrepareRefusesWhatItCannotKeep) {
 
 // ---- complete ----
 
-TEST_F(FileServiceTest, CompleteWithoutTheBytesIsUploadIncomplete) {
+TEST_P(FileServiceTest, CompleteWithoutTheBytesIsUploadIncomplete) {
     auto prepared = prepare_for("hello");
     EXPECT_EQ(failure_of([&] { files.complete(in_room("a"), prepared.file_id); }),
               error_code::upload_incomplete);
     EXPECT_TRUE(files.history("r1").empty());
 }
 
-TEST_F(FileServiceTest, CompleteMakesTheFileVisibleAndTellsTheRoomOnce) {
+TEST_P(FileServiceTest, CompleteMakesTheFileVisibleAndTellsTheRoomOnce) {
     auto prepared = prepare_for("hello", "greeting.txt");
     upload(key_of(prepared), "hello");
     clock.advance(1500);
@@ -168,7 +170,7 @@ TEST_F(FileServiceTest, CompleteMakesTheFileVisibleAndTellsTheRoomOnce) {
     EXPECT_EQ(history[0].id, prepared.file_id);
 }
 
-TEST_F(FileServiceTest, OnlyTheUploaderCompletesAnUpload) {
+TEST_P(FileServiceTest, OnlyTheUploaderCompletesAnUpload) {
     auto prepared = prepare_for("hello");
     upload(key_of(prepared), "hello");
 
@@ -179,7 +181,7 @@ TEST_F(FileServiceTest, OnlyTheUploaderCompletesAnUpload) {
     EXPECT_TRUE(files.complete(in_room("a"), prepared.file_id).newly_completed);
 }
 
-TEST_F(FileServiceTest, AnObjectOfAnotherSizeIsIncompleteAndRemoved) {
+TEST_P(FileServiceTest, AnObjectOfAnotherSizeIsIncompleteAndRemoved) {
     auto prepared = prepare_for("hello");
     auto key = key_of(prepared);
     upload(key, "hel");
@@ -191,7 +193,7 @@ TEST_F(FileServiceTest, AnObjectOfAnotherSizeIsIncompleteAndRemoved) {
     EXPECT_TRUE(files.complete(in_room("a"), prepared.file_id).newly_completed);
 }
 
-TEST_F(FileServiceTest, BytesOfAnotherDigestAreRefusedAndRemoved) {
+TEST_P(FileServiceTest, BytesOfAnotherDigestAreRefusedAndRemoved) {
     auto prepared = prepare_for("hello");
     auto key = key_of(prepared);
     upload(key, "jello");
@@ -205,7 +207,7 @@ TEST_F(FileServiceTest, BytesOfAnotherDigestAreRefusedAndRemoved) {
     EXPECT_FALSE(store.find_file(prepared.file_id)->completed_at.has_value());
 }
 
-TEST_F(FileServiceTest, ALostDigestIsComputedAgainFromTheBytes) {
+TEST_P(FileServiceTest, ALostDigestIsComputedAgainFromTheBytes) {
     auto good = prepare_for("hello"), bad = prepare_for("hello");
     upload(key_of(good), "hello");
     upload(key_of(bad), "jello");
@@ -217,7 +219,7 @@ TEST_F(FileServiceTest, ALostDigestIsComputedAgainFromTheBytes) {
               error_code::checksum_mismatch);
 }
 
-TEST_F(FileServiceTest, AnotherRoomsFilesDoNotExist) {
+TEST_P(FileServiceTest, AnotherRoomsFilesDoNotExist) {
     auto prepared = prepare_for("hello");
     upload(key_of(prepared), "hello");
     files.complete(in_room("a"), prepared.file_id);
@@ -232,7 +234,7 @@ TEST_F(FileServiceTest, AnotherRoomsFilesDoNotExist) {
 
 // ---- download ----
 
-TEST_F(FileServiceTest, DownloadsAreSignedForCompletedFilesOnly) {
+TEST_P(FileServiceTest, DownloadsAreSignedForCompletedFilesOnly) {
     auto prepared = prepare_for("hello", "greeting.txt");
     auto key = key_of(prepared);
     EXPECT_EQ(failure_of([&] { files.download(in_room("b"), prepared.file_id); }),
@@ -256,7 +258,7 @@ TEST_F(FileServiceTest, DownloadsAreSignedForCompletedFilesOnly) {
 
 // ---- sweep_expired ----
 
-TEST_F(FileServiceTest, SweepForgetsExpiredPreparedUploadsAndTheirBytes) {
+TEST_P(FileServiceTest, SweepForgetsExpiredPreparedUploadsAndTheirBytes) {
     auto uploaded = prepare_for("first"), never_sent = prepare_for("second");
     auto completed = prepare_for("third");
     upload(key_of(uploaded), "first");
@@ -282,7 +284,7 @@ TEST_F(FileServiceTest, SweepForgetsExpiredPreparedUploadsAndTheirBytes) {
     EXPECT_EQ(files.sweep_expired(), 0u);
 }
 
-TEST_F(FileServiceTest, SweepRemovesAnUploadStillUnderWay) {
+TEST_P(FileServiceTest, SweepRemovesAnUploadStillUnderWay) {
     auto prepared = prepare_for("hello");
     auto incoming = blobs.begin_upload(key_of(prepared), 5);
     incoming->write("he", 2);
@@ -303,7 +305,7 @@ TEST_F(FileServiceTest, SweepRemovesAnUploadStillUnderWay) {
     EXPECT_EQ(entries_in(objects()), 0u);
 }
 
-TEST_F(FileServiceTest, SweepGoesThroughEveryBatch) {
+TEST_P(FileServiceTest, SweepGoesThroughEveryBatch) {
     for (int i = 0; i < 200; ++i) prepare_for("x");  // two full batches of 100
     clock.advance(upload_ttl_ms + 1);
 
@@ -328,7 +330,7 @@ error refusal_of(const std::function<void()>& work) {
     return error(error_code::internal, "no error");
 }
 
-TEST_F(FileServiceTest, ARoomHoldsAtMostItsQuotaOfFilesUploadsUnderWayIncluded) {
+TEST_P(FileServiceTest, ARoomHoldsAtMostItsQuotaOfFilesUploadsUnderWayIncluded) {
     auto limited = limits();
     limited.room_max_files = 3;
     file_service service(store, blobs, clock, limited);
@@ -351,7 +353,7 @@ TEST_F(FileServiceTest, ARoomHoldsAtMostItsQuotaOfFilesUploadsUnderWayIncluded) 
     EXPECT_NO_THROW(prepare_in(service, "a", "four"));
 }
 
-TEST_F(FileServiceTest, ARoomHoldsAtMostItsQuotaOfBytes) {
+TEST_P(FileServiceTest, ARoomHoldsAtMostItsQuotaOfBytes) {
     auto limited = limits();
     limited.room_max_bytes = 10;
     file_service service(store, blobs, clock, limited);
@@ -366,7 +368,7 @@ TEST_F(FileServiceTest, ARoomHoldsAtMostItsQuotaOfBytes) {
 
 // An upload whose link expired (not yet swept) may still be completed; if the room filled up
 // meanwhile, complete refuses it and nothing of it stays.
-TEST_F(FileServiceTest, CompleteChecksTheQuotaAgain) {
+TEST_P(FileServiceTest, CompleteChecksTheQuotaAgain) {
     auto limited = limits();
     limited.room_max_files = 1;
     file_service service(store, blobs, clock, limited);
@@ -385,7 +387,7 @@ TEST_F(FileServiceTest, CompleteChecksTheQuotaAgain) {
     EXPECT_EQ(service.history("r1").size(), 1u);
 }
 
-TEST_F(FileServiceTest, PrepareIsRateLimitedPerMember) {
+TEST_P(FileServiceTest, PrepareIsRateLimitedPerMember) {
     auto limited = limits();
     limited.prepares_per_minute = 2;
     file_service service(store, blobs, clock, limited);
@@ -401,7 +403,7 @@ TEST_F(FileServiceTest, PrepareIsRateLimitedPerMember) {
     EXPECT_NO_THROW(prepare_in(service, "a", "3"));
 }
 
-TEST_F(FileServiceTest, UploadsStopWhileTheDiskIsBelowItsFloor) {
+TEST_P(FileServiceTest, UploadsStopWhileTheDiskIsBelowItsFloor) {
     auto limited = limits();
     limited.min_free_disk = std::uint64_t{1} << 60;  // more than any disk here has
     file_service service(store, blobs, clock, limited);
@@ -422,7 +424,7 @@ TEST(SizeInWords, NamesSizesAsPeopleReadThem) {
 
 // ---- one PUT per link, a full disk ----
 
-TEST_F(FileServiceTest, ASecondUploadToTheSameLinkIsRefusedWhileTheFirstArrives) {
+TEST_P(FileServiceTest, ASecondUploadToTheSameLinkIsRefusedWhileTheFirstArrives) {
     auto prepared = prepare_for("hello");
     auto first = blobs.begin_upload(key_of(prepared), 5);
     first->write("he", 2);
@@ -440,7 +442,7 @@ TEST_F(FileServiceTest, ASecondUploadToTheSameLinkIsRefusedWhileTheFirstArrives)
     EXPECT_EQ(files.complete(in_room("a"), prepared.file_id).file.size_bytes, 5);
 }
 
-TEST_F(FileServiceTest, AnUploadDroppedHalfwayFreesItsLink) {
+TEST_P(FileServiceTest, AnUploadDroppedHalfwayFreesItsLink) {
     auto prepared = prepare_for("hello");
     {
         auto dropped = blobs.begin_upload(key_of(prepared), 5);
@@ -452,7 +454,7 @@ TEST_F(FileServiceTest, AnUploadDroppedHalfwayFreesItsLink) {
 }
 
 // What a crashed process leaves (a part file nobody holds a lock on) does not block the link.
-TEST_F(FileServiceTest, APartFileLeftByACrashDoesNotBlockTheLink) {
+TEST_P(FileServiceTest, APartFileLeftByACrashDoesNotBlockTheLink) {
     auto prepared = prepare_for("hello");
     std::ofstream(uploads() / (key_of(prepared) + ".part")) << "stale bytes from before";
     upload(key_of(prepared), "hello");
@@ -460,7 +462,7 @@ TEST_F(FileServiceTest, APartFileLeftByACrashDoesNotBlockTheLink) {
 }
 
 // ENOSPC: the part file is made to be /dev/full, which answers every write with it.
-TEST_F(FileServiceTest, AFullDiskIsStorageFullAndKeepsNothing) {
+TEST_P(FileServiceTest, AFullDiskIsStorageFullAndKeepsNothing) {
     auto prepared = prepare_for("hello");
     fs::create_symlink("/dev/full", uploads() / (key_of(prepared) + ".part"));
     auto incoming = blobs.begin_upload(key_of(prepared), 5);
@@ -473,6 +475,9 @@ TEST_F(FileServiceTest, AFullDiskIsStorageFullAndKeepsNothing) {
     EXPECT_EQ(failure_of([&] { files.complete(in_room("a"), prepared.file_id); }),
               error_code::upload_incomplete);
 }
+
+INSTANTIATE_TEST_SUITE_P(, FileServiceTest, testing::kinds_of_database,
+                         testing::database_kind_name);
 
 }  // namespace
 }  // namespace parlor::files

@@ -11,6 +11,7 @@
 #include "store/sql_store.hpp"
 #include "support/manual_clock.hpp"
 #include "support/temp_dir.hpp"
+#include "support/test_database.hpp"
 
 namespace parlor::files {
 namespace {
@@ -27,7 +28,7 @@ class online_members final : public rooms::presence {
     std::set<std::string> ids;
 };
 
-class RoomRetentionTest : public ::testing::Test {
+class RoomRetentionTest : public ::testing::TestWithParam<testing::database_kind> {
   protected:
     RoomRetentionTest() {
         store.migrate();
@@ -52,7 +53,8 @@ class RoomRetentionTest : public ::testing::Test {
 
     testing::temp_dir dir;
     testing::manual_clock clock;
-    store::sql_store store{{dir.path() / "parlor.db"}, 1};
+    testing::test_database db{GetParam()};
+    store::sql_store store{db.location(), 1};
     blobs::local_blob_store blobs{dir.path() / "files", std::string(32, 'k'), clock};
     file_service files{
         store,
@@ -63,7 +65,7 @@ class RoomRetentionTest : public ::testing::Test {
     room_retention retention{store, blobs, presence, clock, std::chrono::days(30)};
 };
 
-TEST_F(RoomRetentionTest, AnIdleRoomIsDeletedWithItsMembersFilesAndBytes) {
+TEST_P(RoomRetentionTest, AnIdleRoomIsDeletedWithItsMembersFilesAndBytes) {
     auto key = share("minutes");
     auto pending = files.prepare({"r1", "a", "a"}, {"g.txt", "text/plain", 3, sha256_hex("abc")});
     store.insert_member({"b", "r1", "Bea", clock.now(), std::nullopt});
@@ -81,7 +83,7 @@ TEST_F(RoomRetentionTest, AnIdleRoomIsDeletedWithItsMembersFilesAndBytes) {
     EXPECT_TRUE(fs::is_empty(dir.path() / "files" / "objects"));
 }
 
-TEST_F(RoomRetentionTest, AJoinAFileOrACallStartsTheClockAgain) {
+TEST_P(RoomRetentionTest, AJoinAFileOrACallStartsTheClockAgain) {
     clock.advance(20 * day);
     store.insert_member({"b", "r1", "Bea", clock.now(), std::nullopt});  // a join
     clock.advance(20 * day);
@@ -102,14 +104,14 @@ TEST_F(RoomRetentionTest, AJoinAFileOrACallStartsTheClockAgain) {
     EXPECT_FALSE(exists("r1"));
 }
 
-TEST_F(RoomRetentionTest, ARoomWithAnActiveCallIsKept) {
+TEST_P(RoomRetentionTest, ARoomWithAnActiveCallIsKept) {
     store.start_call({"c1", "r1", "a", clock.now(), {}});
     clock.advance(90 * day);
     EXPECT_EQ(retention.sweep(), 1u);  // r2
     EXPECT_TRUE(exists("r1"));
 }
 
-TEST_F(RoomRetentionTest, AMemberOnlineKeepsTheRoomAndItsClockStartsWhenTheyGo) {
+TEST_P(RoomRetentionTest, AMemberOnlineKeepsTheRoomAndItsClockStartsWhenTheyGo) {
     presence.ids.insert("a");
     clock.advance(90 * day);
     EXPECT_EQ(retention.sweep(), 1u);  // r2
@@ -123,7 +125,7 @@ TEST_F(RoomRetentionTest, AMemberOnlineKeepsTheRoomAndItsClockStartsWhenTheyGo) 
     EXPECT_FALSE(exists("r1"));
 }
 
-TEST_F(RoomRetentionTest, ARejoinWithATokenIsActivity) {
+TEST_P(RoomRetentionTest, ARejoinWithATokenIsActivity) {
     clock.advance(20 * day);
     store.touch_room("r1", clock.now());
     clock.advance(20 * day);
@@ -131,7 +133,7 @@ TEST_F(RoomRetentionTest, ARejoinWithATokenIsActivity) {
     EXPECT_TRUE(exists("r1"));
 }
 
-TEST_F(RoomRetentionTest, NoRetentionKeepsEveryRoom) {
+TEST_P(RoomRetentionTest, NoRetentionKeepsEveryRoom) {
     room_retention keep{store, blobs, presence, clock, std::chrono::seconds(0)};
     clock.advance(3650 * day);
     EXPECT_FALSE(keep.enabled());
@@ -139,7 +141,7 @@ TEST_F(RoomRetentionTest, NoRetentionKeepsEveryRoom) {
     EXPECT_TRUE(exists("r1"));
 }
 
-TEST_F(RoomRetentionTest, ManyIdleRoomsGoInBatches) {
+TEST_P(RoomRetentionTest, ManyIdleRoomsGoInBatches) {
     for (int i = 0; i < 250; ++i) {
         auto id = "room-" + std::to_string(i);
         store.insert_room_with_creator({id, "code" + std::to_string(i), clock.now(), "m" + id},
@@ -149,6 +151,9 @@ TEST_F(RoomRetentionTest, ManyIdleRoomsGoInBatches) {
     EXPECT_EQ(retention.sweep(), 252u);
     EXPECT_EQ(retention.sweep(), 0u);
 }
+
+INSTANTIATE_TEST_SUITE_P(, RoomRetentionTest, testing::kinds_of_database,
+                         testing::database_kind_name);
 
 }  // namespace
 }  // namespace parlor::files

@@ -9,13 +9,14 @@
 #include "support/failure_of.hpp"
 #include "support/manual_clock.hpp"
 #include "support/temp_dir.hpp"
+#include "support/test_database.hpp"
 
 namespace parlor::rooms {
 namespace {
 
 using testing::failure_of;
 
-class CallServiceTest : public ::testing::Test {
+class CallServiceTest : public ::testing::TestWithParam<testing::database_kind> {
   protected:
     CallServiceTest() {
         store.migrate();
@@ -29,11 +30,12 @@ class CallServiceTest : public ::testing::Test {
 
     testing::temp_dir dir;
     testing::manual_clock clock;
-    store::sql_store store{{dir.path() / "parlor.db"}, 1};
+    testing::test_database db{GetParam()};
+    store::sql_store store{db.location(), 1};
     call_service calls{store, clock, 3};
 };
 
-TEST_F(CallServiceTest, StartMakesTheStarterTheFirstParticipant) {
+TEST_P(CallServiceTest, StartMakesTheStarterTheFirstParticipant) {
     auto call = calls.start(in_room("a"));
     EXPECT_EQ(call.started_by, "a");
     ASSERT_EQ(call.participants.size(), 1u);
@@ -41,7 +43,7 @@ TEST_F(CallServiceTest, StartMakesTheStarterTheFirstParticipant) {
     EXPECT_EQ(calls.active("r1")->id, call.id);
 }
 
-TEST_F(CallServiceTest, LeaveCurrentLeavesOnlyACallTheMemberIsIn) {
+TEST_P(CallServiceTest, LeaveCurrentLeavesOnlyACallTheMemberIsIn) {
     auto call = calls.start(in_room("a"));
     calls.join(in_room("b"), call.id);
 
@@ -54,7 +56,7 @@ TEST_F(CallServiceTest, LeaveCurrentLeavesOnlyACallTheMemberIsIn) {
     EXPECT_EQ(calls.active("r1"), std::nullopt);
 }
 
-TEST_F(CallServiceTest, ParticipantsOfActiveCallsSpanRoomsAndSkipEndedCalls) {
+TEST_P(CallServiceTest, ParticipantsOfActiveCallsSpanRoomsAndSkipEndedCalls) {
     auto ended = calls.start(in_room("d"));
     calls.end(in_room("d"), ended.id);
     auto call = calls.start(in_room("a"));
@@ -70,12 +72,12 @@ TEST_F(CallServiceTest, ParticipantsOfActiveCallsSpanRoomsAndSkipEndedCalls) {
                         {"r1", "a"}, {"r1", "b"}, {"r2", "other"}}));
 }
 
-TEST_F(CallServiceTest, OnlyOneCallAtATime) {
+TEST_P(CallServiceTest, OnlyOneCallAtATime) {
     calls.start(in_room("a"));
     EXPECT_EQ(failure_of([&] { calls.start(in_room("b")); }), error_code::call_active);
 }
 
-TEST_F(CallServiceTest, JoiningTwiceIsHarmless) {
+TEST_P(CallServiceTest, JoiningTwiceIsHarmless) {
     auto call = calls.start(in_room("a"));
     auto first = calls.join(in_room("b"), call.id);
     EXPECT_TRUE(first.newly_joined);
@@ -84,14 +86,14 @@ TEST_F(CallServiceTest, JoiningTwiceIsHarmless) {
     EXPECT_EQ(second.call.participants.size(), 2u);
 }
 
-TEST_F(CallServiceTest, FullCallSaysSo) {
+TEST_P(CallServiceTest, FullCallSaysSo) {
     auto call = calls.start(in_room("a"));
     calls.join(in_room("b"), call.id);
     calls.join(in_room("c"), call.id);
     EXPECT_EQ(failure_of([&] { calls.join(in_room("d"), call.id); }), error_code::call_full);
 }
 
-TEST_F(CallServiceTest, StaleOrForeignCallIdIsNoActiveCall) {
+TEST_P(CallServiceTest, StaleOrForeignCallIdIsNoActiveCall) {
     EXPECT_EQ(failure_of([&] { calls.join(in_room("a"), "nope"); }), error_code::no_active_call);
     auto call = calls.start(in_room("a"));
     // A member of another room cannot reach this call by its id.
@@ -103,13 +105,13 @@ TEST_F(CallServiceTest, StaleOrForeignCallIdIsNoActiveCall) {
     EXPECT_EQ(failure_of([&] { calls.join(in_room("b"), call.id); }), error_code::no_active_call);
 }
 
-TEST_F(CallServiceTest, LeavingNeedsToBeIn) {
+TEST_P(CallServiceTest, LeavingNeedsToBeIn) {
     auto call = calls.start(in_room("a"));
     EXPECT_EQ(failure_of([&] { calls.leave(in_room("b"), call.id, "left"); }),
               error_code::not_in_call);
 }
 
-TEST_F(CallServiceTest, LastToLeaveEndsIt) {
+TEST_P(CallServiceTest, LastToLeaveEndsIt) {
     auto call = calls.start(in_room("a"));
     calls.join(in_room("b"), call.id);
     EXPECT_FALSE(calls.leave(in_room("a"), call.id, "left").call_ended);
@@ -117,7 +119,7 @@ TEST_F(CallServiceTest, LastToLeaveEndsIt) {
     EXPECT_EQ(calls.active("r1"), std::nullopt);
 }
 
-TEST_F(CallServiceTest, OnlyStarterOrRoomCreatorMayEnd) {
+TEST_P(CallServiceTest, OnlyStarterOrRoomCreatorMayEnd) {
     auto call = calls.start(in_room("a"));
     calls.join(in_room("b"), call.id);
     EXPECT_EQ(failure_of([&] { calls.end(in_room("b"), call.id); }), error_code::forbidden);
@@ -129,6 +131,9 @@ TEST_F(CallServiceTest, OnlyStarterOrRoomCreatorMayEnd) {
     calls.end(in_room("creator"), next.id);  // the room's creator, though not in the call
     EXPECT_EQ(calls.active("r1"), std::nullopt);
 }
+
+INSTANTIATE_TEST_SUITE_P(, CallServiceTest, testing::kinds_of_database,
+                         testing::database_kind_name);
 
 }  // namespace
 }  // namespace parlor::rooms

@@ -10,6 +10,7 @@
 #include "support/failure_of.hpp"
 #include "support/manual_clock.hpp"
 #include "support/temp_dir.hpp"
+#include "support/test_database.hpp"
 
 namespace parlor::rooms {
 namespace {
@@ -32,7 +33,7 @@ class recorded_events final : public room_events {
     void file_added(const store::file_record&) override {}
 };
 
-class RoomServiceTest : public ::testing::Test {
+class RoomServiceTest : public ::testing::TestWithParam<testing::database_kind> {
   protected:
     RoomServiceTest() {
         store.migrate();
@@ -41,7 +42,8 @@ class RoomServiceTest : public ::testing::Test {
 
     testing::temp_dir dir;
     testing::manual_clock clock;
-    store::sql_store store{{dir.path() / "parlor.db"}, 1};
+    testing::test_database db{GetParam()};
+    store::sql_store store{db.location(), 1};
     auth::token_service tokens{std::string(40, 's'), clock, 12h};
     fake_presence online;
     call_service calls{store, clock, 6};
@@ -49,7 +51,7 @@ class RoomServiceTest : public ::testing::Test {
     recorded_events events;
 };
 
-TEST_F(RoomServiceTest, CreatorIsTheFirstMember) {
+TEST_P(RoomServiceTest, CreatorIsTheFirstMember) {
     auto created = rooms.create_room("Alice");
     EXPECT_EQ(created.room.created_by, created.member.id);
     auto claims = tokens.verify(created.token.token);
@@ -63,7 +65,7 @@ TEST_F(RoomServiceTest, CreatorIsTheFirstMember) {
     EXPECT_FALSE(snapshot.members[0].online);  // no socket attached
 }
 
-TEST_F(RoomServiceTest, JoinersAppearInJoinOrder) {
+TEST_P(RoomServiceTest, JoinersAppearInJoinOrder) {
     auto created = rooms.create_room("Alice");
     clock.advance(10);
     auto bob = rooms.join_room(created.room.code, "Bob", std::nullopt);
@@ -76,14 +78,14 @@ TEST_F(RoomServiceTest, JoinersAppearInJoinOrder) {
     EXPECT_EQ(snapshot.self, bob.member.id);
 }
 
-TEST_F(RoomServiceTest, CodeMayBeTypedInAnyCaseWithOrWithoutDashes) {
+TEST_P(RoomServiceTest, CodeMayBeTypedInAnyCaseWithOrWithoutDashes) {
     auto created = rooms.create_room("Alice");
     std::string shouted = display_room_code(created.room.code);
     for (auto& c : shouted) c = static_cast<char>(std::toupper(c));
     EXPECT_EQ(rooms.join_room(shouted, "Bob", std::nullopt).room.id, created.room.id);
 }
 
-TEST_F(RoomServiceTest, RejoinWithTokenIsTheSameMember) {
+TEST_P(RoomServiceTest, RejoinWithTokenIsTheSameMember) {
     auto created = rooms.create_room("Alice");
     auto bob = rooms.join_room(created.room.code, "Bob", std::nullopt);
     auto again = rooms.join_room(created.room.code, std::nullopt, bob.token.token);
@@ -92,7 +94,7 @@ TEST_F(RoomServiceTest, RejoinWithTokenIsTheSameMember) {
     EXPECT_EQ(rooms.state(created.room.code, again.token.token).members.size(), 2u);
 }
 
-TEST_F(RoomServiceTest, RejoinWithANewNameRenames) {
+TEST_P(RoomServiceTest, RejoinWithANewNameRenames) {
     auto created = rooms.create_room("Alice");
     auto again = rooms.join_room(created.room.code, "Alicia", created.token.token);
     EXPECT_EQ(again.member.id, created.member.id);
@@ -100,7 +102,7 @@ TEST_F(RoomServiceTest, RejoinWithANewNameRenames) {
               "Alicia");
 }
 
-TEST_F(RoomServiceTest, TokenOfAnotherRoomIsForbidden) {
+TEST_P(RoomServiceTest, TokenOfAnotherRoomIsForbidden) {
     auto x = rooms.create_room("Alice");
     auto y = rooms.create_room("Yann");
     EXPECT_EQ(failure_of([&] { rooms.state(y.room.code, x.token.token); }), error_code::forbidden);
@@ -110,7 +112,7 @@ TEST_F(RoomServiceTest, TokenOfAnotherRoomIsForbidden) {
     EXPECT_EQ(rooms.state(y.room.code, y.token.token).members.size(), 1u);
 }
 
-TEST_F(RoomServiceTest, LeavingIsForGood) {
+TEST_P(RoomServiceTest, LeavingIsForGood) {
     auto created = rooms.create_room("Alice");
     auto bob = rooms.join_room(created.room.code, "Bob", std::nullopt);
     rooms.leave(created.room.code, bob.token.token);
@@ -123,7 +125,7 @@ TEST_F(RoomServiceTest, LeavingIsForGood) {
     EXPECT_EQ(snapshot.members[0].member.id, created.member.id);
 }
 
-TEST_F(RoomServiceTest, UnknownOrMalformedCodeIsRoomNotFound) {
+TEST_P(RoomServiceTest, UnknownOrMalformedCodeIsRoomNotFound) {
     auto created = rooms.create_room("Alice");
     EXPECT_EQ(failure_of([&] { rooms.join_room("zzzz-zzzz-zzzz", "Bob", std::nullopt); }),
               error_code::room_not_found);
@@ -133,7 +135,7 @@ TEST_F(RoomServiceTest, UnknownOrMalformedCodeIsRoomNotFound) {
               error_code::room_not_found);
 }
 
-TEST_F(RoomServiceTest, UnknownRoomIsReportedBeforeAMissingToken) {
+TEST_P(RoomServiceTest, UnknownRoomIsReportedBeforeAMissingToken) {
     auto created = rooms.create_room("Alice");
     EXPECT_EQ(failure_of([&] { rooms.state("zzzz-zzzz-zzzz", std::nullopt); }),
               error_code::room_not_found);
@@ -143,20 +145,20 @@ TEST_F(RoomServiceTest, UnknownRoomIsReportedBeforeAMissingToken) {
               error_code::unauthorized);
 }
 
-TEST_F(RoomServiceTest, NewMemberNeedsAName) {
+TEST_P(RoomServiceTest, NewMemberNeedsAName) {
     auto created = rooms.create_room("Alice");
     EXPECT_EQ(failure_of([&] { rooms.join_room(created.room.code, std::nullopt, std::nullopt); }),
               error_code::bad_request);
 }
 
-TEST_F(RoomServiceTest, ExpiredTokenIsUnauthorized) {
+TEST_P(RoomServiceTest, ExpiredTokenIsUnauthorized) {
     auto created = rooms.create_room("Alice");
     clock.advance(12 * 3600 * 1000);
     EXPECT_EQ(failure_of([&] { rooms.state(created.room.code, created.token.token); }),
               error_code::unauthorized);
 }
 
-TEST_F(RoomServiceTest, SnapshotSaysWhoIsOnline) {
+TEST_P(RoomServiceTest, SnapshotSaysWhoIsOnline) {
     auto created = rooms.create_room("Alice");
     clock.advance(10);
     auto bob = rooms.join_room(created.room.code, "Bob", std::nullopt);
@@ -166,7 +168,7 @@ TEST_F(RoomServiceTest, SnapshotSaysWhoIsOnline) {
     EXPECT_TRUE(snapshot.members[1].online);
 }
 
-TEST_F(RoomServiceTest, TokenAloneNamesTheRoomForSockets) {
+TEST_P(RoomServiceTest, TokenAloneNamesTheRoomForSockets) {
     auto created = rooms.create_room("Alice");
     auto bob = rooms.join_room(created.room.code, "Bob", std::nullopt);
     auto who = rooms.authenticate_token(bob.token.token);
@@ -177,7 +179,7 @@ TEST_F(RoomServiceTest, TokenAloneNamesTheRoomForSockets) {
               error_code::unauthorized);
 }
 
-TEST_F(RoomServiceTest, LeavingTheRoomLeavesTheCallAndIsHeard) {
+TEST_P(RoomServiceTest, LeavingTheRoomLeavesTheCallAndIsHeard) {
     auto created = rooms.create_room("Alice");
     auto bob = rooms.join_room(created.room.code, "Bob", std::nullopt);
     caller alice{created.room.id, created.member.id, created.member.id};
@@ -200,7 +202,7 @@ TEST_F(RoomServiceTest, LeavingTheRoomLeavesTheCallAndIsHeard) {
     EXPECT_EQ(store.active_call(created.room.id), std::nullopt);
 }
 
-TEST_F(RoomServiceTest, LeavingOutsideACallNamesNoCall) {
+TEST_P(RoomServiceTest, LeavingOutsideACallNamesNoCall) {
     auto created = rooms.create_room("Alice");
     auto bob = rooms.join_room(created.room.code, "Bob", std::nullopt);
 
@@ -208,7 +210,7 @@ TEST_F(RoomServiceTest, LeavingOutsideACallNamesNoCall) {
     EXPECT_EQ(events.departures.size(), 1u);
 }
 
-TEST_F(RoomServiceTest, SnapshotCarriesTheActiveCall) {
+TEST_P(RoomServiceTest, SnapshotCarriesTheActiveCall) {
     auto created = rooms.create_room("Alice");
     EXPECT_EQ(rooms.state(created.room.code, created.token.token).call, std::nullopt);
     store.start_call({"c1", created.room.id, created.member.id, 5, {}});
@@ -217,6 +219,9 @@ TEST_F(RoomServiceTest, SnapshotCarriesTheActiveCall) {
     EXPECT_EQ(snapshot.call->id, "c1");
     ASSERT_EQ(snapshot.call->participants.size(), 1u);
 }
+
+INSTANTIATE_TEST_SUITE_P(, RoomServiceTest, testing::kinds_of_database,
+                         testing::database_kind_name);
 
 }  // namespace
 }  // namespace parlor::rooms

@@ -2,29 +2,39 @@
 
 #include <gtest/gtest.h>
 #include <soci/soci.h>
-#include <soci/sqlite3/soci-sqlite3.h>
 
-#include "support/temp_dir.hpp"
+#include <atomic>
+#include <thread>
+
+#include "store/sql_dialect.hpp"
+#include "store/sql_store.hpp"
+#include "support/test_database.hpp"
 
 namespace parlor::store {
 namespace {
 
-class MigrationsTest : public ::testing::Test {
+class MigrationsTest : public ::testing::TestWithParam<testing::database_kind> {
   protected:
-    MigrationsTest() {
-        sql.open(*soci::factory_sqlite3(), "db=" + (dir.path() / "test.db").string());
-        sql << "PRAGMA foreign_keys = ON";
-    }
+    MigrationsTest() : db(GetParam()) { detail::dialect_for(db.location())->open(sql); }
     int count(const std::string& query) {
         int n = -1;
         sql << query, soci::into(n);
         return n;
     }
-    testing::temp_dir dir;
+    // Whether `table` exists: selecting from it works.
+    bool has_table(const std::string& table) {
+        try {
+            count("SELECT COUNT(*) FROM " + table);
+            return true;
+        } catch (const soci::soci_error&) {
+            return false;
+        }
+    }
+    testing::test_database db;
     soci::session sql;
 };
 
-TEST_F(MigrationsTest, AppliesEveryMigrationOnceAndRecordsIt) {
+TEST_P(MigrationsTest, AppliesEveryMigrationOnceAndRecordsIt) {
     auto all = all_migrations();
     ASSERT_FALSE(all.empty());
     EXPECT_EQ(apply_migrations(sql, all), static_cast<int>(all.size()));
@@ -32,25 +42,21 @@ TEST_F(MigrationsTest, AppliesEveryMigrationOnceAndRecordsIt) {
     EXPECT_EQ(count("SELECT MAX(version) FROM schema_migrations"), all.back().version);
 }
 
-TEST_F(MigrationsTest, SecondRunChangesNothing) {
+TEST_P(MigrationsTest, SecondRunChangesNothing) {
     apply_migrations(sql, all_migrations());
     EXPECT_EQ(apply_migrations(sql, all_migrations()), 0);
     EXPECT_EQ(count("SELECT COUNT(*) FROM schema_migrations"),
               static_cast<int>(all_migrations().size()));
 }
 
-TEST_F(MigrationsTest, CreatesTheWholeDataModel) {
+TEST_P(MigrationsTest, CreatesTheWholeDataModel) {
     apply_migrations(sql, all_migrations());
     for (const char* table : {"rooms", "room_members", "calls", "call_participants", "files"}) {
-        EXPECT_EQ(count(std::string("SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND "
-                                    "name = '") +
-                        table + "'"),
-                  1)
-            << table;
+        EXPECT_TRUE(has_table(table)) << table;
     }
 }
 
-TEST_F(MigrationsTest, OnlyNewMigrationsRunOnAnExistingDatabase) {
+TEST_P(MigrationsTest, OnlyNewMigrationsRunOnAnExistingDatabase) {
     std::vector<migration> first_only(all_migrations().begin(), all_migrations().begin() + 1);
     EXPECT_EQ(apply_migrations(sql, first_only), 1);
     std::vector<migration> with_new = first_only;
@@ -62,12 +68,12 @@ TEST_F(MigrationsTest, OnlyNewMigrationsRunOnAnExistingDatabase) {
     EXPECT_EQ(count("SELECT COUNT(*) FROM schema_migrations"), 2);
 }
 
-TEST_F(MigrationsTest, FailedMigrationLeavesNoTrace) {
+TEST_P(MigrationsTest, FailedMigrationLeavesNoTrace) {
     std::vector<migration> broken = {
         {1, "half broken", {"CREATE TABLE t (x INTEGER)", "THIS IS NOT SQL"}}};
     EXPECT_THROW(apply_migrations(sql, broken), soci::soci_error);
     EXPECT_EQ(count("SELECT COUNT(*) FROM schema_migrations"), 0);
-    EXPECT_EQ(count("SELECT COUNT(*) FROM sqlite_master WHERE name = 't'"), 0);
+    EXPECT_FALSE(has_table("t"));
 }
 
 class SchemaTest : public MigrationsTest {
@@ -80,7 +86,7 @@ class SchemaTest : public MigrationsTest {
     }
 };
 
-TEST_F(SchemaTest, OneActiveCallPerRoom) {
+TEST_P(SchemaTest, OneActiveCallPerRoom) {
     sql << "INSERT INTO calls (id, room_id, started_by, started_at) VALUES ('c1', 'r1', 'm1', 1)";
     EXPECT_THROW(sql << "INSERT INTO calls (id, room_id, started_by, started_at) "
                         "VALUES ('c2', 'r1', 'm1', 2)",
@@ -90,13 +96,13 @@ TEST_F(SchemaTest, OneActiveCallPerRoom) {
                            "VALUES ('c3', 'r1', 'm1', 4)");
 }
 
-TEST_F(SchemaTest, RoomCodesAreUnique) {
+TEST_P(SchemaTest, RoomCodesAreUnique) {
     EXPECT_THROW(sql << "INSERT INTO rooms (id, code, created_at, created_by) "
                         "VALUES ('r2', 'c1', 1, 'm1')",
                  soci::soci_error);
 }
 
-TEST_F(SchemaTest, ForeignKeysHold) {
+TEST_P(SchemaTest, ForeignKeysHold) {
     EXPECT_THROW(sql << "INSERT INTO room_members (id, room_id, display_name, joined_at) "
                         "VALUES ('m2', 'no-such-room', 'B', 1)",
                  soci::soci_error);
@@ -105,6 +111,32 @@ TEST_F(SchemaTest, ForeignKeysHold) {
                         "VALUES ('f1', 'r1', 'nobody', 'a', 'b', 1, 'x', 'k', 1, 2)",
                  soci::soci_error);
 }
+
+// Two instances that start at once on one PostgreSQL: each migration runs once, and neither
+// fails (the first holds the migration lock; the second then finds nothing to do).
+TEST(PostgreSQLMigrations, InstancesStartingTogetherApplyEachMigrationOnce) {
+    for (int round = 0; round < 3; ++round) {
+        testing::test_database fresh{testing::database_kind::postgresql};
+        std::atomic<int> applied = 0, failed = 0;
+        std::vector<std::thread> instances;
+        for (int i = 0; i < 4; ++i) {
+            instances.emplace_back([&] {
+                try {
+                    sql_store store(fresh.location(), 1);
+                    applied += store.migrate();
+                } catch (const std::exception&) {
+                    ++failed;
+                }
+            });
+        }
+        for (auto& t : instances) t.join();
+        EXPECT_EQ(failed, 0) << "round " << round;
+        EXPECT_EQ(applied, static_cast<int>(all_migrations().size())) << "round " << round;
+    }
+}
+
+INSTANTIATE_TEST_SUITE_P(, MigrationsTest, testing::kinds_of_database, testing::database_kind_name);
+INSTANTIATE_TEST_SUITE_P(, SchemaTest, testing::kinds_of_database, testing::database_kind_name);
 
 }  // namespace
 }  // namespace parlor::store

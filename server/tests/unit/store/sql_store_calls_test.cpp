@@ -4,14 +4,14 @@
 #include <thread>
 
 #include "store/sql_store.hpp"
-#include "support/temp_dir.hpp"
+#include "support/test_database.hpp"
 
 namespace parlor::store {
 namespace {
 
-class SqlStoreCallsTest : public ::testing::Test {
+class SqlStoreCallsTest : public ::testing::TestWithParam<testing::database_kind> {
   protected:
-    SqlStoreCallsTest() : store({dir.path() / "parlor.db"}, 4) {
+    SqlStoreCallsTest() : db(GetParam()), store(db.location(), 4) {
         store.migrate();
         store.insert_room_with_creator({"r1", "abcdefghjkmn", 1, "m1"},
                                        {"m1", "r1", "Alice", 1, std::nullopt});
@@ -23,15 +23,15 @@ class SqlStoreCallsTest : public ::testing::Test {
         return {id, "r1", member, 100, {}};
     }
 
-    testing::temp_dir dir;
+    testing::test_database db;
     sql_store store;
 };
 
-TEST_F(SqlStoreCallsTest, NoCallUntilOneStarts) {
+TEST_P(SqlStoreCallsTest, NoCallUntilOneStarts) {
     EXPECT_EQ(store.active_call("r1"), std::nullopt);
 }
 
-TEST_F(SqlStoreCallsTest, StarterIsTheFirstParticipant) {
+TEST_P(SqlStoreCallsTest, StarterIsTheFirstParticipant) {
     ASSERT_EQ(store.start_call(call_by("m1")), start_outcome::started);
     auto call = store.active_call("r1");
     ASSERT_TRUE(call);
@@ -42,13 +42,13 @@ TEST_F(SqlStoreCallsTest, StarterIsTheFirstParticipant) {
     EXPECT_EQ(call->participants[0].joined_at, 100);
 }
 
-TEST_F(SqlStoreCallsTest, SecondStartIsRefusedWhileOneRuns) {
+TEST_P(SqlStoreCallsTest, SecondStartIsRefusedWhileOneRuns) {
     ASSERT_EQ(store.start_call(call_by("m1")), start_outcome::started);
     EXPECT_EQ(store.start_call(call_by("m2", "c2")), start_outcome::call_active);
     EXPECT_EQ(store.active_call("r1")->id, "c1");
 }
 
-TEST_F(SqlStoreCallsTest, JoinUpToTheCapacity) {
+TEST_P(SqlStoreCallsTest, JoinUpToTheCapacity) {
     ASSERT_EQ(store.start_call(call_by("m1")), start_outcome::started);
     EXPECT_EQ(store.join_call("c1", "m2", 200, 3), join_outcome::joined);
     EXPECT_EQ(store.join_call("c1", "m2", 201, 3), join_outcome::already_in);
@@ -60,7 +60,7 @@ TEST_F(SqlStoreCallsTest, JoinUpToTheCapacity) {
     EXPECT_EQ(call->participants[2].member_id, "m3");
 }
 
-TEST_F(SqlStoreCallsTest, LastOneOutEndsTheCall) {
+TEST_P(SqlStoreCallsTest, LastOneOutEndsTheCall) {
     ASSERT_EQ(store.start_call(call_by("m1")), start_outcome::started);
     ASSERT_EQ(store.join_call("c1", "m2", 200, 6), join_outcome::joined);
     auto first = store.leave_call("c1", "m1", 300, "left");
@@ -77,7 +77,7 @@ TEST_F(SqlStoreCallsTest, LastOneOutEndsTheCall) {
     EXPECT_EQ(store.start_call(call_by("m3", "c2")), start_outcome::started);
 }
 
-TEST_F(SqlStoreCallsTest, EndingRemovesEveryoneOnce) {
+TEST_P(SqlStoreCallsTest, EndingRemovesEveryoneOnce) {
     ASSERT_EQ(store.start_call(call_by("m1")), start_outcome::started);
     ASSERT_EQ(store.join_call("c1", "m2", 200, 6), join_outcome::joined);
     EXPECT_TRUE(store.end_call("c1", 300, "ended", "m1"));
@@ -86,7 +86,7 @@ TEST_F(SqlStoreCallsTest, EndingRemovesEveryoneOnce) {
     EXPECT_FALSE(store.leave_call("c1", "m2", 302, "left").was_participant);
 }
 
-TEST_F(SqlStoreCallsTest, ConcurrentStartsMakeExactlyOneCall) {
+TEST_P(SqlStoreCallsTest, ConcurrentStartsMakeExactlyOneCall) {
     for (int round = 0; round < 20; ++round) {
         std::atomic<int> started = 0, refused = 0;
         std::vector<std::thread> starters;
@@ -106,7 +106,7 @@ TEST_F(SqlStoreCallsTest, ConcurrentStartsMakeExactlyOneCall) {
     }
 }
 
-TEST_F(SqlStoreCallsTest, ConcurrentJoinsNeverPassTheCapacity) {
+TEST_P(SqlStoreCallsTest, ConcurrentJoinsNeverPassTheCapacity) {
     ASSERT_EQ(store.start_call(call_by("m1")), start_outcome::started);
     std::atomic<int> joined = 0, full = 0;
     std::vector<std::thread> joiners;
@@ -121,6 +121,9 @@ TEST_F(SqlStoreCallsTest, ConcurrentJoinsNeverPassTheCapacity) {
     EXPECT_EQ(full, 6);
     EXPECT_EQ(store.active_call("r1")->participants.size(), 6u);
 }
+
+INSTANTIATE_TEST_SUITE_P(, SqlStoreCallsTest, testing::kinds_of_database,
+                         testing::database_kind_name);
 
 }  // namespace
 }  // namespace parlor::store

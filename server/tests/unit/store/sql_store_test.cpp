@@ -3,22 +3,22 @@
 #include <gtest/gtest.h>
 
 #include "common/error.hpp"
-#include "support/temp_dir.hpp"
+#include "support/test_database.hpp"
 
 namespace parlor::store {
 namespace {
 
-class SqlStoreTest : public ::testing::Test {
+class SqlStoreTest : public ::testing::TestWithParam<testing::database_kind> {
   protected:
-    SqlStoreTest() : store({dir.path() / "parlor.db"}, 2) { store.migrate(); }
+    SqlStoreTest() : db(GetParam()), store(db.location(), 2) { store.migrate(); }
 
     room_record room{"r1", "abcdefghjkmn", 1000, "m1"};
     member_record creator{"m1", "r1", "Alice", 1000, std::nullopt};
-    testing::temp_dir dir;
+    testing::test_database db;
     sql_store store;
 };
 
-TEST_F(SqlStoreTest, RoomAndCreatorAreStoredTogether) {
+TEST_P(SqlStoreTest, RoomAndCreatorAreStoredTogether) {
     ASSERT_TRUE(store.insert_room_with_creator(room, creator));
     auto found = store.find_room_by_code("abcdefghjkmn");
     ASSERT_TRUE(found);
@@ -31,7 +31,7 @@ TEST_F(SqlStoreTest, RoomAndCreatorAreStoredTogether) {
     EXPECT_EQ(member->left_at, std::nullopt);
 }
 
-TEST_F(SqlStoreTest, SecondRoomWithTheSameCodeIsNotInserted) {
+TEST_P(SqlStoreTest, SecondRoomWithTheSameCodeIsNotInserted) {
     ASSERT_TRUE(store.insert_room_with_creator(room, creator));
     room_record clash{"r2", room.code, 2000, "m2"};
     member_record other{"m2", "r2", "Bob", 2000, std::nullopt};
@@ -39,12 +39,12 @@ TEST_F(SqlStoreTest, SecondRoomWithTheSameCodeIsNotInserted) {
     EXPECT_EQ(store.find_member("m2"), std::nullopt);
 }
 
-TEST_F(SqlStoreTest, UnknownThingsAreAbsent) {
+TEST_P(SqlStoreTest, UnknownThingsAreAbsent) {
     EXPECT_EQ(store.find_room_by_code("zzzzzzzzzzzz"), std::nullopt);
     EXPECT_EQ(store.find_member("nobody"), std::nullopt);
 }
 
-TEST_F(SqlStoreTest, PresentMembersInJoinOrderWithoutThoseWhoLeft) {
+TEST_P(SqlStoreTest, PresentMembersInJoinOrderWithoutThoseWhoLeft) {
     ASSERT_TRUE(store.insert_room_with_creator(room, creator));
     store.insert_member({"m3", "r1", "Carol", 3000, std::nullopt});
     store.insert_member({"m2", "r1", "Bob", 2000, std::nullopt});
@@ -56,14 +56,14 @@ TEST_F(SqlStoreTest, PresentMembersInJoinOrderWithoutThoseWhoLeft) {
     EXPECT_EQ(store.find_member("m3")->left_at, 4000);
 }
 
-TEST_F(SqlStoreTest, LeavingTwiceKeepsTheFirstTime) {
+TEST_P(SqlStoreTest, LeavingTwiceKeepsTheFirstTime) {
     ASSERT_TRUE(store.insert_room_with_creator(room, creator));
     store.mark_member_left("m1", 5000);
     store.mark_member_left("m1", 6000);
     EXPECT_EQ(store.find_member("m1")->left_at, 5000);
 }
 
-TEST_F(SqlStoreTest, RenameKeepsEverythingElse) {
+TEST_P(SqlStoreTest, RenameKeepsEverythingElse) {
     ASSERT_TRUE(store.insert_room_with_creator(room, creator));
     store.rename_member("m1", "Alicia");
     auto member = store.find_member("m1");
@@ -71,7 +71,7 @@ TEST_F(SqlStoreTest, RenameKeepsEverythingElse) {
     EXPECT_EQ(member->joined_at, 1000);
 }
 
-TEST_F(SqlStoreTest, TextIsStoredExactly) {
+TEST_P(SqlStoreTest, TextIsStoredExactly) {
     ASSERT_TRUE(store.insert_room_with_creator(room, creator));
     std::string tricky = "O'Brien \"; DROP TABLE rooms; -- 山田 🙂";
     store.insert_member({"m9", "r1", tricky, 9000, std::nullopt});
@@ -79,14 +79,14 @@ TEST_F(SqlStoreTest, TextIsStoredExactly) {
     EXPECT_TRUE(store.find_room_by_code(room.code));
 }
 
-TEST_F(SqlStoreTest, DataSurvivesReopening) {
+TEST_P(SqlStoreTest, DataSurvivesReopening) {
     ASSERT_TRUE(store.insert_room_with_creator(room, creator));
-    sql_store reopened({dir.path() / "parlor.db"}, 1);
+    sql_store reopened(db.location(), 1);
     EXPECT_EQ(reopened.migrate(), 0);
     EXPECT_TRUE(reopened.find_room_by_code(room.code));
 }
 
-TEST_F(SqlStoreTest, ViolatedConstraintBecomesUnavailableWithoutSqlInTheMessage) {
+TEST_P(SqlStoreTest, ViolatedConstraintBecomesUnavailableWithoutSqlInTheMessage) {
     ASSERT_TRUE(store.insert_room_with_creator(room, creator));
     try {
         store.insert_member({"m1", "r1", "dup", 1, std::nullopt});  // same primary key
@@ -104,6 +104,42 @@ TEST(DatabaseLocation, ParsesSqliteUrls) {
     EXPECT_THROW(database_location::parse("sqlite:"), std::invalid_argument);
     EXPECT_THROW(database_location::parse("mysql://x"), std::invalid_argument);
 }
+
+TEST(DatabaseLocation, PostgresqlUrlsGetConnectionDefaultsUnlessTheySetTheirOwn) {
+    auto plain = database_location::parse("postgresql://parlor:s3cret@db.internal:5433/parlor");
+    ASSERT_TRUE(plain.is_postgres());
+    EXPECT_TRUE(
+        plain.postgres_url.starts_with("postgresql://parlor:s3cret@db.internal:5433/parlor?"));
+    EXPECT_NE(plain.postgres_url.find("connect_timeout=5"), std::string::npos);
+    EXPECT_NE(plain.postgres_url.find("keepalives_idle=30"), std::string::npos);
+    EXPECT_NE(plain.postgres_url.find("statement_timeout%3D30000"), std::string::npos);
+
+    auto own = database_location::parse("postgres://p@h/db?connect_timeout=20&sslmode=require");
+    EXPECT_NE(own.postgres_url.find("connect_timeout=20&"), std::string::npos);
+    EXPECT_EQ(own.postgres_url.find("connect_timeout=5"), std::string::npos);
+    EXPECT_NE(own.postgres_url.find("sslmode=require"), std::string::npos);
+}
+
+TEST(DatabaseLocation, ABadPostgresqlUrlIsRefusedWithLibpqsReason) {
+    try {
+        database_location::parse("postgresql://h/db?no_such_setting=1");
+        FAIL() << "accepted";
+    } catch (const std::invalid_argument& e) {
+        EXPECT_NE(std::string(e.what()).find("no_such_setting"), std::string::npos) << e.what();
+    }
+    EXPECT_THROW(database_location::parse("postgresql://h/db%zz"), std::invalid_argument);
+}
+
+TEST(DatabaseLocation, TheLogSeesWhereButNeverThePassword) {
+    auto where = database_location::parse("postgresql://parlor:s3cret@db.internal:5433/meetings");
+    EXPECT_EQ(where.describe(),
+              "PostgreSQL database 'meetings' on db.internal port 5433 as parlor");
+    EXPECT_EQ(where.describe().find("s3cret"), std::string::npos);
+    EXPECT_EQ(database_location::parse("sqlite:/var/lib/parlor/parlor.db").describe(),
+              "SQLite at /var/lib/parlor/parlor.db");
+}
+
+INSTANTIATE_TEST_SUITE_P(, SqlStoreTest, testing::kinds_of_database, testing::database_kind_name);
 
 }  // namespace
 }  // namespace parlor::store

@@ -58,7 +58,7 @@ inline std::pair<tcp::socket, tcp::socket> connected_pair(asio::io_context& io) 
 // io_context the test runs.
 struct realtime_parts {
     explicit realtime_parts(realtime::socket_limits limits = {})
-        : store({dir.path() / "parlor.db"}, 1),
+        : store(store::database_location::sqlite(dir.path() / "parlor.db"), 1),
           tokens(std::string(64, 's'), clock, std::chrono::hours(12)),
           calls(store, clock, 6),
           rooms(store, tokens, sockets, calls, clock),
