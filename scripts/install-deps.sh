@@ -10,6 +10,9 @@ packages=(
   build-essential cmake ninja-build pkg-config clang-format
   libboost-dev libsoci-dev libsqlite3-dev libssl-dev nlohmann-json3-dev libspdlog-dev
   libcli11-dev libjwt-dev libcurl4-openssl-dev libgtest-dev libgmock-dev libpq-dev
+  prometheus-cpp-dev
+  # the metrics tests check the exposition with promtool (Debian's prometheus package)
+  prometheus
   # the store suites run against PostgreSQL too (scripts/test-postgres.sh starts one)
   postgresql
   # the S3 signing check compares against botocore's presigner
@@ -40,9 +43,13 @@ if [ ${#missing[@]} -gt 0 ]; then
   apt_install "${missing[@]}"
   # The tests start their own coturn in a private namespace; the system's coturn stays off
   # at boot too, when this script is what installed it (an operator's own install is theirs).
-  if [[ " ${missing[*]} " == *" coturn "* ]]; then
-    "${sudo_cmd[@]}" systemctl disable --quiet coturn.service 2>/dev/null || true
-  fi
+  # The same for the Prometheus server that comes with promtool, and the PostgreSQL cluster
+  # Debian creates (the tests start their own).
+  for service in coturn prometheus postgresql; do
+    if [[ " ${missing[*]} " == *" $service "* ]]; then
+      "${sudo_cmd[@]}" systemctl disable --quiet "$service.service" 2>/dev/null || true
+    fi
+  done
 fi
 
 # npm ships with NodeSource's nodejs package; Debian's own nodejs needs the npm package.

@@ -20,6 +20,7 @@ struct request_context {
     std::string client_key;  // what per-client limits count: that address, an IPv6 one by /64
     std::string request_id;
     std::vector<std::string> params;  // the `:name` segments of the route, in order
+    std::string route = "unmatched";  // the route's pattern, once the router found it
 };
 
 enum class empty_body { is_error, is_object };

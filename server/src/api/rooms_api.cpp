@@ -32,27 +32,37 @@ void add_room_routes(router& routes, services& deps) {
             if (!name) throw error(error_code::bad_request, "displayName is required");
             auto admitted =
                 co_await run_blocking(deps.blocking, [&] { return deps.rooms.create_room(*name); });
+            deps.metrics.room_created();
             co_return json_response(
                 ctx.req, http::status::created,
                 admission_json(admitted, deps.ice_servers.for_member(admitted.member.id)));
         });
 
-    routes.add(
-        http::verb::post, "/api/rooms/:code/join",
-        [&deps](request_context& ctx) -> asio::awaitable<response> {
-            // A rejoin (a reload, a second tab) carries the member's token: it never adds a
-            // member and fails without a valid token of this room, so it is not counted.
-            // Otherwise anyone sharing the address could lock members out of their own room.
-            auto token = bearer_token(ctx.req);
-            if (!token) enforce(deps.joins, ctx, "joins from your address");
-            // A rejoin with a token needs no fields, so no body means {} here.
-            auto name = optional_display_name(json_object_body(ctx.req, empty_body::is_object));
-            auto admitted = co_await run_blocking(
-                deps.blocking, [&] { return deps.rooms.join_room(ctx.params[0], name, token); });
-            co_return json_response(
-                ctx.req, http::status::ok,
-                admission_json(admitted, deps.ice_servers.for_member(admitted.member.id)));
-        });
+    routes.add(http::verb::post, "/api/rooms/:code/join",
+               [&deps](request_context& ctx) -> asio::awaitable<response> {
+                   // A rejoin (a reload, a second tab) carries the member's token: it never adds a
+                   // member and fails without a valid token of this room, so it is not counted.
+                   // Otherwise anyone sharing the address could lock members out of their own room.
+                   std::optional<std::string> token;
+                   rooms::admission admitted;
+                   try {
+                       token = bearer_token(ctx.req);
+                       if (!token) enforce(deps.joins, ctx, "joins from your address");
+                       // A rejoin with a token needs no fields, so no body means {} here.
+                       auto name =
+                           optional_display_name(json_object_body(ctx.req, empty_body::is_object));
+                       admitted = co_await run_blocking(deps.blocking, [&] {
+                           return deps.rooms.join_room(ctx.params[0], name, token);
+                       });
+                   } catch (const error& refused) {
+                       deps.metrics.room_join(code_name(refused.code()));
+                       throw;
+                   }
+                   deps.metrics.room_join(token ? "rejoined" : "joined");
+                   co_return json_response(
+                       ctx.req, http::status::ok,
+                       admission_json(admitted, deps.ice_servers.for_member(admitted.member.id)));
+               });
 
     routes.add(http::verb::get, "/api/rooms/:code/state",
                [&deps](request_context& ctx) -> asio::awaitable<response> {

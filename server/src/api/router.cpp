@@ -21,7 +21,8 @@ std::vector<std::string> path_segments(std::string_view target) {
 }
 
 void router::add(http::verb method, std::string pattern, handler handle) {
-    routes_.push_back({method, path_segments(pattern), std::move(handle)});
+    auto segments = path_segments(pattern);
+    routes_.push_back({method, std::move(pattern), std::move(segments), std::move(handle)});
 }
 
 asio::awaitable<response> router::dispatch(request_context& ctx) const {
@@ -46,6 +47,7 @@ asio::awaitable<response> router::dispatch(request_context& ctx) const {
         if (r.method == method) {
             found = &r;
             ctx.params = std::move(params);
+            ctx.route = r.pattern;
             break;
         }
         auto name = http::to_string(r.method);

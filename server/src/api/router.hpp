@@ -22,6 +22,7 @@ class router {
   private:
     struct route {
         http::verb method;
+        std::string pattern;
         std::vector<std::string> segments;
         handler handle;
     };

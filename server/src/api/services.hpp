@@ -6,6 +6,7 @@
 #include "auth/ice_servers.hpp"
 #include "auth/rate_limiter.hpp"
 #include "blobs/blob_store.hpp"
+#include "common/metrics.hpp"
 #include "files/file_service.hpp"
 #include "rooms/room_service.hpp"
 #include "store/metadata_store.hpp"
@@ -23,6 +24,7 @@ struct services {
     const auth::ice_server_provider& ice_servers;  // per member: TURN credentials are personal
     files::file_service& files;
     std::string public_origin;  // for links on our own origin; empty: the request's Host
+    parlor::metrics& metrics = parlor::metrics::unexported();
 };
 
 void add_health_routes(router& routes, services& deps);

@@ -42,6 +42,29 @@ CLI::Validator url_with_scheme(std::vector<std::string> schemes) {
         "URL");
 }
 
+// A listening address, HOST:PORT with an IP address for HOST ([...] around IPv6).
+CLI::Validator host_and_port() {
+    return CLI::Validator(
+        [](std::string& value) -> std::string {
+            auto colon = value.rfind(':');
+            std::string refusal = "'" + value + "' is not HOST:PORT (e.g. 127.0.0.1:9464)";
+            if (colon == std::string::npos || colon + 1 == value.size()) return refusal;
+            std::string host = value.substr(0, colon);
+            if (host.size() >= 2 && host.front() == '[' && host.back() == ']') {
+                host = host.substr(1, host.size() - 2);
+            }
+            if (!net::ip_address::parse(host)) return refusal;
+            unsigned port = 0;
+            auto digits = std::string_view(value).substr(colon + 1);
+            auto [end, failure] =
+                std::from_chars(digits.data(), digits.data() + digits.size(), port);
+            if (failure != std::errc() || end != digits.data() + digits.size() || port > 65535)
+                return refusal;
+            return {};
+        },
+        "HOST:PORT");
+}
+
 // A --trusted-proxy entry: trimmed, and refused unless it is an address or a CIDR block.
 CLI::Validator cidr_block() {
     return CLI::Validator(
@@ -104,6 +127,11 @@ std::optional<config> parse_config(int argc, char** argv, int& exit_code) {
         ->envname("PARLOR_HEADER_TIMEOUT")
         ->check(CLI::Range(1, 600))
         ->capture_default_str();
+    net.add_option("--metrics-address", c.metrics_address,
+                   "HOST:PORT for Prometheus metrics at /metrics, e.g. 127.0.0.1:9464 or "
+                   "[::1]:9464; a listener of its own, never the public port (default: off)")
+        ->envname("PARLOR_METRICS_ADDRESS")
+        ->check(host_and_port());
     net.add_option("--threads", c.threads, "Network threads")
         ->envname("PARLOR_THREADS")
         ->check(CLI::Range(1, 64))

@@ -22,6 +22,7 @@
 #include "net/blocking.hpp"
 #include "net/connection_limits.hpp"
 #include "net/listener.hpp"
+#include "net/metrics_listener.hpp"
 #include "net/static_files.hpp"
 #include "realtime/bus.hpp"
 #include "realtime/call_report.hpp"
@@ -170,17 +171,18 @@ int run_server(const config& cfg) {
                                    .room_max_bytes = static_cast<std::int64_t>(cfg.room_max_bytes),
                                    .min_free_disk = cfg.min_free_disk_bytes,
                                    .prepares_per_minute = cfg.prepare_per_minute};
-    files::file_service files(metadata, *blob_store, clock, file_limits);
+    parlor::metrics counts;  // exported on --metrics-address
+    files::file_service files(metadata, *blob_store, clock, file_limits, counts);
     // Also the presence (online while a socket is attached) and each member's relay budget.
-    realtime::hub sockets(realtime::relay_allowance::per_second(cfg.ws_relay_bytes_per_second));
+    realtime::hub sockets(realtime::relay_allowance::per_second(cfg.ws_relay_bytes_per_second),
+                          counts);
     files::room_retention retention(metadata, *blob_store, sockets, clock, retention_of(cfg));
-    rooms::call_service calls(metadata, clock, cfg.call_capacity);
+    rooms::call_service calls(metadata, clock, cfg.call_capacity, counts);
     rooms::room_service rooms(metadata, tokens, sockets, calls, clock);
     auth::rate_limiter room_creates(cfg.room_create_per_minute, clock);
     auth::rate_limiter joins(cfg.join_per_minute, clock);
     // One provider for REST and sockets: each member gets TURN credentials of their own.
     auth::ice_server_provider ice_servers(ice_settings_from(cfg), clock);
-    realtime::call_reports call_reports;  // for the metrics
 
     asio::io_context io(cfg.threads);
     asio::thread_pool blocking(static_cast<std::size_t>(cfg.db_threads));
@@ -195,7 +197,7 @@ int run_server(const config& cfg) {
     limits.ping_interval = std::chrono::seconds(cfg.ws_ping_interval_seconds);
     limits.silence_limit = std::chrono::seconds(cfg.ws_silence_limit_seconds);
     realtime::realtime_service realtime(io, blocking, rooms, calls, events, sockets, ice_servers,
-                                        call_reports, std::chrono::seconds(cfg.call_grace_seconds),
+                                        counts, std::chrono::seconds(cfg.call_grace_seconds),
                                         limits);
     rooms.notify(realtime);  // leaving over REST reaches the sockets too
     files.notify(realtime);  // file:added
@@ -209,7 +211,8 @@ int run_server(const config& cfg) {
                        blocking,
                        ice_servers,
                        files,
-                       cfg.public_origins.empty() ? std::string() : cfg.public_origins.front()};
+                       cfg.public_origins.empty() ? std::string() : cfg.public_origins.front(),
+                       counts};
     api::router routes;
     api::add_health_routes(routes, deps);
     api::add_room_routes(routes, deps);
@@ -229,7 +232,8 @@ int run_server(const config& cfg) {
                                 [&files](std::string_view key) { return files.upload_wanted(key); },
                                 blocking,
                                 net::trusted_proxies::parse(cfg.trusted_proxies),
-                                std::chrono::seconds(cfg.header_timeout_seconds)};
+                                std::chrono::seconds(cfg.header_timeout_seconds),
+                                counts};
     net::listener listener(io, {asio::ip::make_address(cfg.host), cfg.port}, handlers,
                            connection_limits);
     listener.start();
@@ -251,6 +255,34 @@ int run_server(const config& cfg) {
         {"data_dir", cfg.data_dir}}
                      .dump());
 
+    // Prometheus reads the figures on an address of its own. The active calls are the
+    // database's count; while it cannot be read, the last one stands.
+    std::optional<net::metrics_listener> metrics_listener;
+    std::atomic<std::int64_t> calls_active = 0;
+    if (!cfg.metrics_address.empty()) {
+        auto colon = cfg.metrics_address.rfind(':');
+        auto host = cfg.metrics_address.substr(0, colon);
+        if (host.starts_with('[')) host = host.substr(1, host.size() - 2);
+        auto port = static_cast<unsigned short>(std::stoi(cfg.metrics_address.substr(colon + 1)));
+        metrics_listener.emplace(io, tcp::endpoint(asio::ip::make_address(host), port),
+                                 [&]() -> asio::awaitable<std::string> {
+                                     try {
+                                         calls_active = co_await run_blocking(
+                                             blocking,
+                                             [&metadata] { return metadata.count_active_calls(); });
+                                     } catch (const std::exception&) {
+                                         // Logged by the store; /api/health says so too.
+                                     }
+                                     co_return counts.exposition(calls_active);
+                                 });
+        metrics_listener->start();
+        auto metrics_bound = metrics_listener->local_endpoint();
+        spdlog::info(nlohmann::json{{"event", "metrics_listening"},
+                                    {"address", metrics_bound.address().to_string()},
+                                    {"port", metrics_bound.port()}}
+                         .dump());
+    }
+
     // SIGINT/SIGTERM: stop accepting and close idle connections; the io_context runs out
     // of work and returns once the in-flight requests are answered, or the grace period
     // ends and forces it.
@@ -268,6 +300,7 @@ int run_server(const config& cfg) {
         stopping = true;
         sweep_timer.cancel();
         listener.stop();
+        if (metrics_listener) metrics_listener->stop();
         realtime.close_all();
         asio::co_spawn(
             io,

@@ -34,14 +34,24 @@ millis after(millis now, std::chrono::seconds ttl) {
 }  // namespace
 
 file_service::file_service(store::metadata_store& store, blobs::blob_store& blobs,
-                           const clock& clock, file_limits limits)
+                           const clock& clock, file_limits limits, metrics& counts)
     : store_(store),
       blobs_(blobs),
       clock_(clock),
       limits_(limits),
-      prepares_(limits.prepares_per_minute, clock) {}
+      prepares_(limits.prepares_per_minute, clock),
+      metrics_(counts) {}
 
 prepared_upload file_service::prepare(const rooms::caller& who, const upload_request& request) {
+    try {
+        return admit(who, request);
+    } catch (const error& refused) {
+        metrics_.file_upload(code_name(refused.code()), 0);
+        throw;
+    }
+}
+
+prepared_upload file_service::admit(const rooms::caller& who, const upload_request& request) {
     if (auto wait = prepares_.acquire(who.member_id)) {
         throw error(error_code::rate_limited,
                     "Too many uploads started; try again in " + std::to_string(*wait) + " s")
@@ -101,6 +111,7 @@ completion file_service::complete(const rooms::caller& who, std::string_view fil
     }
     if (stored->sha256 && *stored->sha256 != file.sha256) {
         blobs_.remove(file.storage_key);
+        metrics_.file_upload(code_name(error_code::checksum_mismatch), 0);
         throw error(error_code::checksum_mismatch,
                     "The stored bytes do not match the declared SHA-256");
     }
@@ -111,6 +122,7 @@ completion file_service::complete(const rooms::caller& who, std::string_view fil
         // The room filled up while this upload's link had run out (or the quota was lowered):
         // the file cannot join it, so neither its row nor its bytes stay.
         if (store_.delete_prepared_file(file.id)) blobs_.remove(file.storage_key);
+        metrics_.file_upload(code_name(error_code::quota_exceeded), 0);
         throw error(error_code::quota_exceeded,
                     outcome == store::complete_outcome::too_many_files
                         ? "This room already holds " + std::to_string(limits_.room_max_files) +
@@ -121,6 +133,7 @@ completion file_service::complete(const rooms::caller& who, std::string_view fil
     }
     if (outcome == store::complete_outcome::completed) {
         file.completed_at = now;
+        metrics_.file_upload("completed", file.size_bytes);
         if (events_) events_->file_added(file);
         return {std::move(file), true};
     }
@@ -151,6 +164,7 @@ std::size_t file_service::sweep_expired() {
             // The row goes first: a file completed meanwhile keeps its bytes.
             if (!store_.delete_prepared_file(file.id)) continue;
             blobs_.remove(file.storage_key);
+            metrics_.file_upload("expired", 0);
             ++swept;
         }
         if (expired.size() < 100) return swept;

@@ -8,6 +8,7 @@
 
 #include "auth/rate_limiter.hpp"
 #include "blobs/blob_store.hpp"
+#include "common/metrics.hpp"
 #include "rooms/call_service.hpp"
 #include "rooms/room_events.hpp"
 #include "store/metadata_store.hpp"
@@ -55,8 +56,10 @@ struct completion {
 // nobody uploads while the disk is nearly full. Blocking: run on the blocking pool.
 class file_service {
   public:
+    // Counts every upload that ends: completed, refused (at prepare or at complete, by the
+    // error's code), or expired unused.
     file_service(store::metadata_store& store, blobs::blob_store& blobs, const clock& clock,
-                 file_limits limits);
+                 file_limits limits, metrics& counts = metrics::unexported());
 
     // Who hears of new files; set once at startup, before any request.
     void notify(rooms::room_events& events) { events_ = &events; }
@@ -76,6 +79,7 @@ class file_service {
     std::size_t sweep_expired();
 
   private:
+    prepared_upload admit(const rooms::caller& who, const upload_request& request);
     store::file_record file_in_room(const rooms::caller& who, std::string_view file_id);
     store::room_quota quota() const;
     void check_free_disk(std::uint64_t size);
@@ -86,6 +90,7 @@ class file_service {
     file_limits limits_;
     auth::rate_limiter prepares_;  // keyed by member id
     rooms::room_events* events_ = nullptr;
+    metrics& metrics_;
 };
 
 }  // namespace parlor::files

@@ -136,7 +136,7 @@ asio::awaitable<void> http_session::run() {
             auto moved =
                 co_await serve_blob(stream_, buffer_, header_parser, *handlers_.local_blobs,
                                     handlers_.upload_wanted, handlers_.blocking);
-            log_request(head, request_id, moved.status, moved.bytes, started);
+            log_request(head, request_id, "blob", moved.status, moved.bytes, started);
             busy_ = false;
             if (!moved.keep_alive || registry_.shutting_down()) break;
             continue;
@@ -165,11 +165,12 @@ asio::awaitable<void> http_session::run() {
             api::request_context ctx{req, client_ip_, client_key_, request_id, {}};
             auto res = co_await handlers_.api.dispatch(ctx);
             add_security_headers(res, content_kind::api);
-            keep_open = co_await send(std::move(res), req, request_id, started);
+            keep_open = co_await send(std::move(res), req, request_id, ctx.route, started);
         } else {
             auto served = handlers_.files.serve(req);
             keep_open = co_await std::visit(
-                [&](auto& res) { return send(std::move(res), req, request_id, started); }, served);
+                [&](auto& res) { return send(std::move(res), req, request_id, "static", started); },
+                served);
         }
         busy_ = false;
         if (!keep_open || registry_.shutting_down()) break;
@@ -180,7 +181,7 @@ asio::awaitable<void> http_session::run() {
 
 template <class Response>
 asio::awaitable<bool> http_session::send(Response&& res, const api::request& req,
-                                         const std::string& request_id,
+                                         const std::string& request_id, std::string_view route,
                                          std::chrono::steady_clock::time_point started) {
     res.set("X-Request-Id", request_id);
     if (registry_.shutting_down()) res.keep_alive(false);
@@ -190,7 +191,7 @@ asio::awaitable<bool> http_session::send(Response&& res, const api::request& req
     stream_.expires_after(request_timeout);
     std::size_t bytes =
         co_await http::async_write(stream_, res, asio::redirect_error(asio::use_awaitable, ec));
-    log_request(req, request_id, status, bytes, started);
+    log_request(req, request_id, route, status, bytes, started);
     co_return !ec && keep_alive;
 }
 
@@ -209,10 +210,12 @@ void http_session::identify_client(const http::request_header<>& req) {
 }
 
 void http_session::log_request(const http::request_header<>& req, const std::string& request_id,
-                               unsigned status, std::uint64_t bytes,
+                               std::string_view route, unsigned status, std::uint64_t bytes,
                                std::chrono::steady_clock::time_point started) const {
-    auto elapsed =
-        std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started);
+    auto took = std::chrono::steady_clock::now() - started;
+    handlers_.metrics.http_request(route, static_cast<int>(status),
+                                   std::chrono::duration_cast<std::chrono::microseconds>(took));
+    std::chrono::duration<double, std::milli> elapsed = took;
     spdlog::info(nlohmann::json{
         {"event", "request"},
         {"request_id", request_id},
@@ -286,9 +289,12 @@ asio::awaitable<bool> http_session::upgrade(api::request& req, const std::string
         auto res = api::error_response(req.version(), false, *refusal);
         res.result(status);
         add_security_headers(res, content_kind::api);
-        co_await send(std::move(res), req, request_id, started);
+        co_await send(std::move(res), req, request_id, "ws", started);
         co_return false;
     }
+    handlers_.metrics.http_request("ws", 101,
+                                   std::chrono::duration_cast<std::chrono::microseconds>(
+                                       std::chrono::steady_clock::now() - started));
     spdlog::info(nlohmann::json{
         {"event", "websocket"},
         {"request_id", request_id},

@@ -9,6 +9,7 @@
 
 #include "api/router.hpp"
 #include "blobs/local_blob_store.hpp"
+#include "common/metrics.hpp"
 #include "net/client_address.hpp"
 #include "net/connection_limits.hpp"
 #include "net/static_files.hpp"
@@ -34,6 +35,8 @@ struct http_handlers {
     // A request head (from the connection's start, or from its first byte on a kept-alive
     // connection) must arrive whole within this; between requests the idle timeout applies.
     std::chrono::seconds header_timeout{10};
+    // Request durations by route and status.
+    parlor::metrics& metrics = parlor::metrics::unexported();
 };
 
 class http_session;
@@ -71,15 +74,18 @@ class http_session : public std::enable_shared_from_this<http_session> {
     auto stream_executor() { return stream_.get_executor(); }
 
   private:
+    // `route`: the router's pattern for API calls, or the kind of request ("static", "ws",
+    // "blob"), for the metrics.
     template <class Response>
     asio::awaitable<bool> send(Response&& res, const api::request& req,
-                               const std::string& request_id,
+                               const std::string& request_id, std::string_view route,
                                std::chrono::steady_clock::time_point started);
     asio::awaitable<void> reply_and_close(const beast::error_code& read_error);
     // Who sent this request: the peer, or the client a trusted proxy names.
     void identify_client(const http::request_header<>& req);
+    // One log line and the request's place in the metrics.
     void log_request(const http::request_header<>& req, const std::string& request_id,
-                     unsigned status, std::uint64_t bytes,
+                     std::string_view route, unsigned status, std::uint64_t bytes,
                      std::chrono::steady_clock::time_point started) const;
     // Hands the connection to a WebSocket session, or answers why it cannot have one.
     asio::awaitable<bool> upgrade(api::request& req, const std::string& request_id,

@@ -98,25 +98,4 @@ nlohmann::json call_report_log(const call_report& report, std::string_view room_
     return line;
 }
 
-void call_reports::record(const call_report& report) {
-    std::lock_guard lock(mutex_);
-    ++totals_.reports;
-    ++(report.path == media_path::relay ? totals_.relay : totals_.direct);
-    if (report.ice_failure) ++totals_.ice_failures;
-    if (report.first_media_ms) {
-        auto ms = *report.first_media_ms;
-        auto bound =
-            std::lower_bound(first_media_bounds_ms.begin(), first_media_bounds_ms.end(), ms);
-        ++totals_
-              .first_media_buckets[static_cast<std::size_t>(bound - first_media_bounds_ms.begin())];
-        ++totals_.first_media_count;
-        totals_.first_media_sum_ms += ms;
-    }
-}
-
-call_reports::totals call_reports::snapshot() const {
-    std::lock_guard lock(mutex_);
-    return totals_;
-}
-
 }  // namespace parlor::realtime

@@ -1,8 +1,6 @@
 #pragma once
 
-#include <array>
 #include <cstdint>
-#include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -38,33 +36,5 @@ call_report read_call_report(const nlohmann::json& data);
 // The log line of one report, with the reporter's room and member.
 nlohmann::json call_report_log(const call_report& report, std::string_view room_id,
                                std::string_view member_id);
-
-// What the reports add up to, for the metrics. Thread-safe.
-class call_reports {
-  public:
-    // Upper bounds (inclusive) of the time-to-first-media histogram's buckets, in ms; one
-    // more bucket past the last holds the rest (+Inf).
-    static constexpr std::array<std::int64_t, 11> first_media_bounds_ms = {
-        100, 200, 300, 500, 750, 1000, 1500, 2000, 3000, 5000, 10000};
-
-    struct totals {
-        std::uint64_t reports = 0;
-        std::uint64_t direct = 0;
-        std::uint64_t relay = 0;
-        std::uint64_t ice_failures = 0;  // reports that carried an iceFailure
-        // Reports with firstMediaMs per bucket (not cumulative): bucket i counts values in
-        // (bound[i-1], bound[i]]; the last one those above 10000 ms.
-        std::array<std::uint64_t, first_media_bounds_ms.size() + 1> first_media_buckets{};
-        std::uint64_t first_media_count = 0;
-        std::int64_t first_media_sum_ms = 0;
-    };
-
-    void record(const call_report& report);
-    totals snapshot() const;
-
-  private:
-    mutable std::mutex mutex_;
-    totals totals_;
-};
 
 }  // namespace parlor::realtime

@@ -6,8 +6,9 @@
 
 namespace parlor::realtime {
 
-hub::hub(relay_allowance allowance)
+hub::hub(relay_allowance allowance, metrics& counts)
     : allowance_(allowance),
+      metrics_(counts),
       refill_time_(allowance.bytes_per_second == 0
                        ? std::chrono::steady_clock::duration::zero()
                        : std::chrono::duration_cast<std::chrono::steady_clock::duration>(
@@ -24,6 +25,7 @@ hub::attachment hub::attach(const std::string& room_id, const std::string& membe
     if (first) {
         rooms_[room_id].push_back(member_id);
         entry.relay = budget_for(member_id, std::chrono::steady_clock::now());
+        metrics_.members_online(members_.size());
     }
     return {first, entry.relay};
 }
@@ -72,6 +74,7 @@ bool hub::detach(const std::string& room_id, const std::string& member_id,
         std::erase(room->second, member_id);
         if (room->second.empty()) rooms_.erase(room);
     }
+    metrics_.members_online(members_.size());
     return true;
 }
 
@@ -117,6 +120,7 @@ std::vector<std::shared_ptr<ws_session>> hub::take_member(const std::string& mem
         if (room->second.empty()) rooms_.erase(room);
     }
     members_.erase(it);
+    metrics_.members_online(members_.size());
     return sockets;
 }
 

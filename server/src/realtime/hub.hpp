@@ -8,6 +8,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "common/metrics.hpp"
 #include "realtime/bus.hpp"
 #include "realtime/relay_budget.hpp"
 #include "rooms/presence.hpp"
@@ -31,7 +32,8 @@ struct relay_allowance {
 // takes to refill (so that reconnecting buys no fresh burst), then forgotten. Thread-safe.
 class hub final : public rooms::presence {
   public:
-    explicit hub(relay_allowance allowance = {});
+    // Keeps the count of members online here in `counts`.
+    explicit hub(relay_allowance allowance = {}, metrics& counts = metrics::unexported());
 
     struct attachment {
         bool came_online = false;             // this is the member's first socket here
@@ -67,6 +69,7 @@ class hub final : public rooms::presence {
     void park(const std::string& member_id, std::shared_ptr<relay_budget> relay, time_point now);
 
     relay_allowance allowance_;
+    metrics& metrics_;
     std::chrono::steady_clock::duration refill_time_;  // an empty budget is full again
     mutable std::mutex mutex_;
     // room id -> member ids in it with a socket here

@@ -14,9 +14,8 @@ namespace parlor::realtime {
 realtime_service::realtime_service(asio::io_context& io, asio::thread_pool& blocking,
                                    rooms::room_service& rooms, rooms::call_service& calls,
                                    bus& events, hub& sockets,
-                                   const auth::ice_server_provider& ice_servers,
-                                   call_reports& reports, std::chrono::seconds call_grace,
-                                   socket_limits limits)
+                                   const auth::ice_server_provider& ice_servers, metrics& counts,
+                                   std::chrono::seconds call_grace, socket_limits limits)
     : io_(io),
       blocking_(blocking),
       rooms_(rooms),
@@ -24,7 +23,7 @@ realtime_service::realtime_service(asio::io_context& io, asio::thread_pool& bloc
       bus_(events),
       hub_(sockets),
       ice_servers_(ice_servers),
-      reports_(reports),
+      metrics_(counts),
       call_grace_(call_grace),
       limits_(limits) {
     // Call changes made by other instances reach this one's roster through the bus.
@@ -36,12 +35,14 @@ realtime_service::realtime_service(asio::io_context& io, asio::thread_pool& bloc
 void realtime_service::opened(const std::shared_ptr<ws_session>& socket) {
     std::lock_guard lock(mutex_);
     open_.emplace(socket.get(), socket);
+    metrics_.sockets_open(open_.size());
 }
 
 void realtime_service::closed(ws_session& socket) {
     {
         std::lock_guard lock(mutex_);
         open_.erase(&socket);
+        metrics_.sockets_open(open_.size());
     }
     const auto& who = socket.caller();
     if (!who) return;
@@ -254,7 +255,11 @@ asio::awaitable<void> realtime_service::relay_signal(const std::shared_ptr<ws_se
 // a member can only skew numbers they are rate-limited in sending.
 void realtime_service::record_call_report(const rooms::caller& who, const envelope& msg) {
     auto report = read_call_report(msg.data);
-    reports_.record(report);
+    if (report.first_media_ms) {
+        metrics_.first_media(path_name(report.path),
+                             std::chrono::milliseconds(*report.first_media_ms));
+    }
+    if (report.ice_failure) metrics_.ice_failure(*report.ice_failure);
     spdlog::info(call_report_log(report, who.room_id, who.member_id)
                      .dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
 }

@@ -6,6 +6,7 @@
 #include <string_view>
 #include <unordered_map>
 
+#include "common/metrics.hpp"
 #include "auth/ice_servers.hpp"
 #include "realtime/bus.hpp"
 #include "realtime/call_report.hpp"
@@ -26,10 +27,12 @@ class realtime_service final : public rooms::room_events {
   public:
     realtime_service(asio::io_context& io, asio::thread_pool& blocking, rooms::room_service& rooms,
                      rooms::call_service& calls, bus& events, hub& sockets,
-                     const auth::ice_server_provider& ice_servers, call_reports& reports,
+                     const auth::ice_server_provider& ice_servers, metrics& counts,
                      std::chrono::seconds call_grace, socket_limits limits);
 
     const socket_limits& limits() const { return limits_; }
+    // Sockets and members online, frames in and out, the browsers' call reports.
+    metrics& counts() { return metrics_; }
 
     // Called by ws_session.
     void opened(const std::shared_ptr<ws_session>& socket);
@@ -78,7 +81,7 @@ class realtime_service final : public rooms::room_events {
     bus& bus_;
     hub& hub_;
     const auth::ice_server_provider& ice_servers_;
-    call_reports& reports_;
+    metrics& metrics_;
     std::chrono::seconds call_grace_;
     socket_limits limits_;
     call_roster roster_;

@@ -62,6 +62,7 @@ void ws_session::on_read(const beast::error_code& ec) {
     if (!ws_.got_text())
         return finish_with(close_now(websocket::close_code::bad_payload, "text frames only"));
     std::string_view text(static_cast<const char*>(buffer_.data().data()), buffer_.size());
+    service_.counts().ws_message_in();
     if (!within_rate()) {
         count_refusal();
         service_.refuse_rate(*this, text);
@@ -186,6 +187,7 @@ void ws_session::write_queued(const std::string& frame, bool state) {
         return;
     }
     out.write_text(frame, exempt);
+    service_.counts().ws_message_out();
 }
 
 void ws_session::expire_at(std::chrono::system_clock::time_point token_expiry) {

@@ -12,8 +12,26 @@ bool takes_part(const store::call_record& call, std::string_view member_id) {
                        [&](const auto& p) { return p.member_id == member_id; });
 }
 
-call_service::call_service(store::metadata_store& store, const clock& clock, int capacity)
-    : store_(store), clock_(clock), capacity_(capacity) {}
+call_service::call_service(store::metadata_store& store, const clock& clock, int capacity,
+                           metrics& counts)
+    : store_(store), clock_(clock), capacity_(capacity), metrics_(counts) {}
+
+template <class Attempt>
+auto call_service::counted(std::string_view success, Attempt&& attempt) {
+    try {
+        auto result = attempt();
+        metrics_.call_join(success);
+        return result;
+    } catch (const error& refused) {
+        metrics_.call_join(code_name(refused.code()));
+        throw;
+    }
+}
+
+void call_service::record_end(const store::call_record& call) {
+    metrics_.call_ended(
+        std::chrono::milliseconds(std::max<millis>(0, clock_.now() - call.started_at)));
+}
 
 std::optional<store::call_record> call_service::active(std::string_view room_id) {
     return store_.active_call(room_id);
@@ -32,15 +50,21 @@ std::vector<caller> call_service::participants_of_active_calls() {
 }
 
 store::call_record call_service::start(const caller& who) {
-    millis now = clock_.now();
-    store::call_record call{uuid_v4(), who.room_id, who.member_id, now, {{who.member_id, now}}};
-    if (store_.start_call(call) == store::start_outcome::call_active) {
-        throw error(error_code::call_active, "A call is already running in this room");
-    }
-    return call;
+    return counted("started", [&] {
+        millis now = clock_.now();
+        store::call_record call{uuid_v4(), who.room_id, who.member_id, now, {{who.member_id, now}}};
+        if (store_.start_call(call) == store::start_outcome::call_active) {
+            throw error(error_code::call_active, "A call is already running in this room");
+        }
+        return call;
+    });
 }
 
 join_result call_service::join(const caller& who, std::string_view call_id) {
+    return counted("joined", [&] { return join_counted(who, call_id); });
+}
+
+join_result call_service::join_counted(const caller& who, std::string_view call_id) {
     active_call_named(who, call_id);
     auto outcome = store_.join_call(call_id, who.member_id, clock_.now(), capacity_);
     switch (outcome) {
@@ -62,7 +86,9 @@ store::leave_outcome call_service::leave(const caller& who, std::string_view cal
     if (!takes_part(call, who.member_id)) {
         throw error(error_code::not_in_call, "You are not in this call");
     }
-    return store_.leave_call(call_id, who.member_id, clock_.now(), reason);
+    auto outcome = store_.leave_call(call_id, who.member_id, clock_.now(), reason);
+    if (outcome.call_ended) record_end(call);
+    return outcome;
 }
 
 std::optional<left_call> call_service::leave_current(const caller& who, std::string_view reason) {
@@ -70,6 +96,7 @@ std::optional<left_call> call_service::leave_current(const caller& who, std::str
     if (!call || !takes_part(*call, who.member_id)) return std::nullopt;
     auto outcome = store_.leave_call(call->id, who.member_id, clock_.now(), reason);
     if (!outcome.was_participant) return std::nullopt;  // gone meanwhile by another path
+    if (outcome.call_ended) record_end(*call);
     return left_call{call->id, outcome.call_ended};
 }
 
@@ -82,6 +109,7 @@ void call_service::end(const caller& who, std::string_view call_id) {
     if (!store_.end_call(call_id, clock_.now(), "ended", who.member_id)) {
         throw error(error_code::no_active_call, "That call has ended");
     }
+    record_end(call);
 }
 
 // The room's active call, which must be the one the client named: a stale call id (from

@@ -4,6 +4,7 @@
 #include <string_view>
 #include <vector>
 
+#include "common/metrics.hpp"
 #include "store/metadata_store.hpp"
 
 namespace parlor::rooms {
@@ -34,7 +35,9 @@ struct join_result {
 // call codes. The realtime layer turns results into events.
 class call_service {
   public:
-    call_service(store::metadata_store& store, const clock& clock, int capacity);
+    // Counts joins by result and the duration of every call that ends here.
+    call_service(store::metadata_store& store, const clock& clock, int capacity,
+                 metrics& counts = metrics::unexported());
 
     int capacity() const { return capacity_; }
 
@@ -53,11 +56,19 @@ class call_service {
     std::vector<caller> participants_of_active_calls();
 
   private:
+    join_result join_counted(const caller& who, std::string_view call_id);
     store::call_record active_call_named(const caller& who, std::string_view call_id);
+
+    // The call ended now (by its last one leaving, or by end()).
+    void record_end(const store::call_record& call);
+    // Runs a start or a join, counting its result.
+    template <class Attempt>
+    auto counted(std::string_view success, Attempt&& attempt);
 
     store::metadata_store& store_;
     const clock& clock_;
     int capacity_;
+    metrics& metrics_;
 };
 
 }  // namespace parlor::rooms

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <cstdint>
 #include <optional>
 #include <string_view>
 #include <vector>
@@ -59,6 +60,8 @@ class metadata_store {
     virtual std::optional<call_record> active_call(std::string_view room_id) = 0;
     // Every room's active call (at startup, to resume their grace periods).
     virtual std::vector<call_record> active_calls() = 0;
+    // How many calls are active, in every room (for the metrics).
+    virtual std::int64_t count_active_calls() = 0;
     // Starts `call` with its starter as the first participant, unless the room already
     // has an active call.
     virtual start_outcome start_call(const call_record& call) = 0;

@@ -224,6 +224,14 @@ std::vector<call_record> sql_store::active_calls() {
     return calls;
 }
 
+std::int64_t sql_store::count_active_calls() {
+    return with_session([](soci::session& sql) {
+        long long active = 0;
+        sql << "SELECT COUNT(*) FROM calls WHERE ended_at IS NULL", soci::into(active);
+        return static_cast<std::int64_t>(active);
+    });
+}
+
 start_outcome sql_store::start_call(const call_record& call) {
     return with_session([&](soci::session& sql) {
         write_transaction tx(sql, *dialect_);

@@ -40,6 +40,7 @@ class sql_store : public metadata_store {
     room_contents read_room_contents(std::string_view room_id) override;
     std::optional<call_record> active_call(std::string_view room_id) override;
     std::vector<call_record> active_calls() override;
+    std::int64_t count_active_calls() override;
     start_outcome start_call(const call_record& call) override;
     join_outcome join_call(std::string_view call_id, std::string_view member_id, millis at,
                            int capacity) override;

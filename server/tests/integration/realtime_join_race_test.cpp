@@ -15,7 +15,7 @@
 #include "auth/ice_servers.hpp"
 #include "auth/token_service.hpp"
 #include "realtime/bus.hpp"
-#include "realtime/call_report.hpp"
+#include "common/metrics.hpp"
 #include "realtime/hub.hpp"
 #include "realtime/realtime_service.hpp"
 #include "realtime/ws_session.hpp"
@@ -145,7 +145,7 @@ class in_process_parlor {
     rooms::call_service calls_;
     rooms::room_service rooms_;
     auth::ice_server_provider ice_servers_;
-    realtime::call_reports reports_;
+    parlor::metrics reports_;
     realtime::in_process_bus bus_;
     asio::io_context io_;
     asio::thread_pool blocking_;

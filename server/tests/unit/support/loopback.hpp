@@ -13,7 +13,7 @@
 #include "auth/token_service.hpp"
 #include "net/asio.hpp"
 #include "realtime/bus.hpp"
-#include "realtime/call_report.hpp"
+#include "common/metrics.hpp"
 #include "realtime/hub.hpp"
 #include "realtime/realtime_service.hpp"
 #include "rooms/call_service.hpp"
@@ -82,7 +82,7 @@ struct realtime_parts {
     rooms::call_service calls;
     rooms::room_service rooms;
     auth::ice_server_provider ice_servers;
-    realtime::call_reports reports;
+    parlor::metrics reports;
     realtime::in_process_bus bus;
     asio::thread_pool blocking;
     realtime::realtime_service service;
