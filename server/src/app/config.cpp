@@ -18,7 +18,8 @@ std::string config::effective_database_url() const {
 std::vector<std::string> config::effective_public_origins() const {
     if (!public_origins.empty()) return public_origins;
     auto p = std::to_string(port);
-    return {"http://localhost:" + p, "http://127.0.0.1:" + p};
+    std::string scheme = tls_cert.empty() ? "http://" : "https://";
+    return {scheme + "localhost:" + p, scheme + "127.0.0.1:" + p};
 }
 
 namespace {
@@ -99,7 +100,8 @@ std::optional<config> parse_config(int argc, char** argv, int& exit_code) {
         ->capture_default_str();
     net.add_option("--public-origin", c.public_origins,
                    "Browser origin allowed to open sockets; repeat or comma-separate "
-                   "(default: http://localhost:PORT and http://127.0.0.1:PORT)")
+                   "(default: http://localhost:PORT and http://127.0.0.1:PORT; https:// with "
+                   "--tls-cert)")
         ->envname("PARLOR_PUBLIC_ORIGIN")
         ->delimiter(',');
     net.add_option("--trusted-proxy", c.trusted_proxies,
@@ -127,6 +129,17 @@ std::optional<config> parse_config(int argc, char** argv, int& exit_code) {
         ->envname("PARLOR_HEADER_TIMEOUT")
         ->check(CLI::Range(1, 600))
         ->capture_default_str();
+    auto* tls_cert = net.add_option("--tls-cert", c.tls_cert,
+                                    "PEM certificate (with its chain) to serve HTTPS and WSS "
+                                    "directly, e.g. on a LAN; reloaded on SIGHUP (needs --tls-key)")
+                         ->envname("PARLOR_TLS_CERT")
+                         ->check(CLI::ExistingFile);
+    auto* tls_key =
+        net.add_option("--tls-key", c.tls_key, "PEM private key of --tls-cert; reloaded on SIGHUP")
+            ->envname("PARLOR_TLS_KEY")
+            ->check(CLI::ExistingFile);
+    tls_cert->needs(tls_key);
+    tls_key->needs(tls_cert);
     net.add_option("--metrics-address", c.metrics_address,
                    "HOST:PORT for Prometheus metrics at /metrics, e.g. 127.0.0.1:9464 or "
                    "[::1]:9464; a listener of its own, never the public port (default: off)")

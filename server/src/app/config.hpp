@@ -29,7 +29,9 @@ struct config {
     int max_connections_per_ip = 64;  // 0: no limit
     int header_timeout_seconds = 10;
     std::vector<std::string> trusted_proxies;  // CIDR blocks whose X-Forwarded-For we believe
-    std::string metrics_address;               // HOST:PORT of the Prometheus listener; empty: none
+    std::string tls_cert;  // PEM certificate chain; with tls_key, the server speaks HTTPS
+    std::string tls_key;
+    std::string metrics_address;  // HOST:PORT of the Prometheus listener; empty: none
     int threads = 1;
     int db_threads = 4;
     std::string log_level = "info";

@@ -24,6 +24,7 @@
 #include "net/listener.hpp"
 #include "net/metrics_listener.hpp"
 #include "net/static_files.hpp"
+#include "net/tls.hpp"
 #include "realtime/bus.hpp"
 #include "realtime/call_report.hpp"
 #include "realtime/hub.hpp"
@@ -234,6 +235,34 @@ int run_server(const config& cfg) {
                                 net::trusted_proxies::parse(cfg.trusted_proxies),
                                 std::chrono::seconds(cfg.header_timeout_seconds),
                                 counts};
+    // Built-in TLS: every connection on the port speaks it; SIGHUP reads the files again.
+    std::optional<net::tls_identity> tls;
+    if (!cfg.tls_cert.empty()) {
+        tls.emplace(cfg.tls_cert, cfg.tls_key);
+        handlers.tls = &*tls;
+        spdlog::info(nlohmann::json{{"event", "tls"}, {"certificate", tls->describe()}}.dump());
+    }
+    asio::signal_set reload_signal(io, SIGHUP);
+    std::function<void()> await_reload = [&] {
+        reload_signal.async_wait([&](const beast::error_code& ec, int) {
+            if (ec) return;
+            if (tls) {
+                std::string why;
+                if (tls->reload(why)) {
+                    spdlog::info(
+                        nlohmann::json{{"event", "tls_reloaded"}, {"certificate", tls->describe()}}
+                            .dump());
+                } else {
+                    spdlog::error(nlohmann::json{{"event", "tls_reload_failed"},
+                                                 {"reason", why},
+                                                 {"certificate", tls->describe()}}
+                                      .dump());
+                }
+            }
+            await_reload();
+        });
+    };
+    await_reload();
     net::listener listener(io, {asio::ip::make_address(cfg.host), cfg.port}, handlers,
                            connection_limits);
     listener.start();
@@ -247,7 +276,7 @@ int run_server(const config& cfg) {
         {"event", "listening"},
         {"address", bound.address().to_string()},
         {"port", bound.port()},
-        {"url", "http://" +
+        {"url", std::string(tls ? "https://" : "http://") +
                     (bound.address().is_v6() ? "[" + bound.address().to_string() + "]"
                                              : bound.address().to_string()) +
                     ":" + std::to_string(bound.port())},
@@ -299,6 +328,7 @@ int run_server(const config& cfg) {
         spdlog::info(nlohmann::json{{"event", "shutting_down"}, {"signal", signal}}.dump());
         stopping = true;
         sweep_timer.cancel();
+        reload_signal.cancel();
         listener.stop();
         if (metrics_listener) metrics_listener->stop();
         realtime.close_all();

@@ -1,6 +1,7 @@
 #include "net/blob_transfer.hpp"
 
 #include <sys/sendfile.h>
+#include <unistd.h>
 
 #include <spdlog/spdlog.h>
 
@@ -37,7 +38,7 @@ target split_target(beast::string_view raw) {
             question == std::string_view::npos ? std::string_view{} : t.substr(question + 1)};
 }
 
-asio::awaitable<transfer_result> answer_error(beast::tcp_stream& stream, unsigned version,
+asio::awaitable<transfer_result> answer_error(transport& stream, unsigned version,
                                               http::verb method, const error& failure) {
     // The body (if any) was not read, so the connection cannot carry another request.
     auto res = api::error_response(version, false, failure);
@@ -56,7 +57,7 @@ asio::awaitable<transfer_result> answer_error(beast::tcp_stream& stream, unsigne
 
 // ---- PUT ----
 
-asio::awaitable<transfer_result> receive(beast::tcp_stream& stream, beast::flat_buffer& buffer,
+asio::awaitable<transfer_result> receive(transport& stream, beast::flat_buffer& buffer,
                                          http::request_parser<http::empty_body>& header,
                                          blobs::local_blob_store& store,
                                          const std::function<bool(std::string_view)>& upload_wanted,
@@ -121,9 +122,32 @@ asio::awaitable<transfer_result> receive(beast::tcp_stream& stream, beast::flat_
 
 // ---- GET and HEAD ----
 
-// Copies [offset, offset + length) of `file` to the socket in the kernel.
-asio::awaitable<std::uint64_t> send_file(beast::tcp_stream& stream, int file, std::uint64_t offset,
+// Copies [offset, offset + length) of `file` through TLS: read a chunk, write it.
+asio::awaitable<std::uint64_t> send_file_encrypted(transport& stream, int file,
+                                                   std::uint64_t offset, std::uint64_t length) {
+    std::vector<char> chunk(upload_chunk);
+    std::uint64_t sent = 0;
+    while (sent < length) {
+        auto want = static_cast<std::size_t>(std::min<std::uint64_t>(length - sent, chunk.size()));
+        auto got = ::pread(file, chunk.data(), want, static_cast<off_t>(offset + sent));
+        if (got < 0 && errno == EINTR) continue;
+        if (got <= 0) break;  // the file shrank under us, or cannot be read
+        beast::error_code ec;
+        stream.expires_after(stall_timeout);
+        co_await asio::async_write(stream,
+                                   asio::buffer(chunk.data(), static_cast<std::size_t>(got)),
+                                   asio::redirect_error(asio::use_awaitable, ec));
+        if (ec) break;  // the client went away or stopped reading
+        sent += static_cast<std::uint64_t>(got);
+    }
+    co_return sent;
+}
+
+// Copies [offset, offset + length) of `file` to the socket in the kernel (sendfile), or
+// through TLS when the connection has it.
+asio::awaitable<std::uint64_t> send_file(transport& stream, int file, std::uint64_t offset,
                                          std::uint64_t length) {
+    if (stream.secure()) co_return co_await send_file_encrypted(stream, file, offset, length);
     auto& socket = stream.socket();
     socket.native_non_blocking(true);
     asio::steady_timer stall(socket.get_executor());
@@ -154,8 +178,7 @@ asio::awaitable<std::uint64_t> send_file(beast::tcp_stream& stream, int file, st
     co_return sent;
 }
 
-asio::awaitable<transfer_result> send(beast::tcp_stream& stream,
-                                      const http::request<http::empty_body>& req,
+asio::awaitable<transfer_result> send(transport& stream, const http::request<http::empty_body>& req,
                                       blobs::local_blob_store& store) {
     auto [key, query] = split_target(req.target());
     auto naming = store.authorize_download(key, query);
@@ -204,8 +227,8 @@ asio::awaitable<transfer_result> send(beast::tcp_stream& stream,
 }  // namespace
 
 asio::awaitable<transfer_result> serve_blob(
-    beast::tcp_stream& stream, beast::flat_buffer& buffer,
-    http::request_parser<http::empty_body>& header, blobs::local_blob_store& store,
+    transport& stream, beast::flat_buffer& buffer, http::request_parser<http::empty_body>& header,
+    blobs::local_blob_store& store,
     const std::function<bool(std::string_view storage_key)>& upload_wanted,
     asio::thread_pool& disk) {
     auto version = header.get().version();

@@ -76,7 +76,9 @@ std::size_t connection_registry::size() const {
 
 http_session::http_session(tcp::socket socket, const http_handlers& handlers,
                            connection_registry& registry, ip_address peer, connection_slot slot)
-    : stream_(std::move(socket)),
+    : stream_(handlers.tls
+                  ? transport(beast::tcp_stream(std::move(socket)), handlers.tls->current())
+                  : transport(beast::tcp_stream(std::move(socket)))),
       handlers_(handlers),
       registry_(registry),
       slot_(std::move(slot)),
@@ -99,6 +101,16 @@ void http_session::close_if_idle() {
 }
 
 asio::awaitable<void> http_session::run() {
+    if (stream_.secure()) {
+        // The handshake counts against the first request's header deadline.
+        beast::error_code ec;
+        stream_.expires_after(handlers_.header_timeout);
+        co_await stream_.async_handshake(asio::redirect_error(asio::use_awaitable, ec));
+        if (ec) {
+            stream_.socket().close(ec);
+            co_return;
+        }
+    }
     for (bool first = true;; first = false) {
         beast::error_code ec;
         if (!first && buffer_.size() == 0) {

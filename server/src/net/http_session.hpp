@@ -13,6 +13,8 @@
 #include "net/client_address.hpp"
 #include "net/connection_limits.hpp"
 #include "net/static_files.hpp"
+#include "net/tls.hpp"
+#include "net/transport.hpp"
 
 namespace parlor::realtime {
 class realtime_service;
@@ -37,6 +39,8 @@ struct http_handlers {
     std::chrono::seconds header_timeout{10};
     // Request durations by route and status.
     parlor::metrics& metrics = parlor::metrics::unexported();
+    // The certificate when connections speak TLS (--tls-cert); null: plain HTTP.
+    const tls_identity* tls = nullptr;
 };
 
 class http_session;
@@ -91,7 +95,7 @@ class http_session : public std::enable_shared_from_this<http_session> {
     asio::awaitable<bool> upgrade(api::request& req, const std::string& request_id,
                                   std::chrono::steady_clock::time_point started);
 
-    beast::tcp_stream stream_;
+    transport stream_;
     beast::flat_buffer buffer_;
     const http_handlers& handlers_;
     connection_registry& registry_;

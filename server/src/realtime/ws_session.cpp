@@ -8,7 +8,7 @@
 
 namespace parlor::realtime {
 
-ws_session::ws_session(beast::tcp_stream stream, realtime_service& service,
+ws_session::ws_session(net::transport stream, realtime_service& service,
                        const socket_limits& limits)
     : ws_(std::move(stream)),
       service_(service),

@@ -38,7 +38,7 @@ struct socket_limits {
 // threads reach it through send() and close(), which post to that strand.
 class ws_session : public std::enable_shared_from_this<ws_session> {
   public:
-    ws_session(beast::tcp_stream stream, realtime_service& service, const socket_limits& limits);
+    ws_session(net::transport stream, realtime_service& service, const socket_limits& limits);
     ~ws_session();
 
     asio::awaitable<void> run(api::request upgrade);
