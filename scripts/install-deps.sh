@@ -23,6 +23,9 @@ packages=(
   iproute2 util-linux
   # browser tests: a TURN relay (coturn) and network faults (nft) inside that namespace
   coturn nftables
+  # the shipped nginx site runs in front of two servers in the integration tests (with a
+  # certificate from openssl, fetched over TLS with curl)
+  nginx openssl curl
 )
 
 missing=()
@@ -41,11 +44,10 @@ if [ ${#missing[@]} -gt 0 ]; then
   echo "==> installing Debian packages: ${missing[*]}"
   "${sudo_cmd[@]}" apt-get update -qq
   apt_install "${missing[@]}"
-  # The tests start their own coturn in a private namespace; the system's coturn stays off
-  # at boot too, when this script is what installed it (an operator's own install is theirs).
-  # The same for the Prometheus server that comes with promtool, and the PostgreSQL cluster
-  # Debian creates (the tests start their own).
-  for service in coturn prometheus postgresql; do
+  # The tests start their own coturn, nginx and PostgreSQL; the system's stay off at boot
+  # too, when this script is what installed them (an operator's own install is theirs). The
+  # same for the Prometheus server that comes with promtool.
+  for service in coturn nginx postgresql prometheus; do
     if [[ " ${missing[*]} " == *" $service "* ]]; then
       "${sudo_cmd[@]}" systemctl disable --quiet "$service.service" 2>/dev/null || true
     fi

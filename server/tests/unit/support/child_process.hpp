@@ -96,6 +96,14 @@ class child_process {
         return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
     }
 
+    // True while the child runs; a child found ended is reaped (stop() then does nothing).
+    bool running() {
+        if (pid_ <= 0) return false;
+        if (::waitpid(pid_, nullptr, WNOHANG) == 0) return true;
+        pid_ = -1;
+        return false;
+    }
+
     // Ends the child (SIGTERM) and reaps it; nothing happens if it is already gone.
     void stop() {
         if (pid_ <= 0) return;
