@@ -10,7 +10,9 @@ packages=(
   build-essential cmake ninja-build pkg-config clang-format
   libboost-dev libsoci-dev libsqlite3-dev libssl-dev nlohmann-json3-dev libspdlog-dev
   libcli11-dev libjwt-dev libcurl4-openssl-dev libgtest-dev libgmock-dev libpq-dev
-  prometheus-cpp-dev
+  prometheus-cpp-dev libhiredis-dev
+  # several instances share events through Redis in the integration tests
+  redis-server
   # the metrics tests check the exposition with promtool (Debian's prometheus package)
   prometheus
   # the store suites run against PostgreSQL too (scripts/test-postgres.sh starts one)
@@ -47,7 +49,7 @@ if [ ${#missing[@]} -gt 0 ]; then
   # The tests start their own coturn, nginx and PostgreSQL; the system's stay off at boot
   # too, when this script is what installed them (an operator's own install is theirs). The
   # same for the Prometheus server that comes with promtool.
-  for service in coturn nginx postgresql prometheus; do
+  for service in coturn nginx postgresql prometheus redis-server; do
     if [[ " ${missing[*]} " == *" $service "* ]]; then
       "${sudo_cmd[@]}" systemctl disable --quiet "$service.service" 2>/dev/null || true
     fi

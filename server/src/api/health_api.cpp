@@ -21,10 +21,12 @@ void add_health_routes(router& routes, services& deps) {
                 return nlohmann::json{
                     {"db", probe([&] { deps.store.check(); })},
                     {"blobs", probe([&] { deps.blobs.check(); })},
-                    {"bus", "disabled"},
+                    {"bus", deps.events ? std::string(deps.events->health()) : "disabled"},
                 };
             });
-            bool healthy = checks["db"] == "ok" && checks["blobs"] == "ok";
+            // Cut off from the other instances, this one would serve rooms that miss events.
+            bool healthy =
+                checks["db"] == "ok" && checks["blobs"] == "ok" && checks["bus"] != "error";
             co_return json_response(ctx.req,
                                     healthy ? http::status::ok : http::status::service_unavailable,
                                     {{"status", healthy ? "ok" : "unavailable"},

@@ -6,6 +6,7 @@
 #include "auth/ice_servers.hpp"
 #include "auth/rate_limiter.hpp"
 #include "blobs/blob_store.hpp"
+#include "bus/bus.hpp"
 #include "common/metrics.hpp"
 #include "files/file_service.hpp"
 #include "rooms/room_service.hpp"
@@ -25,6 +26,7 @@ struct services {
     files::file_service& files;
     std::string public_origin;  // for links on our own origin; empty: the request's Host
     parlor::metrics& metrics = parlor::metrics::unexported();
+    const bus::event_bus* events = nullptr;  // null: in-process (health says "disabled")
 };
 
 void add_health_routes(router& routes, services& deps);

@@ -161,6 +161,12 @@ std::optional<config> parse_config(int argc, char** argv, int& exit_code) {
                     "Metadata database: sqlite:PATH or postgresql://user:password@host:port/dbname "
                     "(default: sqlite:<data-dir>/parlor.db)")
         ->envname("PARLOR_DATABASE_URL");
+    storage
+        .add_option("--redis-url", c.redis_url,
+                    "Redis for room events between instances, redis://[:password@]host[:port][/db] "
+                    "(default: none, one instance)")
+        ->envname("PARLOR_REDIS_URL")
+        ->check(url_with_scheme({"redis://"}));
     storage.add_option("--db-threads", c.db_threads, "Threads (and connections) for database work")
         ->envname("PARLOR_DB_THREADS")
         ->check(CLI::Range(1, 64))

@@ -13,6 +13,7 @@ struct config {
     std::uint16_t port = 8080;
     std::string data_dir = "./data";
     std::string database_url;  // empty: sqlite:<data_dir>/parlor.db
+    std::string redis_url;     // empty: events stay in this process
     std::string static_dir = "./web/dist";
     std::vector<std::string> public_origins;  // empty: http://localhost:PORT, http://127.0.0.1:PORT
     int room_create_per_minute = 10;

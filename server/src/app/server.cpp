@@ -19,13 +19,15 @@
 #include "common/crypto.hpp"
 #include "files/file_service.hpp"
 #include "files/room_retention.hpp"
+#include "bus/redis_bus.hpp"
+#include "common/random.hpp"
 #include "net/blocking.hpp"
 #include "net/connection_limits.hpp"
 #include "net/listener.hpp"
 #include "net/metrics_listener.hpp"
 #include "net/static_files.hpp"
 #include "net/tls.hpp"
-#include "realtime/bus.hpp"
+#include "bus/bus.hpp"
 #include "realtime/call_report.hpp"
 #include "realtime/hub.hpp"
 #include "realtime/realtime_service.hpp"
@@ -188,8 +190,22 @@ int run_server(const config& cfg) {
     asio::io_context io(cfg.threads);
     asio::thread_pool blocking(static_cast<std::size_t>(cfg.db_threads));
 
-    realtime::in_process_bus events;
-    events.subscribe([&sockets](const realtime::room_event& e) { sockets.deliver(e); });
+    // Room events: in this process, or through Redis to every instance (--redis-url).
+    std::unique_ptr<bus::event_bus> event_bus;
+    bus::redis_bus* redis = nullptr;
+    if (!cfg.redis_url.empty()) {
+        auto instance = random_hex(8);
+        auto shared = std::make_unique<bus::redis_bus>(
+            io, bus::redis_location::parse(cfg.redis_url), instance);
+        redis = shared.get();
+        event_bus = std::move(shared);
+        spdlog::info(
+            nlohmann::json{{"event", "bus"}, {"kind", "redis"}, {"instance", instance}}.dump());
+    } else {
+        event_bus = std::make_unique<bus::in_process_bus>();
+    }
+    auto& events = *event_bus;
+    events.subscribe([&sockets](const bus::room_event& e) { sockets.deliver(e); });
     realtime::socket_limits limits;
     limits.messages_per_second = cfg.ws_messages_per_second;
     limits.max_queued_frames = cfg.ws_max_queued_frames;
@@ -203,6 +219,7 @@ int run_server(const config& cfg) {
     rooms.notify(realtime);  // leaving over REST reaches the sockets too
     files.notify(realtime);  // file:added
     realtime.resume_calls();
+    if (redis) redis->start();
 
     api::services deps{rooms,
                        metadata,
@@ -213,7 +230,8 @@ int run_server(const config& cfg) {
                        ice_servers,
                        files,
                        cfg.public_origins.empty() ? std::string() : cfg.public_origins.front(),
-                       counts};
+                       counts,
+                       redis};
     api::router routes;
     api::add_health_routes(routes, deps);
     api::add_room_routes(routes, deps);
@@ -331,6 +349,7 @@ int run_server(const config& cfg) {
         reload_signal.cancel();
         listener.stop();
         if (metrics_listener) metrics_listener->stop();
+        if (redis) redis->stop();
         realtime.close_all();
         asio::co_spawn(
             io,

@@ -78,7 +78,7 @@ bool hub::detach(const std::string& room_id, const std::string& member_id,
     return true;
 }
 
-void hub::deliver(const room_event& event) {
+void hub::deliver(const bus::room_event& event) {
     std::vector<std::shared_ptr<ws_session>> targets;
     std::vector<std::shared_ptr<ws_session>> leaving;
     {
@@ -122,6 +122,21 @@ std::vector<std::shared_ptr<ws_session>> hub::take_member(const std::string& mem
     members_.erase(it);
     metrics_.members_online(members_.size());
     return sockets;
+}
+
+void hub::close_room(const std::string& room_id, websocket::close_code code, const char* reason) {
+    std::vector<std::shared_ptr<ws_session>> sockets;
+    {
+        std::lock_guard lock(mutex_);
+        auto room = rooms_.find(room_id);
+        if (room == rooms_.end()) return;
+        for (const auto& member_id : room->second) {
+            for (const auto& weak : members_.at(member_id).sockets) {
+                if (auto socket = weak.lock()) sockets.push_back(std::move(socket));
+            }
+        }
+    }
+    for (const auto& socket : sockets) socket->close(code, reason);
 }
 
 bool hub::holds_room(const std::string& room_id) const {

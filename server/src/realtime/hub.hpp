@@ -9,7 +9,9 @@
 #include <vector>
 
 #include "common/metrics.hpp"
-#include "realtime/bus.hpp"
+#include <boost/beast/websocket/rfc6455.hpp>
+
+#include "bus/bus.hpp"
 #include "realtime/relay_budget.hpp"
 #include "rooms/presence.hpp"
 
@@ -48,8 +50,12 @@ class hub final : public rooms::presence {
 
     // Sends the event to the sockets it names; when it says a member left the room, their
     // sockets are detached first (no "offline" follows) and closed after.
-    void deliver(const room_event& event);
+    void deliver(const bus::room_event& event);
     bool online(std::string_view member_id) const override;
+    // Closes every socket here in the room with this code (they stay attached until they
+    // are gone, as any closing socket).
+    void close_room(const std::string& room_id, boost::beast::websocket::close_code code,
+                    const char* reason);
 
   private:
     std::vector<std::shared_ptr<ws_session>> take_member(const std::string& member_id);

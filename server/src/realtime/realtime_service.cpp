@@ -13,7 +13,7 @@
 namespace parlor::realtime {
 realtime_service::realtime_service(asio::io_context& io, asio::thread_pool& blocking,
                                    rooms::room_service& rooms, rooms::call_service& calls,
-                                   bus& events, hub& sockets,
+                                   bus::event_bus& events, hub& sockets,
                                    const auth::ice_server_provider& ice_servers, metrics& counts,
                                    std::chrono::seconds call_grace, socket_limits limits)
     : io_(io),
@@ -27,9 +27,40 @@ realtime_service::realtime_service(asio::io_context& io, asio::thread_pool& bloc
       call_grace_(call_grace),
       limits_(limits) {
     // Call changes made by other instances reach this one's roster through the bus.
-    bus_.subscribe([this](const room_event& e) {
+    bus_.subscribe([this](const bus::room_event& e) {
         if (e.call_changed) roster_.forget(e.room_id);
     });
+    // The bus was cut off from the other instances: what happened in the room meanwhile
+    // may not have reached us. The room's sockets close with 1012 ("service restart"), so
+    // that their clients reconnect and resync from room:state.
+    bus_.on_resync(
+        [this](const std::string& room_id) {
+            roster_.forget(room_id);
+            hub_.close_room(room_id, websocket::close_code::service_restart,
+                            "events may have been missed; reconnect");
+        },
+        [this](const std::string& room_id) { return hub_.holds_room(room_id); });
+}
+
+asio::awaitable<void> realtime_service::watch_room(const std::string& room_id) {
+    // A timer that never expires until the bus is ready; then it is moved to the past (a
+    // wait under way is cancelled, one not yet begun completes at once), on this coroutine's
+    // executor: the bus's callback may come from any thread.
+    auto executor = co_await asio::this_coro::executor;
+    auto ready = std::make_shared<asio::steady_timer>(executor,
+                                                      std::chrono::steady_clock::time_point::max());
+    bus_.watch_room(room_id, [ready, executor] {
+        asio::post(executor,
+                   [ready] { ready->expires_at(std::chrono::steady_clock::time_point::min()); });
+    });
+    beast::error_code woken;
+    co_await ready->async_wait(asio::redirect_error(asio::use_awaitable, woken));
+}
+
+void realtime_service::room_released(const std::string& room_id) {
+    // Signals come from sockets in the room: with none here, its call need not be known.
+    roster_.forget(room_id);
+    bus_.unwatch_room(room_id);
 }
 
 void realtime_service::opened(const std::shared_ptr<ws_session>& socket) {
@@ -47,8 +78,7 @@ void realtime_service::closed(ws_session& socket) {
     const auto& who = socket.caller();
     if (!who) return;
     bool went_offline = hub_.detach(who->room_id, who->member_id, &socket);
-    // Signals come from sockets in the room: with none here, its call need not be known.
-    if (!hub_.holds_room(who->room_id)) roster_.forget(who->room_id);
+    if (!hub_.holds_room(who->room_id)) room_released(who->room_id);
     if (!went_offline) return;
     publish(who->room_id, "member:left", {{"memberId", who->member_id}, {"reason", "offline"}});
     start_grace(*who);
@@ -195,6 +225,9 @@ asio::awaitable<void> realtime_service::join_room(const std::shared_ptr<ws_sessi
         auto attached = hub_.attach(who.room_id, who.member_id, socket);
         socket->set_caller(who, attached.relay);
         came_online = attached.came_online;
+        // Before the snapshot is read: what happens after it must reach this socket, from
+        // whichever instance it comes.
+        co_await watch_room(who.room_id);
     }
     socket->expire_at(std::chrono::system_clock::time_point(
         std::chrono::milliseconds(admitted.token_expires_at)));
@@ -206,6 +239,7 @@ asio::awaitable<void> realtime_service::join_room(const std::shared_ptr<ws_sessi
     // knows; the socket goes as their other sockets went.
     if (!snapshot.has_member(who.member_id)) {
         hub_.detach(who.room_id, who.member_id, socket.get());
+        if (!hub_.holds_room(who.room_id)) room_released(who.room_id);
         socket->close(websocket::close_code::normal, "left the room");
         co_return;
     }

@@ -8,7 +8,7 @@
 
 #include "common/metrics.hpp"
 #include "auth/ice_servers.hpp"
-#include "realtime/bus.hpp"
+#include "bus/bus.hpp"
 #include "realtime/call_report.hpp"
 #include "realtime/call_roster.hpp"
 #include "realtime/frames.hpp"
@@ -26,7 +26,7 @@ namespace parlor::realtime {
 class realtime_service final : public rooms::room_events {
   public:
     realtime_service(asio::io_context& io, asio::thread_pool& blocking, rooms::room_service& rooms,
-                     rooms::call_service& calls, bus& events, hub& sockets,
+                     rooms::call_service& calls, bus::event_bus& events, hub& sockets,
                      const auth::ice_server_provider& ice_servers, metrics& counts,
                      std::chrono::seconds call_grace, socket_limits limits);
 
@@ -71,6 +71,10 @@ class realtime_service final : public rooms::room_events {
                  std::string only_member = {}, std::string except_member = {});
     void publish_call_left(const rooms::caller& who, const rooms::left_call& call,
                            const char* reason);
+    // Completes once the bus carries the room's events from the other instances here.
+    asio::awaitable<void> watch_room(const std::string& room_id);
+    // This instance holds no more sockets in the room.
+    void room_released(const std::string& room_id);
     void start_grace(const rooms::caller& who);
     void end_grace(const rooms::caller& who);
 
@@ -78,7 +82,7 @@ class realtime_service final : public rooms::room_events {
     asio::thread_pool& blocking_;
     rooms::room_service& rooms_;
     rooms::call_service& calls_;
-    bus& bus_;
+    bus::event_bus& bus_;
     hub& hub_;
     const auth::ice_server_provider& ice_servers_;
     metrics& metrics_;

@@ -14,7 +14,7 @@
 
 #include "auth/ice_servers.hpp"
 #include "auth/token_service.hpp"
-#include "realtime/bus.hpp"
+#include "bus/bus.hpp"
 #include "common/metrics.hpp"
 #include "realtime/hub.hpp"
 #include "realtime/realtime_service.hpp"
@@ -94,7 +94,7 @@ class in_process_parlor {
                     std::chrono::seconds(20), realtime::socket_limits{}),
           acceptor_(io_, {asio::ip::address_v4::loopback(), 0}) {
         store_.migrate();
-        bus_.subscribe([this](const realtime::room_event& e) { hub_.deliver(e); });
+        bus_.subscribe([this](const bus::room_event& e) { hub_.deliver(e); });
         rooms_.notify(realtime_);
         asio::co_spawn(io_, accept(), asio::detached);
         runner_ = std::thread([this] { io_.run(); });
@@ -146,7 +146,7 @@ class in_process_parlor {
     rooms::room_service rooms_;
     auth::ice_server_provider ice_servers_;
     parlor::metrics reports_;
-    realtime::in_process_bus bus_;
+    bus::in_process_bus bus_;
     asio::io_context io_;
     asio::thread_pool blocking_;
     realtime::realtime_service realtime_;

@@ -370,8 +370,8 @@ class HubTest : public WsSessionTest {
   protected:
     // An event for a room's sockets: all of them, one member's, all but one member's; or
     // the news that `closes` left.
-    static room_event event(std::string room_id, std::string text, std::string only = {},
-                            std::string except = {}, std::string closes = {}) {
+    static bus::room_event event(std::string room_id, std::string text, std::string only = {},
+                                 std::string except = {}, std::string closes = {}) {
         return {std::move(room_id), frame_of(std::move(text)), std::move(only),
                 std::move(except),  std::move(closes),         false};
     }

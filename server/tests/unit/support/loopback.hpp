@@ -12,7 +12,7 @@
 #include "auth/ice_servers.hpp"
 #include "auth/token_service.hpp"
 #include "net/asio.hpp"
-#include "realtime/bus.hpp"
+#include "bus/bus.hpp"
 #include "common/metrics.hpp"
 #include "realtime/hub.hpp"
 #include "realtime/realtime_service.hpp"
@@ -67,7 +67,7 @@ struct realtime_parts {
           service(io, blocking, rooms, calls, bus, sockets, ice_servers, reports,
                   std::chrono::seconds(20), limits) {
         store.migrate();
-        bus.subscribe([this](const realtime::room_event& e) { sockets.deliver(e); });
+        bus.subscribe([this](const bus::room_event& e) { sockets.deliver(e); });
         rooms.notify(service);
     }
     ~realtime_parts() { blocking.join(); }
@@ -83,7 +83,7 @@ struct realtime_parts {
     rooms::room_service rooms;
     auth::ice_server_provider ice_servers;
     parlor::metrics reports;
-    realtime::in_process_bus bus;
+    bus::in_process_bus bus;
     asio::thread_pool blocking;
     realtime::realtime_service service;
 };
