@@ -64,16 +64,7 @@ TEST_F(PostgresTwoInstancesTest, StartsRacedOnTwoInstancesMakeExactlyOneCall) {
 
     for (int round = 0; round < 20; ++round) {
         SCOPED_TRACE("round " + std::to_string(round));
-        std::latch ready(3);
-        std::vector<std::thread> threads;
-        for (auto& c : contenders) {
-            threads.emplace_back([&ready, &c, round] {
-                ready.arrive_and_wait();
-                c.socket->send("call:start", {}, round);
-            });
-        }
-        ready.arrive_and_wait();
-        for (auto& t : threads) t.join();
+        send_at_once({contenders[0].socket, contenders[1].socket}, "call:start", round);
 
         // Each socket's answer: call:started (the winner's) or call_active (the loser's).
         const contender* winner = nullptr;

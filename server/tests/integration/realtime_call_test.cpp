@@ -368,16 +368,7 @@ TEST_F(RealtimeCallTest, TwoSimultaneousStartsMakeExactlyOneCall) {
 
     for (int round = 0; round < 20; ++round) {
         SCOPED_TRACE("round " + std::to_string(round));
-        std::latch ready(3);
-        std::vector<std::thread> threads;
-        for (auto& c : contenders) {
-            threads.emplace_back([&ready, &c, round] {
-                ready.arrive_and_wait();
-                c.socket->send("call:start", {}, round);
-            });
-        }
-        ready.arrive_and_wait();
-        for (auto& t : threads) t.join();
+        send_at_once({contenders[0].socket, contenders[1].socket}, "call:start", round);
 
         // Each socket gets one call:started; the loser also gets call_active.
         std::string winner;

@@ -3,9 +3,11 @@
 // What the WebSocket test files share: a fixture with shortcuts for joined sockets, and
 // checks for the protocol's envelopes.
 
+#include <latch>
 #include <memory>
 #include <set>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "support.hpp"
@@ -61,6 +63,22 @@ inline std::set<std::string> keys_of(const nlohmann::json& object) {
         for (const auto& [key, _] : object.items()) keys.insert(key);
     }
     return keys;
+}
+
+// Sends the same frame from every socket at once, one thread each, released together, so
+// that the server handles them as close together as it can; returns when all are sent.
+inline void send_at_once(const std::vector<ws_client*>& sockets, const std::string& type,
+                         const nlohmann::json& rid) {
+    std::latch ready(static_cast<std::ptrdiff_t>(sockets.size()) + 1);
+    std::vector<std::thread> threads;
+    for (auto* socket : sockets) {
+        threads.emplace_back([&ready, socket, &type, &rid] {
+            ready.arrive_and_wait();
+            socket->send(type, nlohmann::json::object(), rid);
+        });
+    }
+    ready.arrive_and_wait();
+    for (auto& t : threads) t.join();
 }
 
 class realtime_test : public parlor_test {

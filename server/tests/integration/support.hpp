@@ -91,6 +91,24 @@ inline ::testing::AssertionResult is_error(const http_reply& r, int status,
     return ::testing::AssertionSuccess();
 }
 
+// `parlor <args> --port 0 --data-dir data` stops at the start with a failing status and
+// says `expected` (in its log or on stderr).
+inline ::testing::AssertionResult refuses_to_start(std::vector<std::string> args,
+                                                   const std::string& expected) {
+    auto shown = args.empty() ? std::string("no flags") : args[0];
+    args.insert(args.end(), {"--port", "0", "--data-dir", "data"});
+    auto run = run_parlor(args);
+    if (!run.status.exited || run.status.code == 0) {
+        return ::testing::AssertionFailure() << shown << ": " << run.status.describe() << "\n"
+                                             << run.out << run.err;
+    }
+    if ((run.out + run.err).find(expected) == std::string::npos) {
+        return ::testing::AssertionFailure() << shown << ": no '" << expected << "' in\n"
+                                             << run.out << run.err;
+    }
+    return ::testing::AssertionSuccess();
+}
+
 inline header_list bearer(const std::string& token) {
     return {{"Authorization", "Bearer " + token}};
 }
