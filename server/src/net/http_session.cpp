@@ -21,6 +21,7 @@ constexpr auto idle_timeout = std::chrono::seconds(60);  // between requests on 
 constexpr auto request_timeout = std::chrono::seconds(30);
 constexpr std::uint32_t header_limit = 16 * 1024;
 constexpr std::size_t first_read = 4096;
+constexpr unsigned char tls_handshake_record = 22;
 
 std::string_view path_only(beast::string_view target) {
     std::string_view t(target.data(), target.size());
@@ -102,11 +103,24 @@ void http_session::close_if_idle() {
 
 asio::awaitable<void> http_session::run() {
     if (stream_.secure()) {
-        // The handshake counts against the first request's header deadline.
+        // The handshake counts against the first request's header deadline. Its first byte
+        // tells a TLS client (a handshake record starts with 22) from someone who typed
+        // http:// for this port, who is sent to https://.
         beast::error_code ec;
         stream_.expires_after(handlers_.header_timeout);
-        co_await stream_.async_handshake(asio::redirect_error(asio::use_awaitable, ec));
-        if (ec) {
+        auto n = co_await stream_.tcp().async_read_some(
+            buffer_.prepare(first_read), asio::redirect_error(asio::use_awaitable, ec));
+        buffer_.commit(n);
+        if (!ec && static_cast<unsigned char>(*static_cast<const char*>(buffer_.data().data())) !=
+                       tls_handshake_record) {
+            co_return co_await redirect_to_https();
+        }
+        if (!ec) {
+            auto used = co_await stream_.async_handshake(
+                buffer_.data(), asio::redirect_error(asio::use_awaitable, ec));
+            buffer_.consume(used);
+        }
+        if (ec || buffer_.size() > 0) {
             stream_.socket().close(ec);
             co_return;
         }
@@ -189,6 +203,45 @@ asio::awaitable<void> http_session::run() {
     }
     beast::error_code ignored;
     stream_.socket().shutdown(tcp::socket::shutdown_send, ignored);
+}
+
+// Plain HTTP on the TLS port: 301 to the same host and target over https (400 without a
+// usable Host), then close.
+asio::awaitable<void> http_session::redirect_to_https() {
+    beast::error_code ec;
+    http::request_parser<http::empty_body> parser;
+    parser.header_limit(header_limit);
+    co_await http::async_read_header(stream_.tcp(), buffer_, parser,
+                                     asio::redirect_error(asio::use_awaitable, ec));
+    if (ec) {
+        stream_.socket().close(ec);
+        co_return;
+    }
+    auto started = std::chrono::steady_clock::now();
+    const auto& req = parser.get();
+    identify_client(req);
+    auto host = req[http::field::host];
+    auto target = req.target();
+    http::response<http::string_body> res;
+    res.version(req.version());
+    res.keep_alive(false);
+    res.set(http::field::content_type, "text/plain; charset=utf-8");
+    bool usable = !host.empty() && host.size() <= 255 && target.starts_with("/") &&
+                  host.find_first_of(" /\\@") == beast::string_view::npos;
+    if (usable) {
+        res.result(http::status::moved_permanently);
+        res.set(http::field::location,
+                "https://" + std::string(host) + std::string(target.data(), target.size()));
+        res.body() = "This port speaks HTTPS only\n";
+    } else {
+        res.result(http::status::bad_request);
+        res.body() = "This port speaks HTTPS only; open it with https://\n";
+    }
+    res.prepare_payload();
+    auto bytes = co_await http::async_write(stream_.tcp(), res,
+                                            asio::redirect_error(asio::use_awaitable, ec));
+    log_request(req, random_hex(8), "https-redirect", res.result_int(), bytes, started);
+    stream_.socket().shutdown(tcp::socket::shutdown_both, ec);
 }
 
 template <class Response>

@@ -85,6 +85,7 @@ class http_session : public std::enable_shared_from_this<http_session> {
                                const std::string& request_id, std::string_view route,
                                std::chrono::steady_clock::time_point started);
     asio::awaitable<void> reply_and_close(const beast::error_code& read_error);
+    asio::awaitable<void> redirect_to_https();
     // Who sent this request: the peer, or the client a trusted proxy names.
     void identify_client(const http::request_header<>& req);
     // One log line and the request's place in the metrics.

@@ -40,20 +40,12 @@ class transport {
     }
     void expires_never() { tcp().expires_never(); }
 
-    // The server's side of the TLS handshake; completes at once without TLS.
-    template <class Token>
-    auto async_handshake(Token&& token) {
-        return asio::async_initiate<Token, void(beast::error_code)>(
-            [this](auto handler) {
-                if (tls_) {
-                    tls_->async_handshake(ssl::stream_base::server, std::move(handler));
-                } else {
-                    asio::post(get_executor(), [handler = std::move(handler)]() mutable {
-                        handler(beast::error_code());
-                    });
-                }
-            },
-            token);
+    // The server's side of the TLS handshake, given the bytes of it already read from the
+    // TCP stream; completes with how many of them it used. TLS only.
+    template <class ConstBuffers, class Token>
+    auto async_handshake(const ConstBuffers& already_read, Token&& token) {
+        return tls_->async_handshake(ssl::stream_base::server, already_read,
+                                     std::forward<Token>(token));
     }
 
     template <class MutableBuffers, class Token>

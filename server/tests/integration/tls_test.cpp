@@ -101,8 +101,16 @@ TEST_F(TlsTest, AFileGoesUpAndComesBackOverHttps) {
     EXPECT_TRUE(download.body == bytes) << "the downloaded bytes differ";
 }
 
-TEST_F(TlsTest, PlainHttpOnTheTlsPortGetsNothingAndHarmsNothing) {
-    EXPECT_ANY_THROW(request(server->port(), "GET", "/api/health", {}, {}, 3s));
+// Someone who typed http:// for the TLS port is sent to https://, and nothing else changes.
+TEST_F(TlsTest, PlainHttpOnTheTlsPortIsSentToHttps) {
+    auto host = "127.0.0.1:" + std::to_string(server->port());  // as a browser sends it
+    auto r = request(server->port(), "GET", "/abcd-efgh-jkmn?x=1", {}, {{"Host", host}});
+    EXPECT_EQ(r.status, 301);
+    EXPECT_EQ(r.header("Location"), "https://" + host + "/abcd-efgh-jkmn?x=1");
+    auto without_host = send_raw(server->port(), "GET / HTTP/1.0\r\n\r\n");
+    auto refused = without_host.first_reply();
+    ASSERT_TRUE(refused.has_value()) << without_host.received;
+    EXPECT_EQ(refused->status, 400);
     EXPECT_EQ(get_health().reply.status, 200);
 }
 
