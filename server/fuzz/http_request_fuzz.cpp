@@ -10,7 +10,7 @@
 #include <string_view>
 
 #include "fuzz_check.hpp"
-#include "net/asio.hpp"
+#include "common/asio.hpp"
 #include "net/byte_range.hpp"
 #include "net/client_address.hpp"
 #include "net/transfer_coding.hpp"

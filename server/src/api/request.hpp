@@ -6,7 +6,7 @@
 #include <string>
 #include <vector>
 
-#include "net/asio.hpp"
+#include "common/asio.hpp"
 
 namespace parlor::api {
 

@@ -8,7 +8,7 @@
 #include <string>
 
 #include "bus/bus.hpp"
-#include "net/asio.hpp"
+#include "common/asio.hpp"
 
 namespace parlor::bus {
 

@@ -5,7 +5,7 @@
 #include <string_view>
 
 #include "blobs/local_blob_store.hpp"
-#include "net/asio.hpp"
+#include "common/asio.hpp"
 #include "net/transport.hpp"
 
 namespace parlor::net {

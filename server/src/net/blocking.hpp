@@ -2,7 +2,7 @@
 
 #include <type_traits>
 
-#include "net/asio.hpp"
+#include "common/asio.hpp"
 
 namespace parlor {
 

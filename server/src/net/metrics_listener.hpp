@@ -4,7 +4,7 @@
 #include <functional>
 #include <string>
 
-#include "net/asio.hpp"
+#include "common/asio.hpp"
 
 namespace parlor::net {
 

@@ -3,7 +3,7 @@
 #include <string>
 #include <string_view>
 
-#include "net/asio.hpp"
+#include "common/asio.hpp"
 
 namespace parlor::net {
 

@@ -4,7 +4,7 @@
 
 #include <memory>
 
-#include "net/asio.hpp"
+#include "common/asio.hpp"
 
 namespace parlor::net {
 

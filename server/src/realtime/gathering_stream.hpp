@@ -7,7 +7,7 @@
 
 #include <boost/beast/websocket/rfc6455.hpp>
 
-#include "net/asio.hpp"
+#include "common/asio.hpp"
 #include "net/transport.hpp"
 
 namespace parlor::realtime {

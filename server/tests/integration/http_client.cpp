@@ -6,7 +6,7 @@
 #include <stdexcept>
 #include <vector>
 
-#include "net/asio.hpp"
+#include "common/asio.hpp"
 
 namespace parlor::itest {
 

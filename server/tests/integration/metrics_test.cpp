@@ -40,15 +40,18 @@ class MetricsTest : public files_test {
                         const std::string& series) {
         return series_value(after, series).value_or(0) - series_value(before, series).value_or(0);
     }
-    // promtool's verdict on an exposition: its exit status, with what it said.
-    std::pair<int, std::string> promtool_check(const std::string& exposition) {
-        auto input = server().root() / "scrape.txt";
-        auto output = server().root() / "promtool.txt";
+    // A checking tool run on an exposition (as a file, its last argument, or on its
+    // standard input): its exit status, with what it said.
+    std::pair<int, std::string> check_exposition(std::vector<std::string> command,
+                                                 const std::string& exposition, bool as_file) {
+        auto input = server().root() / "exposition.txt";
+        auto output = server().root() / "check.txt";
         std::ofstream(input) << exposition;
-        testing::child_process promtool(
-            {PROMTOOL_EXECUTABLE, "check", "metrics"},
-            {.stdin_from = input, .stdout_to = output, .stderr_to = output});
-        int status = promtool.wait();
+        if (as_file) command.push_back(input.string());
+        testing::child_process tool(command, {.stdin_from = as_file ? "/dev/null" : input,
+                                              .stdout_to = output,
+                                              .stderr_to = output});
+        int status = tool.wait();
         std::ifstream said(output);
         return {status, std::string(std::istreambuf_iterator<char>(said), {})};
     }
@@ -71,7 +74,8 @@ TEST_F(MetricsTest, MetricsAreOnTheirOwnListenerOnly) {
 
 TEST_F(MetricsTest, ThePromtoolAcceptsTheExposition) {
     api().create_room("Ada");
-    auto [status, said] = promtool_check(scrape());
+    auto [status, said] =
+        check_exposition({PROMTOOL_EXECUTABLE, "check", "metrics"}, scrape(), false);
     EXPECT_EQ(status, 0) << said;
     auto scraped = scrape();
     for (const char* name :
@@ -171,15 +175,9 @@ TEST_F(MetricsTest, ACreateAJoinACallAReportAndAnUploadEachMoveTheirFigures) {
 // PromQL that promtool parses.
 TEST_F(MetricsTest, TheShippedDashboardAsksForFiguresTheServerExports) {
     ASSERT_EQ(api().health().status, 200);  // so that the request histogram has a series
-    auto exposition = server().root() / "exposition.txt";
-    auto output = server().root() / "check.txt";
-    std::ofstream(exposition) << scrape();
-    testing::child_process check(
-        {PYTHON3_EXECUTABLE, DASHBOARD_CHECK_SCRIPT, "--require-promtool", exposition.string()},
-        {.stdout_to = output, .stderr_to = output});
-    int status = check.wait();
-    std::ifstream said(output);
-    EXPECT_EQ(status, 0) << std::string(std::istreambuf_iterator<char>(said), {});
+    auto [status, said] = check_exposition(
+        {PYTHON3_EXECUTABLE, DASHBOARD_CHECK_SCRIPT, "--require-promtool"}, scrape(), true);
+    EXPECT_EQ(status, 0) << said;
 }
 
 // Whatever a browser names as an ICE failure, the series stay few.

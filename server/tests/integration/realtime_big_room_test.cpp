@@ -6,7 +6,7 @@
 #include <soci/sqlite3/soci-sqlite3.h>
 
 #include "common/random.hpp"
-#include "net/asio.hpp"
+#include "common/asio.hpp"
 #include "realtime_support.hpp"
 
 #include <boost/beast/websocket.hpp>

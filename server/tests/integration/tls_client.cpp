@@ -10,7 +10,7 @@
 #include <iostream>
 #include <stdexcept>
 
-#include "net/asio.hpp"
+#include "common/asio.hpp"
 
 namespace parlor::itest {
 namespace {

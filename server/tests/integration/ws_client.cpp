@@ -2,7 +2,7 @@
 
 #include <deque>
 
-#include "net/asio.hpp"
+#include "common/asio.hpp"
 
 #include <boost/beast/websocket.hpp>
 

@@ -11,7 +11,7 @@
 
 #include "auth/ice_servers.hpp"
 #include "auth/token_service.hpp"
-#include "net/asio.hpp"
+#include "common/asio.hpp"
 #include "bus/bus.hpp"
 #include "common/metrics.hpp"
 #include "realtime/hub.hpp"
