@@ -4,7 +4,7 @@
  * tests that need a server configured otherwise (e.g. a smaller call capacity).
  */
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { createWriteStream, existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -122,11 +122,17 @@ export async function launchParlor(extraArgs: string[] = []): Promise<LaunchedSe
     await sleep(100);
   }
 
-  // The server must not keep the runner alive, and its output is only wanted on failure.
+  // The server must not keep the runner alive. Its output goes to test-results/, which
+  // Playwright empties at the start of each run: after a failure, the server's side of it
+  // (closed sockets, refused frames) is there to read.
   server.stdout?.removeListener('data', keep);
   server.stderr?.removeListener('data', keep);
-  server.stdout?.resume();
-  server.stderr?.resume();
+  const logDir = path.join(webDir, 'test-results');
+  mkdirSync(logDir, { recursive: true });
+  const log = createWriteStream(path.join(logDir, `parlor-${port}.log`));
+  log.write(output);
+  server.stdout?.pipe(log, { end: false });
+  server.stderr?.pipe(log, { end: false });
   server.unref();
 
   const pid = server.pid!;
