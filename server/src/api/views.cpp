@@ -90,6 +90,7 @@ nlohmann::json snapshot_json(const rooms::room_snapshot& snapshot,
         {"iceServers", ice_servers_json(ice)},
         {"iceTransportPolicy", auth::policy_name(ice.policy)},
         {"callCapacity", snapshot.call_capacity},
+        {"seq", snapshot.seq},
     };
 }
 

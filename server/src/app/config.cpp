@@ -167,6 +167,14 @@ std::optional<config> parse_config(int argc, char** argv, int& exit_code) {
                     "(default: none, one instance)")
         ->envname("PARLOR_REDIS_URL")
         ->check(url_with_scheme({"redis://"}));
+    storage
+        .add_option("--presence-ttl", c.presence_ttl_seconds,
+                    "With --redis-url: seconds an instance's word that a member is online lasts "
+                    "(renewed every third of it); the members of an instance that dies go "
+                    "offline within this")
+        ->envname("PARLOR_PRESENCE_TTL")
+        ->check(CLI::Range(3, 600))
+        ->capture_default_str();
     storage.add_option("--db-threads", c.db_threads, "Threads (and connections) for database work")
         ->envname("PARLOR_DB_THREADS")
         ->check(CLI::Range(1, 64))

@@ -14,6 +14,7 @@ struct config {
     std::string data_dir = "./data";
     std::string database_url;  // empty: sqlite:<data_dir>/parlor.db
     std::string redis_url;     // empty: events stay in this process
+    int presence_ttl_seconds = 30;
     std::string static_dir = "./web/dist";
     std::vector<std::string> public_origins;  // empty: http://localhost:PORT, http://127.0.0.1:PORT
     int room_create_per_minute = 10;

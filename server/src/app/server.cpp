@@ -20,6 +20,7 @@
 #include "files/file_service.hpp"
 #include "files/room_retention.hpp"
 #include "bus/redis_bus.hpp"
+#include "bus/redis_presence.hpp"
 #include "common/random.hpp"
 #include "net/blocking.hpp"
 #include "net/connection_limits.hpp"
@@ -176,12 +177,22 @@ int run_server(const config& cfg) {
                                    .prepares_per_minute = cfg.prepare_per_minute};
     parlor::metrics counts;  // exported on --metrics-address
     files::file_service files(metadata, *blob_store, clock, file_limits, counts);
-    // Also the presence (online while a socket is attached) and each member's relay budget.
+    // The sockets held here, and each member's relay budget.
     realtime::hub sockets(realtime::relay_allowance::per_second(cfg.ws_relay_bytes_per_second),
                           counts);
-    files::room_retention retention(metadata, *blob_store, sockets, clock, retention_of(cfg));
+    // Who is online: in this process, or through Redis on every instance (--redis-url).
+    auto instance = random_hex(8);
+    std::unique_ptr<bus::presence> online;
+    if (cfg.redis_url.empty()) {
+        online = std::make_unique<bus::local_presence>();
+    } else {
+        online = std::make_unique<bus::redis_presence>(
+            bus::redis_location::parse(cfg.redis_url), instance,
+            std::chrono::seconds(cfg.presence_ttl_seconds));
+    }
+    files::room_retention retention(metadata, *blob_store, *online, clock, retention_of(cfg));
     rooms::call_service calls(metadata, clock, cfg.call_capacity, counts);
-    rooms::room_service rooms(metadata, tokens, sockets, calls, clock);
+    rooms::room_service rooms(metadata, tokens, *online, calls, clock);
     auth::rate_limiter room_creates(cfg.room_create_per_minute, clock);
     auth::rate_limiter joins(cfg.join_per_minute, clock);
     // One provider for REST and sockets: each member gets TURN credentials of their own.
@@ -194,7 +205,6 @@ int run_server(const config& cfg) {
     std::unique_ptr<bus::event_bus> event_bus;
     bus::redis_bus* redis = nullptr;
     if (!cfg.redis_url.empty()) {
-        auto instance = random_hex(8);
         auto shared = std::make_unique<bus::redis_bus>(
             io, bus::redis_location::parse(cfg.redis_url), instance);
         redis = shared.get();
@@ -213,9 +223,9 @@ int run_server(const config& cfg) {
     limits.join_deadline = std::chrono::seconds(cfg.ws_join_deadline_seconds);
     limits.ping_interval = std::chrono::seconds(cfg.ws_ping_interval_seconds);
     limits.silence_limit = std::chrono::seconds(cfg.ws_silence_limit_seconds);
-    realtime::realtime_service realtime(io, blocking, rooms, calls, events, sockets, ice_servers,
-                                        counts, std::chrono::seconds(cfg.call_grace_seconds),
-                                        limits);
+    realtime::realtime_service realtime(io, blocking, rooms, calls, events, sockets, *online,
+                                        ice_servers, counts,
+                                        std::chrono::seconds(cfg.call_grace_seconds), limits);
     rooms.notify(realtime);  // leaving over REST reaches the sockets too
     files.notify(realtime);  // file:added
     realtime.resume_calls();

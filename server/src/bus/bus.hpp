@@ -14,7 +14,7 @@ struct room_event {
     std::string room_id;
     std::shared_ptr<const std::string> frame;
     std::string only_member;    // set: only this member's sockets (signals)
-    std::string except_member;  // set: everyone but this member (member:joined)
+    std::string except_member;  // set: everyone but this member (member:joined, member:left)
     std::string closes_member;  // set: this member left the room; their sockets close
     bool call_changed = false;  // a call:* event: cached call rosters of the room are stale
 };

@@ -96,7 +96,8 @@ class redis_bus::connection : public std::enable_shared_from_this<connection> {
             auto* self = static_cast<connection*>(ac->data);
             if (status != REDIS_OK) spdlog::warn("redis: connection failed: {}", ac->errstr);
             self->connected_ = status == REDIS_OK;
-            self->up_(status == REDIS_OK);
+            // Up once AUTH and SELECT were accepted (a wrong password must not look healthy).
+            if (status != REDIS_OK || self->setup_pending_ == 0) self->up_(status == REDIS_OK);
         });
         redisAsyncSetDisconnectCallback(ac_, [](const redisAsyncContext* ac, int status) {
             auto* self = static_cast<connection*>(ac->data);
@@ -105,12 +106,12 @@ class redis_bus::connection : public std::enable_shared_from_this<connection> {
             self->connected_ = false;
             if (was_up) self->up_(false);
         });
-        if (!where.password.empty()) command({"AUTH", where.password});
-        if (where.db != 0) command({"SELECT", std::to_string(where.db)});
+        if (!where.password.empty()) setup({"AUTH", where.password});
+        if (where.db != 0) setup({"SELECT", std::to_string(where.db)});
         return true;
     }
 
-    bool connected() const { return connected_ && ac_ != nullptr; }
+    bool connected() const { return connected_ && setup_pending_ == 0 && ac_ != nullptr; }
 
     // Sends a command; its replies (every message, for SUBSCRIBE) go to the reply handler.
     bool command(const std::vector<std::string>& args) {
@@ -135,6 +136,36 @@ class redis_bus::connection : public std::enable_shared_from_this<connection> {
     }
 
   private:
+    // AUTH or SELECT, sent before anything else: refused, the connection is dropped (and
+    // tried again later); the last one accepted makes it up.
+    void setup(const std::vector<std::string>& args) {
+        ++setup_pending_;
+        std::vector<const char*> argv;
+        std::vector<std::size_t> lengths;
+        for (const auto& a : args) {
+            argv.push_back(a.data());
+            lengths.push_back(a.size());
+        }
+        redisAsyncCommandArgv(
+            ac_,
+            [](redisAsyncContext* ac, void* reply, void*) {
+                auto* self = static_cast<connection*>(ac->data);
+                auto* r = static_cast<redisReply*>(reply);
+                if (!r) return;  // the connection went first
+                if (r->type == REDIS_REPLY_ERROR) {
+                    spdlog::error(nlohmann::json{{"event", "bus_refused"},
+                                                 {"error", std::string(r->str, r->len)}}
+                                      .dump());
+                    self->setup_pending_ = -1;  // never up on this connection
+                    redisAsyncDisconnect(ac);
+                    return;
+                }
+                if (self->setup_pending_ > 0 && --self->setup_pending_ == 0 && self->connected_)
+                    self->up_(true);
+            },
+            nullptr, static_cast<int>(argv.size()), argv.data(), lengths.data());
+    }
+
     void want_read(bool on) {
         reading_ = on;
         if (on) arm(true);
@@ -180,6 +211,7 @@ class redis_bus::connection : public std::enable_shared_from_this<connection> {
     redisAsyncContext* ac_ = nullptr;
     std::shared_ptr<connection> self_;
     bool connected_ = false;
+    int setup_pending_ = 0;  // AUTH and SELECT not yet answered; -1: one was refused
     bool reading_ = false, writing_ = false, read_waiting_ = false, write_waiting_ = false;
 };
 

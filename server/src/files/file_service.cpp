@@ -116,7 +116,8 @@ completion file_service::complete(const rooms::caller& who, std::string_view fil
                     "The stored bytes do not match the declared SHA-256");
     }
     millis now = clock_.now();
-    auto outcome = store_.complete_file(file.id, now, quota());
+    std::int64_t seq = 0;
+    auto outcome = store_.complete_file(file.id, now, quota(), &seq);
     if (outcome == store::complete_outcome::too_many_files ||
         outcome == store::complete_outcome::too_many_bytes) {
         // The room filled up while this upload's link had run out (or the quota was lowered):
@@ -134,7 +135,7 @@ completion file_service::complete(const rooms::caller& who, std::string_view fil
     if (outcome == store::complete_outcome::completed) {
         file.completed_at = now;
         metrics_.file_upload("completed", file.size_bytes);
-        if (events_) events_->file_added(file);
+        if (events_) events_->file_added(file, seq);
         return {std::move(file), true};
     }
     // Someone completed it meanwhile (or the sweep took it): read what is there now.

@@ -9,7 +9,7 @@
 namespace parlor::files {
 
 room_retention::room_retention(store::metadata_store& store, blobs::blob_store& blobs,
-                               const rooms::presence& presence, const clock& clock,
+                               const bus::presence& presence, const clock& clock,
                                std::chrono::seconds retention)
     : store_(store), blobs_(blobs), presence_(presence), clock_(clock), retention_(retention) {}
 
@@ -51,11 +51,8 @@ std::size_t room_retention::sweep() {
     }
 }
 
-bool room_retention::anyone_online(std::string_view room_id) {
-    for (const auto& member : store_.present_members(room_id)) {
-        if (presence_.online(member.id)) return true;
-    }
-    return false;
+bool room_retention::anyone_online(const std::string& room_id) {
+    return !presence_.online_in(room_id).empty();
 }
 
 }  // namespace parlor::files

@@ -5,7 +5,7 @@
 
 #include "blobs/blob_store.hpp"
 #include "common/time.hpp"
-#include "rooms/presence.hpp"
+#include "bus/presence.hpp"
 #include "store/metadata_store.hpp"
 
 namespace parlor::files {
@@ -18,7 +18,7 @@ class room_retention {
   public:
     // `retention` of zero keeps every room.
     room_retention(store::metadata_store& store, blobs::blob_store& blobs,
-                   const rooms::presence& presence, const clock& clock,
+                   const bus::presence& presence, const clock& clock,
                    std::chrono::seconds retention);
 
     bool enabled() const { return retention_.count() > 0; }
@@ -26,11 +26,11 @@ class room_retention {
     std::size_t sweep();
 
   private:
-    bool anyone_online(std::string_view room_id);
+    bool anyone_online(const std::string& room_id);
 
     store::metadata_store& store_;
     blobs::blob_store& blobs_;
-    const rooms::presence& presence_;
+    const bus::presence& presence_;
     const clock& clock_;
     std::chrono::seconds retention_;
 };

@@ -42,9 +42,12 @@ std::string required_string(const nlohmann::json& data, const char* name) {
     return value.get<std::string>();
 }
 
-std::shared_ptr<const std::string> make_frame(const std::string& type, const nlohmann::json& data) {
-    return std::make_shared<const std::string>(nlohmann::json{{"type", type}, {"data", data}}.dump(
-        -1, ' ', false, nlohmann::json::error_handler_t::replace));
+std::shared_ptr<const std::string> make_frame(const std::string& type, const nlohmann::json& data,
+                                              std::int64_t seq) {
+    nlohmann::json frame{{"type", type}, {"data", data}};
+    if (seq > 0) frame["seq"] = seq;
+    return std::make_shared<const std::string>(
+        frame.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
 }
 
 std::shared_ptr<const std::string> error_frame(const error& failure, const nlohmann::json& rid) {

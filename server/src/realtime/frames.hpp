@@ -33,8 +33,9 @@ const nlohmann::json& field(const nlohmann::json& data, const char* name);
 // A member that must be a non-empty string. Throws bad_request naming it otherwise.
 std::string required_string(const nlohmann::json& data, const char* name);
 
-// One text frame: {"type","data"}.
-std::shared_ptr<const std::string> make_frame(const std::string& type, const nlohmann::json& data);
+// One text frame: {"type","data"}, and "seq" when given (a room-wide event's number).
+std::shared_ptr<const std::string> make_frame(const std::string& type, const nlohmann::json& data,
+                                              std::int64_t seq = 0);
 
 // {"type":"error","data":{"code","message","rid"?}}.
 std::shared_ptr<const std::string> error_frame(const error& failure, const nlohmann::json& rid);

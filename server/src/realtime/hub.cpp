@@ -15,8 +15,8 @@ hub::hub(relay_allowance allowance, metrics& counts)
                              std::chrono::duration<double>(double(allowance.burst) /
                                                            double(allowance.bytes_per_second)))) {}
 
-hub::attachment hub::attach(const std::string& room_id, const std::string& member_id,
-                            const std::shared_ptr<ws_session>& socket) {
+std::shared_ptr<relay_budget> hub::attach(const std::string& room_id, const std::string& member_id,
+                                          const std::shared_ptr<ws_session>& socket) {
     std::lock_guard lock(mutex_);
     auto& entry = members_[member_id];
     bool first = entry.sockets.empty();
@@ -27,7 +27,7 @@ hub::attachment hub::attach(const std::string& room_id, const std::string& membe
         entry.relay = budget_for(member_id, std::chrono::steady_clock::now());
         metrics_.members_online(members_.size());
     }
-    return {first, entry.relay};
+    return entry.relay;
 }
 
 // A parked budget comes back as it was; otherwise a full one.
@@ -66,7 +66,8 @@ bool hub::detach(const std::string& room_id, const std::string& member_id,
         auto held = weak.lock();
         return !held || held.get() == socket;
     });
-    if (sockets.size() == before || !sockets.empty()) return false;
+    if (sockets.size() == before) return false;
+    if (!sockets.empty()) return true;
     park(member_id, std::move(it->second.relay), std::chrono::steady_clock::now());
     members_.erase(it);
     auto room = rooms_.find(room_id);
@@ -142,11 +143,6 @@ void hub::close_room(const std::string& room_id, websocket::close_code code, con
 bool hub::holds_room(const std::string& room_id) const {
     std::lock_guard lock(mutex_);
     return rooms_.contains(room_id);
-}
-
-bool hub::online(std::string_view member_id) const {
-    std::lock_guard lock(mutex_);
-    return members_.contains(std::string(member_id));
 }
 
 }  // namespace parlor::realtime

@@ -13,7 +13,6 @@
 
 #include "bus/bus.hpp"
 #include "realtime/relay_budget.hpp"
-#include "rooms/presence.hpp"
 
 namespace parlor::realtime {
 
@@ -28,22 +27,21 @@ struct relay_allowance {
     static relay_allowance per_second(std::size_t bytes) { return {bytes, 4 * bytes}; }
 };
 
-// The sockets this instance holds, by room and member: delivers bus events to them and
-// answers who is online. Each member here also has one relay budget, which all of their
-// sockets spend from. When their last socket goes, the budget is kept for as long as it
-// takes to refill (so that reconnecting buys no fresh burst), then forgotten. Thread-safe.
-class hub final : public rooms::presence {
+// The sockets this instance holds, by room and member: delivers bus events to them. (Who is
+// online, here or on another instance, is bus::presence's to say.) Each member here also has one
+// relay budget, which all of their sockets spend from. When their last socket goes, the budget is
+// kept for as long as it takes to refill (so that reconnecting buys no fresh burst), then
+// forgotten. Thread-safe.
+class hub final {
   public:
     // Keeps the count of members online here in `counts`.
     explicit hub(relay_allowance allowance = {}, metrics& counts = metrics::unexported());
 
-    struct attachment {
-        bool came_online = false;             // this is the member's first socket here
-        std::shared_ptr<relay_budget> relay;  // null without a bound
-    };
-    attachment attach(const std::string& room_id, const std::string& member_id,
-                      const std::shared_ptr<ws_session>& socket);
-    // True when it was the member's last socket (the member went offline).
+    // The member's relay budget (null without a bound).
+    std::shared_ptr<relay_budget> attach(const std::string& room_id, const std::string& member_id,
+                                         const std::shared_ptr<ws_session>& socket);
+    // False when the socket was no longer here: the member left the room, and deliver()
+    // took their sockets away.
     bool detach(const std::string& room_id, const std::string& member_id, const ws_session* socket);
     // Whether any socket here is in the room.
     bool holds_room(const std::string& room_id) const;
@@ -51,7 +49,6 @@ class hub final : public rooms::presence {
     // Sends the event to the sockets it names; when it says a member left the room, their
     // sockets are detached first (no "offline" follows) and closed after.
     void deliver(const bus::room_event& event);
-    bool online(std::string_view member_id) const override;
     // Closes every socket here in the room with this code (they stay attached until they
     // are gone, as any closing socket).
     void close_room(const std::string& room_id, boost::beast::websocket::close_code code,

@@ -11,9 +11,25 @@
 #include "realtime/signal_frame.hpp"
 
 namespace parlor::realtime {
+namespace {
+
+// Completion of work spawned with nobody to answer: a failure is logged.
+auto logged_failure(const char* what) {
+    return [what](std::exception_ptr failure) {
+        if (!failure) return;
+        try {
+            std::rethrow_exception(failure);
+        } catch (const std::exception& e) {
+            spdlog::error("{} failed: {}", what, e.what());
+        }
+    };
+}
+
+}  // namespace
+
 realtime_service::realtime_service(asio::io_context& io, asio::thread_pool& blocking,
                                    rooms::room_service& rooms, rooms::call_service& calls,
-                                   bus::event_bus& events, hub& sockets,
+                                   bus::event_bus& events, hub& sockets, bus::presence& online,
                                    const auth::ice_server_provider& ice_servers, metrics& counts,
                                    std::chrono::seconds call_grace, socket_limits limits)
     : io_(io),
@@ -22,6 +38,7 @@ realtime_service::realtime_service(asio::io_context& io, asio::thread_pool& bloc
       calls_(calls),
       bus_(events),
       hub_(sockets),
+      presence_(online),
       ice_servers_(ice_servers),
       metrics_(counts),
       call_grace_(call_grace),
@@ -70,22 +87,84 @@ void realtime_service::opened(const std::shared_ptr<ws_session>& socket) {
 }
 
 void realtime_service::closed(ws_session& socket) {
+    bool counted = false;
+    bool stopping = false;
     {
         std::lock_guard lock(mutex_);
         open_.erase(&socket);
+        counted = present_.erase(&socket) > 0;
+        stopping = stopping_;
         metrics_.sockets_open(open_.size());
     }
     const auto& who = socket.caller();
     if (!who) return;
-    bool went_offline = hub_.detach(who->room_id, who->member_id, &socket);
+    bool still_member = hub_.detach(who->room_id, who->member_id, &socket);
     if (!hub_.holds_room(who->room_id)) room_released(who->room_id);
-    if (!went_offline) return;
-    publish(who->room_id, "member:left", {{"memberId", who->member_id}, {"reason", "offline"}});
-    start_grace(*who);
+    if (!counted || stopping) return;
+    asio::co_spawn(
+        io_,
+        [this, who = *who, still_member]() -> asio::awaitable<void> {
+            // Someone who left the room was announced as having left, not as offline.
+            auto seq = co_await run_blocking(blocking_, [&]() -> std::optional<std::int64_t> {
+                if (!presence_.detach(who.room_id, who.member_id) || !still_member)
+                    return std::nullopt;
+                return rooms_.number_event(who.room_id);
+            });
+            if (seq) went_offline(who, *seq);
+        },
+        logged_failure("announcing a member offline"));
+}
+
+// On the blocking pool, once the socket's room:join is through. True when the member came
+// online. A socket that closed meanwhile was not detached by its close: it is here.
+bool realtime_service::attach_presence(const ws_session& socket, const rooms::caller& who) {
+    bool came_online = presence_.attach(who.room_id, who.member_id);
+    {
+        std::lock_guard lock(mutex_);
+        if (open_.contains(&socket)) {
+            present_.insert(&socket);
+            return came_online;
+        }
+    }
+    presence_.detach(who.room_id, who.member_id);
+    return false;
+}
+
+void realtime_service::went_offline(const rooms::caller& who, std::int64_t seq) {
+    publish(who.room_id, "member:left", {{"memberId", who.member_id}, {"reason", "offline"}}, seq);
+    start_grace(who);
 }
 
 void realtime_service::resume_calls() {
     for (const auto& who : calls_.participants_of_active_calls()) start_grace(who);
+    keep_presence();
+}
+
+void realtime_service::keep_presence() {
+    auto interval = presence_.maintenance_interval();
+    if (interval <= interval.zero()) return;
+    std::lock_guard lock(mutex_);
+    if (stopping_) return;
+    if (!presence_timer_) presence_timer_ = std::make_shared<asio::steady_timer>(io_);
+    presence_timer_->expires_after(interval);
+    presence_timer_->async_wait([this](const beast::error_code& ec) {
+        if (ec) return;  // shutting down
+        keep_presence();
+        asio::co_spawn(
+            io_,
+            [this]() -> asio::awaitable<void> {
+                auto gone = co_await run_blocking(blocking_, [&] {
+                    std::vector<std::pair<rooms::caller, std::int64_t>> numbered;
+                    for (auto& [room_id, member_id] : presence_.maintain()) {
+                        auto seq = rooms_.number_event(room_id);
+                        numbered.push_back({{room_id, member_id, {}}, seq});
+                    }
+                    return numbered;
+                });
+                for (const auto& [who, seq] : gone) went_offline(who, seq);
+            },
+            logged_failure("keeping presence"));
+    });
 }
 
 void realtime_service::close_all() {
@@ -98,6 +177,7 @@ void realtime_service::close_all() {
         }
         for (auto& [_, timer] : grace_) timer->cancel();
         grace_.clear();
+        if (presence_timer_) presence_timer_->cancel();
     }
     for (auto& socket : sockets) {
         socket->close(websocket::close_code::going_away, "server shutting down");
@@ -157,8 +237,9 @@ asio::awaitable<void> realtime_service::dispatch(const std::shared_ptr<ws_sessio
 
     if (msg.type == "room:leave") co_return co_await leave_room(socket);
     if (msg.type == "call:start") {
-        auto call = co_await run_blocking(blocking_, [&] { return calls_.start(who); });
-        publish(who.room_id, "call:started", {{"call", api::call_json(call)}});
+        std::int64_t seq = 0;
+        auto call = co_await run_blocking(blocking_, [&] { return calls_.start(who, &seq); });
+        publish(who.room_id, "call:started", {{"call", api::call_json(call)}}, seq);
         co_return;
     }
     if (msg.type == "call:join") {
@@ -166,7 +247,7 @@ asio::awaitable<void> realtime_service::dispatch(const std::shared_ptr<ws_sessio
         auto joined = co_await run_blocking(blocking_, [&] { return calls_.join(who, call_id); });
         nlohmann::json data = {{"callId", call_id}, {"memberId", who.member_id}};
         if (joined.newly_joined) {
-            publish(who.room_id, "call:participant-joined", data);
+            publish(who.room_id, "call:participant-joined", data, joined.seq);
         } else {
             socket->send(make_frame("call:participant-joined", data));  // joining twice is harmless
         }
@@ -176,14 +257,15 @@ asio::awaitable<void> realtime_service::dispatch(const std::shared_ptr<ws_sessio
         auto call_id = required_string(msg.data, "callId");
         auto outcome =
             co_await run_blocking(blocking_, [&] { return calls_.leave(who, call_id, "left"); });
-        publish_call_left(who, {call_id, outcome.call_ended}, "left");
+        publish_call_left(who, {call_id, outcome.call_ended, outcome.seq}, "left");
         co_return;
     }
     if (msg.type == "call:end") {
         auto call_id = required_string(msg.data, "callId");
-        co_await run_blocking(blocking_, [&] { calls_.end(who, call_id); });
+        std::int64_t seq = 0;
+        co_await run_blocking(blocking_, [&] { calls_.end(who, call_id, &seq); });
         publish(who.room_id, "call:ended",
-                {{"callId", call_id}, {"reason", "ended"}, {"endedBy", who.member_id}});
+                {{"callId", call_id}, {"reason", "ended"}, {"endedBy", who.member_id}}, seq);
         co_return;
     }
     if (msg.type == "signal:offer" || msg.type == "signal:answer" || msg.type == "signal:ice") {
@@ -220,11 +302,9 @@ asio::awaitable<void> realtime_service::join_room(const std::shared_ptr<ws_sessi
             if (!sent) socket.release_events();
         }
     } held{*socket};
-    bool came_online = false;
-    if (!socket->caller()) {
-        auto attached = hub_.attach(who.room_id, who.member_id, socket);
-        socket->set_caller(who, attached.relay);
-        came_online = attached.came_online;
+    bool first_join = !socket->caller();
+    if (first_join) {
+        socket->set_caller(who, hub_.attach(who.room_id, who.member_id, socket));
         // Before the snapshot is read: what happens after it must reach this socket, from
         // whichever instance it comes.
         co_await watch_room(who.room_id);
@@ -232,8 +312,15 @@ asio::awaitable<void> realtime_service::join_room(const std::shared_ptr<ws_sessi
     socket->expire_at(std::chrono::system_clock::time_point(
         std::chrono::milliseconds(admitted.token_expires_at)));
     end_grace(who);
-    auto snapshot = co_await run_blocking(
-        blocking_, [&] { return rooms_.snapshot(admitted.room, admitted.member.id); });
+    bool came_online = false;
+    std::int64_t joined_seq = 0;
+    auto snapshot = co_await run_blocking(blocking_, [&] {
+        // Online before the snapshot is read, so that it shows them so, and their
+        // member:joined numbered before it: the state reflects it (it goes to the others).
+        if (first_join) came_online = attach_presence(*socket, who);
+        if (came_online) joined_seq = rooms_.number_event(who.room_id);
+        return rooms_.snapshot(admitted.room, admitted.member.id);
+    });
     // The member may have left between the token check and the attach: then the leave's
     // event found no socket to close here. The snapshot was read after the attach, so it
     // knows; the socket goes as their other sockets went.
@@ -251,7 +338,7 @@ asio::awaitable<void> realtime_service::join_room(const std::shared_ptr<ws_sessi
     held.sent = true;
     if (came_online) {
         publish(who.room_id, "member:joined",
-                {{"member", api::member_json({admitted.member, true})}}, {}, who.member_id);
+                {{"member", api::member_json({admitted.member, true})}}, joined_seq, who.member_id);
     }
 }
 
@@ -265,15 +352,16 @@ void realtime_service::member_left(const rooms::departure& gone) {
     if (gone.call) publish_call_left(gone.who, *gone.call, "left");
     // Every instance closes the sockets it holds for them, without announcing "offline".
     bus_.publish({gone.who.room_id,
-                  make_frame("member:left", {{"memberId", gone.who.member_id}, {"reason", "left"}}),
+                  make_frame("member:left", {{"memberId", gone.who.member_id}, {"reason", "left"}},
+                             gone.seq),
                   {},
                   gone.who.member_id,
                   gone.who.member_id,
                   false});
 }
 
-void realtime_service::file_added(const store::file_record& file) {
-    publish(file.room_id, "file:added", {{"file", api::file_json(file)}});
+void realtime_service::file_added(const store::file_record& file, std::int64_t seq) {
+    publish(file.room_id, "file:added", {{"file", api::file_json(file)}}, seq);
 }
 
 asio::awaitable<void> realtime_service::relay_signal(const std::shared_ptr<ws_session>& socket,
@@ -326,25 +414,23 @@ asio::awaitable<call_roster::entry> realtime_service::active_call(const std::str
 }
 
 void realtime_service::publish(const std::string& room_id, const std::string& type,
-                               nlohmann::json data, std::string only_member,
-                               std::string except_member) {
+                               nlohmann::json data, std::int64_t seq, std::string except_member) {
     bool call_changed = type.starts_with("call:");
     // Forgotten here first, before anyone can hear of the change and act on it.
     if (call_changed) roster_.forget(room_id);
-    bus_.publish({room_id,
-                  make_frame(type, data),
-                  std::move(only_member),
-                  std::move(except_member),
-                  {},
-                  call_changed});
+    bus_.publish(
+        {room_id, make_frame(type, data, seq), {}, std::move(except_member), {}, call_changed});
 }
 
 void realtime_service::publish_call_left(const rooms::caller& who, const rooms::left_call& call,
                                          const char* reason) {
+    // The store numbered them in this order: the leave, then the end it caused.
+    auto left_seq = call.seq == 0 ? 0 : call.seq - (call.call_ended ? 1 : 0);
     publish(who.room_id, "call:participant-left",
-            {{"callId", call.call_id}, {"memberId", who.member_id}, {"reason", reason}});
+            {{"callId", call.call_id}, {"memberId", who.member_id}, {"reason", reason}}, left_seq);
     if (call.call_ended) {
-        publish(who.room_id, "call:ended", {{"callId", call.call_id}, {"reason", "empty"}});
+        publish(who.room_id, "call:ended", {{"callId", call.call_id}, {"reason", "empty"}},
+                call.seq);
     }
 }
 
@@ -361,29 +447,32 @@ void realtime_service::start_grace(const rooms::caller& who) {
     if (auto old = grace_.find(who.member_id); old != grace_.end()) old->second->cancel();
     grace_[who.member_id] = timer;
     timer->async_wait([this, who, timer](const beast::error_code& ec) {
-        if (ec) return;  // cancelled: the member came back
+        if (ec) return;  // cancelled: the member came back here
         {
             std::lock_guard lock(mutex_);
             auto it = grace_.find(who.member_id);
             if (it == grace_.end() || it->second != timer) return;
             grace_.erase(it);
         }
-        if (hub_.online(who.member_id)) return;
         asio::co_spawn(
             io_,
             [this, who]() -> asio::awaitable<void> {
-                auto left = co_await run_blocking(
-                    blocking_, [&] { return calls_.leave_current(who, "dropped"); });
+                auto left =
+                    co_await run_blocking(blocking_, [&]() -> std::optional<rooms::left_call> {
+                        // They may have come back to another instance.
+                        bool back = presence_.online(who.room_id, who.member_id);
+                        spdlog::info(nlohmann::json{
+                            {"event", "call_grace_ended"},
+                            {"room", who.room_id},
+                            {"member", who.member_id},
+                            {"online",
+                             back}}.dump());
+                        if (back) return std::nullopt;
+                        return calls_.leave_current(who, "dropped");
+                    });
                 if (left) publish_call_left(who, *left, "dropped");
             },
-            [](std::exception_ptr failure) {
-                if (!failure) return;
-                try {
-                    std::rethrow_exception(failure);
-                } catch (const std::exception& e) {
-                    spdlog::error("removing a dropped call participant failed: {}", e.what());
-                }
-            });
+            logged_failure("removing a dropped call participant"));
     });
 }
 

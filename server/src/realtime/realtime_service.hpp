@@ -5,10 +5,12 @@
 #include <string>
 #include <string_view>
 #include <unordered_map>
+#include <unordered_set>
 
 #include "common/metrics.hpp"
 #include "auth/ice_servers.hpp"
 #include "bus/bus.hpp"
+#include "bus/presence.hpp"
 #include "realtime/call_report.hpp"
 #include "realtime/call_roster.hpp"
 #include "realtime/frames.hpp"
@@ -22,13 +24,14 @@ namespace parlor::realtime {
 
 // The WebSocket half of protocol.md: turns each client frame into a typed command, applies
 // it through the rooms layer on the blocking pool, and publishes the resulting events on
-// the bus. Keeps presence (through the hub) and the call grace period.
+// the bus. Tells presence of every socket that joins and goes, announces who comes online
+// and goes offline, and keeps the call grace period.
 class realtime_service final : public rooms::room_events {
   public:
     realtime_service(asio::io_context& io, asio::thread_pool& blocking, rooms::room_service& rooms,
                      rooms::call_service& calls, bus::event_bus& events, hub& sockets,
-                     const auth::ice_server_provider& ice_servers, metrics& counts,
-                     std::chrono::seconds call_grace, socket_limits limits);
+                     bus::presence& online, const auth::ice_server_provider& ice_servers,
+                     metrics& counts, std::chrono::seconds call_grace, socket_limits limits);
 
     const socket_limits& limits() const { return limits_; }
     // Sockets and members online, frames in and out, the browsers' call reports.
@@ -45,13 +48,16 @@ class realtime_service final : public rooms::room_events {
 
     // However they left (REST or room:leave): the room hears it, their sockets close.
     void member_left(const rooms::departure& gone) override;
-    void file_added(const store::file_record& file) override;
+    void file_added(const store::file_record& file, std::int64_t seq) override;
 
-    // Startup: nobody is online yet, so everyone in a call that outlived the last run gets
-    // the grace period to come back (blocking: call it before serving).
+    // Startup: everyone in a call that outlived the last run of this instance gets the grace
+    // period (those online elsewhere keep their place when it ends), and presence starts
+    // being kept up (blocking: call it before serving).
     void resume_calls();
 
-    // Shutdown: close every socket with 1001 (going away).
+    // Shutdown: close every socket with 1001 (going away). This instance's claims on
+    // presence are left to expire, so that members who reconnect to another instance at
+    // once never show as offline.
     void close_all();
     std::size_t open_sockets() const;
 
@@ -67,8 +73,10 @@ class realtime_service final : public rooms::room_events {
     void relay(ws_session& from, const std::optional<store::call_record>& call,
                std::string_view call_id, std::string_view to,
                std::shared_ptr<const std::string> frame);
+    // A room-wide event, numbered `seq` by the store (0: not numbered). An event a member's
+    // own sockets do not get (`except_member`) must be one their room:state reflects.
     void publish(const std::string& room_id, const std::string& type, nlohmann::json data,
-                 std::string only_member = {}, std::string except_member = {});
+                 std::int64_t seq, std::string except_member = {});
     void publish_call_left(const rooms::caller& who, const rooms::left_call& call,
                            const char* reason);
     // Completes once the bus carries the room's events from the other instances here.
@@ -77,6 +85,12 @@ class realtime_service final : public rooms::room_events {
     void room_released(const std::string& room_id);
     void start_grace(const rooms::caller& who);
     void end_grace(const rooms::caller& who);
+    bool attach_presence(const ws_session& socket, const rooms::caller& who);
+    // A member is offline everywhere now: the room hears it and their call grace starts.
+    void went_offline(const rooms::caller& who, std::int64_t seq);
+    // Every presence.maintenance_interval(): renews this instance's claims, and members
+    // whose instance died go offline.
+    void keep_presence();
 
     asio::io_context& io_;
     asio::thread_pool& blocking_;
@@ -84,6 +98,7 @@ class realtime_service final : public rooms::room_events {
     rooms::call_service& calls_;
     bus::event_bus& bus_;
     hub& hub_;
+    bus::presence& presence_;
     const auth::ice_server_provider& ice_servers_;
     metrics& metrics_;
     std::chrono::seconds call_grace_;
@@ -93,6 +108,9 @@ class realtime_service final : public rooms::room_events {
     mutable std::mutex mutex_;
     bool stopping_ = false;  // shutdown: sockets closing now must not start grace timers
     std::unordered_map<const ws_session*, std::weak_ptr<ws_session>> open_;
+    // Sockets presence counts: attached to it by their room:join, detached when they close.
+    std::unordered_set<const ws_session*> present_;
+    std::shared_ptr<asio::steady_timer> presence_timer_;
     // member id -> the timer that removes them from the call if they do not come back
     std::unordered_map<std::string, std::shared_ptr<asio::steady_timer>> grace_;
 };

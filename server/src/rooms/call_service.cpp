@@ -49,11 +49,11 @@ std::vector<caller> call_service::participants_of_active_calls() {
     return everyone;
 }
 
-store::call_record call_service::start(const caller& who) {
+store::call_record call_service::start(const caller& who, std::int64_t* seq) {
     return counted("started", [&] {
         millis now = clock_.now();
         store::call_record call{uuid_v4(), who.room_id, who.member_id, now, {{who.member_id, now}}};
-        if (store_.start_call(call) == store::start_outcome::call_active) {
+        if (store_.start_call(call, seq) == store::start_outcome::call_active) {
             throw error(error_code::call_active, "A call is already running in this room");
         }
         return call;
@@ -66,7 +66,8 @@ join_result call_service::join(const caller& who, std::string_view call_id) {
 
 join_result call_service::join_counted(const caller& who, std::string_view call_id) {
     active_call_named(who, call_id);
-    auto outcome = store_.join_call(call_id, who.member_id, clock_.now(), capacity_);
+    std::int64_t seq = 0;
+    auto outcome = store_.join_call(call_id, who.member_id, clock_.now(), capacity_, &seq);
     switch (outcome) {
         case store::join_outcome::not_active:
             throw error(error_code::no_active_call, "That call has ended");
@@ -77,7 +78,7 @@ join_result call_service::join_counted(const caller& who, std::string_view call_
         case store::join_outcome::already_in:
             break;
     }
-    return {active_call_named(who, call_id), outcome == store::join_outcome::joined};
+    return {active_call_named(who, call_id), outcome == store::join_outcome::joined, seq};
 }
 
 store::leave_outcome call_service::leave(const caller& who, std::string_view call_id,
@@ -97,16 +98,16 @@ std::optional<left_call> call_service::leave_current(const caller& who, std::str
     auto outcome = store_.leave_call(call->id, who.member_id, clock_.now(), reason);
     if (!outcome.was_participant) return std::nullopt;  // gone meanwhile by another path
     if (outcome.call_ended) record_end(*call);
-    return left_call{call->id, outcome.call_ended};
+    return left_call{call->id, outcome.call_ended, outcome.seq};
 }
 
-void call_service::end(const caller& who, std::string_view call_id) {
+void call_service::end(const caller& who, std::string_view call_id, std::int64_t* seq) {
     auto call = active_call_named(who, call_id);
     if (who.member_id != call.started_by && who.member_id != who.room_creator_id) {
         throw error(error_code::forbidden,
                     "Only the person who started the call or the room's creator can end it");
     }
-    if (!store_.end_call(call_id, clock_.now(), "ended", who.member_id)) {
+    if (!store_.end_call(call_id, clock_.now(), "ended", who.member_id, seq)) {
         throw error(error_code::no_active_call, "That call has ended");
     }
     record_end(call);

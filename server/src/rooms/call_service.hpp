@@ -16,10 +16,12 @@ struct caller {
     std::string room_creator_id;
 };
 
-// A call someone has just left, and whether that ended it.
+// A call someone has just left, and whether that ended it. Its events are numbered up to
+// `seq`: call:participant-left, then call:ended (seq) when it ended.
 struct left_call {
     std::string call_id;
     bool call_ended = false;
+    std::int64_t seq = 0;
 };
 
 bool takes_part(const store::call_record& call, std::string_view member_id);
@@ -27,12 +29,14 @@ bool takes_part(const store::call_record& call, std::string_view member_id);
 struct join_result {
     store::call_record call;
     bool newly_joined = false;  // false when the member was already in (joining twice is harmless)
+    std::int64_t seq = 0;       // call:participant-joined's number, when newly joined
 };
 
 // The call state machine of protocol.md: one active call per room, a capacity (6 by
 // default), ended only by its starter or the room's creator, over when the last one
 // leaves. Blocking (it calls the store); failures are parlor::error with the protocol's
-// call codes. The realtime layer turns results into events.
+// call codes. The realtime layer turns results into events, numbered as the store numbered
+// them (`seq`: see store::metadata_store).
 class call_service {
   public:
     // Counts joins by result and the duration of every call that ends here.
@@ -41,12 +45,12 @@ class call_service {
 
     int capacity() const { return capacity_; }
 
-    store::call_record start(const caller& who);
+    store::call_record start(const caller& who, std::int64_t* seq = nullptr);
     join_result join(const caller& who, std::string_view call_id);
     // reason: "left" (asked) or "dropped" (gone past the grace period).
     store::leave_outcome leave(const caller& who, std::string_view call_id,
                                std::string_view reason);
-    void end(const caller& who, std::string_view call_id);
+    void end(const caller& who, std::string_view call_id, std::int64_t* seq = nullptr);
     // Leaves the room's active call if the member is in it (leaving the room, or dropped).
     std::optional<left_call> leave_current(const caller& who, std::string_view reason);
 

@@ -11,6 +11,7 @@ namespace parlor::rooms {
 struct departure {
     caller who;
     std::optional<left_call> call;  // the call they were in and have now left
+    std::int64_t seq = 0;           // member:left's number (0: they had left already)
 };
 
 // What the rooms layer tells whoever keeps people informed (the realtime layer), so that
@@ -19,8 +20,8 @@ class room_events {
   public:
     virtual ~room_events() = default;
     virtual void member_left(const departure& gone) = 0;
-    // A file became visible to its room.
-    virtual void file_added(const store::file_record& file) = 0;
+    // A file became visible to its room; file:added is event `seq` of the room.
+    virtual void file_added(const store::file_record& file, std::int64_t seq) = 0;
 };
 
 }  // namespace parlor::rooms

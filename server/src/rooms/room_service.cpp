@@ -7,7 +7,7 @@
 namespace parlor::rooms {
 
 room_service::room_service(store::metadata_store& store, const auth::token_service& tokens,
-                           const presence& presence, call_service& calls, const clock& clock)
+                           const bus::presence& presence, call_service& calls, const clock& clock)
     : store_(store), tokens_(tokens), presence_(presence), calls_(calls), clock_(clock) {}
 
 admission room_service::create_room(const std::string& display_name) {
@@ -54,9 +54,11 @@ room_snapshot room_service::snapshot(const store::room_record& room, std::string
                          {},
                          std::move(contents.call),
                          std::move(contents.files),
-                         calls_.capacity()};
+                         calls_.capacity(),
+                         contents.seq};
+    auto online_now = presence_.online_in(room.id);
     for (auto& member : contents.members) {
-        bool online = presence_.online(member.id);
+        bool online = online_now.contains(member.id);
         result.members.push_back({std::move(member), online});
     }
     return result;
@@ -87,7 +89,7 @@ departure room_service::leave(std::string_view typed_code,
 
 departure room_service::leave(const caller& who) {
     departure gone{who, calls_.leave_current(who, "left")};
-    store_.mark_member_left(who.member_id, clock_.now());
+    store_.mark_member_left(who.member_id, clock_.now(), &gone.seq);
     if (events_) events_->member_left(gone);
     return gone;
 }

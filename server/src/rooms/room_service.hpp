@@ -8,7 +8,7 @@
 
 #include "auth/token_service.hpp"
 #include "rooms/call_service.hpp"
-#include "rooms/presence.hpp"
+#include "bus/presence.hpp"
 #include "rooms/room_events.hpp"
 #include "store/metadata_store.hpp"
 
@@ -33,6 +33,7 @@ struct room_snapshot {
     std::optional<store::call_record> call;
     std::vector<store::file_record> files;  // visible ones, oldest first
     int call_capacity = 0;                  // people one call can hold
+    std::int64_t seq = 0;                   // the number of the room's last event it reflects
 
     // Whether the member was in the room (had not left) when the snapshot was read.
     bool has_member(std::string_view member_id) const {
@@ -53,7 +54,7 @@ struct attendee {
 class room_service {
   public:
     room_service(store::metadata_store& store, const auth::token_service& tokens,
-                 const presence& presence, call_service& calls, const clock& clock);
+                 const bus::presence& presence, call_service& calls, const clock& clock);
 
     // Who hears of departures; set once at startup, before any request.
     void notify(room_events& events) { events_ = &events; }
@@ -81,6 +82,9 @@ class room_service {
     // For sockets: the member and room a token names, if the member has not left.
     attendee authenticate_token(const std::string& token);
     room_snapshot snapshot(const store::room_record& room, std::string_view self_id);
+    // The number of an event that changes nothing in the store (someone came online or
+    // went offline): see store::metadata_store.
+    std::int64_t number_event(std::string_view room_id) { return store_.number_event(room_id); }
 
   private:
     struct authenticated {
@@ -94,7 +98,7 @@ class room_service {
 
     store::metadata_store& store_;
     const auth::token_service& tokens_;
-    const presence& presence_;
+    const bus::presence& presence_;
     call_service& calls_;
     const clock& clock_;
     room_events* events_ = nullptr;

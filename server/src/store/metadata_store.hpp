@@ -21,11 +21,16 @@ enum class complete_outcome { completed, not_pending, too_many_files, too_many_b
 struct leave_outcome {
     bool was_participant = false;
     bool call_ended = false;
+    std::int64_t seq = 0;  // the number of its last event (see metadata_store), 0: none
 };
 
 // The source of truth for rooms, members, calls and files. Every call blocks on the
 // database: callers on network threads must hop to the blocking pool first.
 // Implementations throw parlor::error(unavailable) when the database cannot be reached.
+//
+// Room events are numbered per room in the order their changes commit (protocol.md "seq"):
+// a change that makes events takes their numbers in its own transaction and, given `seq`,
+// sets it to the last of them (left alone when it made none).
 class metadata_store {
   public:
     virtual ~metadata_store() = default;
@@ -43,7 +48,9 @@ class metadata_store {
     virtual void insert_member(const member_record& member) = 0;
     virtual std::optional<member_record> find_member(std::string_view member_id) = 0;
     virtual void rename_member(std::string_view member_id, std::string_view display_name) = 0;
-    virtual void mark_member_left(std::string_view member_id, millis at) = 0;
+    // One event (member:left).
+    virtual void mark_member_left(std::string_view member_id, millis at,
+                                  std::int64_t* seq = nullptr) = 0;
     // Members who have not left, in the order they joined.
     virtual std::vector<member_record> present_members(std::string_view room_id) = 0;
     // What a room's snapshot shows, read in one transaction so that the parts agree (no
@@ -52,6 +59,7 @@ class metadata_store {
         std::optional<call_record> call;
         std::vector<file_record> files;  // visible, oldest first
         std::vector<member_record> members;
+        std::int64_t seq = 0;  // the number of the room's last event, which this reflects
     };
     virtual room_contents read_room_contents(std::string_view room_id) = 0;
 
@@ -64,15 +72,20 @@ class metadata_store {
     virtual std::int64_t count_active_calls() = 0;
     // Starts `call` with its starter as the first participant, unless the room already
     // has an active call.
-    virtual start_outcome start_call(const call_record& call) = 0;
+    // One event each (call:started, call:participant-joined).
+    virtual start_outcome start_call(const call_record& call, std::int64_t* seq = nullptr) = 0;
     virtual join_outcome join_call(std::string_view call_id, std::string_view member_id, millis at,
-                                   int capacity) = 0;
+                                   int capacity, std::int64_t* seq = nullptr) = 0;
     // Removes the member from the call; the call ends (reason "empty") with its last one.
+    // One event, two when it ends the call.
     virtual leave_outcome leave_call(std::string_view call_id, std::string_view member_id,
                                      millis at, std::string_view reason) = 0;
-    // Ends the call for everyone; false when it had already ended.
+    // Ends the call for everyone; false when it had already ended. One event.
     virtual bool end_call(std::string_view call_id, millis at, std::string_view reason,
-                          std::string_view ended_by) = 0;
+                          std::string_view ended_by, std::int64_t* seq = nullptr) = 0;
+    // The number of one event that changes nothing here (presence: member:joined, and
+    // member:left when they went offline).
+    virtual std::int64_t number_event(std::string_view room_id) = 0;
 
     // Files. A prepared file is invisible until completed; completing is idempotent.
     // Inserts the prepared file unless its room would then pass `quota`, counting the
@@ -84,8 +97,10 @@ class metadata_store {
     // Makes the file visible unless the room's visible files would then pass `quota`
     // (possible when the quota was lowered, or the link expired and its place was taken);
     // not_pending when it already was visible (or is gone).
+    // One event (file:added).
     virtual complete_outcome complete_file(std::string_view file_id, millis at,
-                                           const room_quota& quota) = 0;
+                                           const room_quota& quota,
+                                           std::int64_t* seq = nullptr) = 0;
     // The room's visible files, oldest first.
     virtual std::vector<file_record> room_files(std::string_view room_id) = 0;
     // Prepared files whose upload URL expired before `now`, at most `limit` of them.

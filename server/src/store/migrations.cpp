@@ -89,6 +89,13 @@ const std::vector<migration> migrations = {
          // A PUT to a local upload link asks whether its upload is still wanted.
          "CREATE UNIQUE INDEX files_storage_key ON files (storage_key)",
      }},
+    {4,
+     "room event numbers",
+     {
+         // The number of the room's last event (protocol.md "seq"): each change that makes
+         // events takes the next numbers in its own transaction.
+         "ALTER TABLE rooms ADD COLUMN event_seq BIGINT NOT NULL DEFAULT 0",
+     }},
 };
 
 }  // namespace

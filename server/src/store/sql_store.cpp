@@ -146,12 +146,19 @@ void sql_store::rename_member(std::string_view member_id, std::string_view displ
     });
 }
 
-void sql_store::mark_member_left(std::string_view member_id, millis at) {
+void sql_store::mark_member_left(std::string_view member_id, millis at, std::int64_t* seq) {
     with_session([&](soci::session& sql) {
-        std::string id(member_id);
+        std::string id(member_id), room;
         long long left_at = at;
-        sql << "UPDATE room_members SET left_at = :at WHERE id = :id AND left_at IS NULL",
-            soci::use(left_at), soci::use(id);
+        write_transaction tx(sql, *dialect_);
+        sql << "SELECT room_id FROM room_members WHERE id = :id AND left_at IS NULL", soci::use(id),
+            soci::into(room);
+        if (!sql.got_data()) return;  // left already (or never was)
+        sql << "UPDATE room_members SET left_at = :at WHERE id = :id", soci::use(left_at),
+            soci::use(id);
+        auto last = detail::number_events(sql, room, 1);
+        tx.commit();
+        if (seq) *seq = last;
     });
 }
 
@@ -179,6 +186,9 @@ metadata_store::room_contents sql_store::read_room_contents(std::string_view roo
         detail::read_transaction tx(sql, *dialect_);
         room_contents contents{active_call_in(sql, room), room_files_in(sql, room),
                                present_members_in(sql, room)};
+        long long seq = 0;
+        sql << "SELECT event_seq FROM rooms WHERE id = :room", soci::use(room), soci::into(seq);
+        contents.seq = seq;
         tx.commit();
         return contents;
     });
@@ -232,7 +242,7 @@ std::int64_t sql_store::count_active_calls() {
     });
 }
 
-start_outcome sql_store::start_call(const call_record& call) {
+start_outcome sql_store::start_call(const call_record& call, std::int64_t* seq) {
     return with_session([&](soci::session& sql) {
         write_transaction tx(sql, *dialect_);
         if (count_of(sql, "SELECT COUNT(*) FROM calls WHERE room_id = :room AND ended_at IS NULL",
@@ -246,20 +256,21 @@ start_outcome sql_store::start_call(const call_record& call) {
             soci::use(started_at);
         insert_participant(sql, call.id, call.started_by, started_at);
         detail::touch_room(sql, call.room_id, started_at);
+        auto last = detail::number_events(sql, call.room_id, 1);
         tx.commit();
+        if (seq) *seq = last;
         return start_outcome::started;
     });
 }
 
 join_outcome sql_store::join_call(std::string_view call_id, std::string_view member_id, millis at,
-                                  int capacity) {
+                                  int capacity, std::int64_t* seq) {
     return with_session([&](soci::session& sql) {
-        std::string call(call_id), member(member_id);
+        std::string call(call_id), member(member_id), room;
         write_transaction tx(sql, *dialect_);
-        if (count_of(sql, "SELECT COUNT(*) FROM calls WHERE id = :id AND ended_at IS NULL", call) ==
-            0) {
-            return join_outcome::not_active;
-        }
+        sql << "SELECT room_id FROM calls WHERE id = :id AND ended_at IS NULL", soci::use(call),
+            soci::into(room);
+        if (!sql.got_data()) return join_outcome::not_active;
         int already = 0;
         sql << "SELECT COUNT(*) FROM call_participants "
                "WHERE call_id = :call AND member_id = :member AND left_at IS NULL",
@@ -272,11 +283,10 @@ join_outcome sql_store::join_call(std::string_view call_id, std::string_view mem
             return join_outcome::full;
         }
         insert_participant(sql, call, member, at);
-        long long joined_at = at;
-        sql << "UPDATE rooms SET last_active_at = :at WHERE last_active_at < :at2 "
-               "AND id = (SELECT room_id FROM calls WHERE id = :call)",
-            soci::use(joined_at), soci::use(joined_at), soci::use(call);
+        detail::touch_room(sql, room, at);
+        auto last = detail::number_events(sql, room, 1);
         tx.commit();
+        if (seq) *seq = last;
         return join_outcome::joined;
     });
 }
@@ -304,13 +314,18 @@ leave_outcome sql_store::leave_call(std::string_view call_id, std::string_view m
                              "WHERE id = :call AND ended_at IS NULL",
                              soci::use(left_at), soci::use(call)) > 0;
         }
+        if (outcome.was_participant) {
+            std::string room;
+            sql << "SELECT room_id FROM calls WHERE id = :call", soci::use(call), soci::into(room);
+            outcome.seq = detail::number_events(sql, room, outcome.call_ended ? 2 : 1);
+        }
         tx.commit();
         return outcome;
     });
 }
 
 bool sql_store::end_call(std::string_view call_id, millis at, std::string_view reason,
-                         std::string_view ended_by) {
+                         std::string_view ended_by, std::int64_t* seq) {
     return with_session([&](soci::session& sql) {
         std::string call(call_id), why(reason), by(ended_by);
         long long ended_at = at;
@@ -320,14 +335,28 @@ bool sql_store::end_call(std::string_view call_id, millis at, std::string_view r
                          "UPDATE calls SET ended_at = :at, end_reason = :why, "
                          "ended_by = :by WHERE id = :call AND ended_at IS NULL",
                          soci::use(ended_at), soci::use(why), soci::use(by), soci::use(call)) > 0;
+        std::int64_t last = 0;
         if (ended) {
             changed_rows(sql,
                          "UPDATE call_participants SET left_at = :at, leave_reason = 'ended' "
                          "WHERE call_id = :call AND left_at IS NULL",
                          soci::use(ended_at), soci::use(call));
+            std::string room;
+            sql << "SELECT room_id FROM calls WHERE id = :call", soci::use(call), soci::into(room);
+            last = detail::number_events(sql, room, 1);
         }
         tx.commit();
+        if (seq && ended) *seq = last;
         return ended;
+    });
+}
+
+std::int64_t sql_store::number_event(std::string_view room_id) {
+    return with_session([&](soci::session& sql) {
+        write_transaction tx(sql, *dialect_);
+        auto last = detail::number_events(sql, std::string(room_id), 1);
+        tx.commit();
+        return last;
     });
 }
 

@@ -35,23 +35,25 @@ class sql_store : public metadata_store {
     void insert_member(const member_record& member) override;
     std::optional<member_record> find_member(std::string_view member_id) override;
     void rename_member(std::string_view member_id, std::string_view display_name) override;
-    void mark_member_left(std::string_view member_id, millis at) override;
+    void mark_member_left(std::string_view member_id, millis at,
+                          std::int64_t* seq = nullptr) override;
     std::vector<member_record> present_members(std::string_view room_id) override;
     room_contents read_room_contents(std::string_view room_id) override;
     std::optional<call_record> active_call(std::string_view room_id) override;
     std::vector<call_record> active_calls() override;
     std::int64_t count_active_calls() override;
-    start_outcome start_call(const call_record& call) override;
+    start_outcome start_call(const call_record& call, std::int64_t* seq = nullptr) override;
     join_outcome join_call(std::string_view call_id, std::string_view member_id, millis at,
-                           int capacity) override;
+                           int capacity, std::int64_t* seq = nullptr) override;
     leave_outcome leave_call(std::string_view call_id, std::string_view member_id, millis at,
                              std::string_view reason) override;
     bool end_call(std::string_view call_id, millis at, std::string_view reason,
-                  std::string_view ended_by) override;
+                  std::string_view ended_by, std::int64_t* seq = nullptr) override;
+    std::int64_t number_event(std::string_view room_id) override;
     quota_check insert_prepared_file(const file_record& file, const room_quota& quota) override;
     std::optional<file_record> find_file(std::string_view file_id) override;
-    complete_outcome complete_file(std::string_view file_id, millis at,
-                                   const room_quota& quota) override;
+    complete_outcome complete_file(std::string_view file_id, millis at, const room_quota& quota,
+                                   std::int64_t* seq = nullptr) override;
     std::vector<file_record> room_files(std::string_view room_id) override;
     std::vector<file_record> expired_prepared_files(millis now, int limit) override;
     bool delete_prepared_file(std::string_view file_id) override;

@@ -71,7 +71,7 @@ std::optional<file_record> sql_store::find_file(std::string_view file_id) {
 }
 
 complete_outcome sql_store::complete_file(std::string_view file_id, millis at,
-                                          const room_quota& quota) {
+                                          const room_quota& quota, std::int64_t* seq) {
     return with_session([&](soci::session& sql) {
         std::string id(file_id), room;
         long long completed = at, size = 0;
@@ -93,7 +93,9 @@ complete_outcome sql_store::complete_file(std::string_view file_id, millis at,
             return complete_outcome::not_pending;
         }
         detail::touch_room(sql, room, completed);
+        auto last = detail::number_events(sql, room, 1);
         tx.commit();
+        if (seq) *seq = last;
         return complete_outcome::completed;
     });
 }

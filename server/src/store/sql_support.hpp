@@ -122,6 +122,16 @@ inline void touch_room(soci::session& sql, const std::string& room_id, long long
         soci::use(at), soci::use(room_id), soci::use(at);
 }
 
+// Takes the room's next `count` event numbers (see metadata_store) in the transaction under
+// way; returns the last. The room's row is written, so two changes in one room take turns.
+inline std::int64_t number_events(soci::session& sql, const std::string& room_id, int count) {
+    sql << "UPDATE rooms SET event_seq = event_seq + :n WHERE id = :room", soci::use(count),
+        soci::use(room_id);
+    long long seq = 0;
+    sql << "SELECT event_seq FROM rooms WHERE id = :room", soci::use(room_id), soci::into(seq);
+    return seq;
+}
+
 }  // namespace detail
 
 template <class Work>

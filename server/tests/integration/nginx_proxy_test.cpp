@@ -1,8 +1,8 @@
 // The shipped nginx site (deploy/nginx/parlor.conf) in front of two real `parlor` processes,
 // as an operator runs them: HTTPS with a certificate, port 80 sending everyone to HTTPS,
-// WebSockets, uploads larger than nginx's default body limit streamed to Parlor, the
-// client's own address in Parlor's log, and the second instance taking over when the
-// first dies.
+// WebSockets spread over both instances (people on different ones hear of each other),
+// uploads larger than nginx's default body limit streamed to Parlor, the client's own
+// address in Parlor's log, and the second instance taking over when the first dies.
 //
 // The test runs nginx from the shipped file itself, with only these lines replaced (each
 // must be in the file exactly once, so that a change there fails here rather than going
@@ -15,7 +15,8 @@
 // directory), as Debian's nginx.conf includes sites-enabled/ inside http {}.
 //
 // Both instances share one data directory (SQLite and files), as the shipped systemd unit
-// has them share /var/lib/parlor, and one token secret.
+// has them share /var/lib/parlor, one token secret, and one Redis (started by the test), as
+// deploy/systemd/parlor.env.example has them.
 
 #include <netinet/in.h>
 #include <sys/socket.h>
@@ -25,6 +26,7 @@
 
 #include "files_support.hpp"
 #include "support/child_process.hpp"
+#include "support/redis_server.hpp"
 #include "support/temp_dir.hpp"
 
 namespace parlor::itest {
@@ -160,11 +162,13 @@ class NginxProxyTest : public ::testing::Test {
         ASSERT_FALSE(site_.empty()) << "cannot read " << PARLOR_NGINX_SITE;
         server_name_ = first_value(site_, "server_name");
 
-        // Two instances on one data directory and one secret, as the systemd unit runs them.
-        // An explicit SQLite URL, so that PARLOR_IT_DATABASE cannot give each its own.
+        // Two instances on one data directory, one secret and one Redis, as the systemd unit
+        // runs them. An explicit SQLite URL, so that PARLOR_IT_DATABASE cannot give each its
+        // own.
         std::map<std::string, std::string> flags{
             {"--data-dir", shared_data_.string()},
             {"--database-url", "sqlite:" + (shared_data_ / "parlor.db").string()},
+            {"--redis-url", redis_.url()},
             {"--token-secret", std::string(48, 'n')},
             {"--trusted-proxy", "127.0.0.1/32"},
             {"--public-origin", "https://" + server_name_}};
@@ -340,6 +344,7 @@ class NginxProxyTest : public ::testing::Test {
     fs::path shared_data_ = dir_.path() / "parlor-data";
     fs::path nginx_binary_, curl_binary_, certificate_, key_;
     std::string site_, server_name_;
+    testing::redis_server redis_;  // outlives the instances
     std::unique_ptr<parlor_process> first_, second_;
     nginx_ports ports_;
     std::unique_ptr<testing::child_process> nginx_;
@@ -367,7 +372,7 @@ TEST_F(NginxProxyTest, PlainHttpIsSentToHttps) {
     EXPECT_TRUE(location.ends_with("/r/abcd-efgh-jkmn?x=1")) << location;
 }
 
-TEST_F(NginxProxyTest, PeopleWhoJoinARoomOverWebSocketsThroughNginxHearOfEachOther) {
+TEST_F(NginxProxyTest, PeopleWhoseSocketsNginxPutsOnDifferentInstancesHearOfEachOther) {
     auto ada = through_nginx().create_room("Ada");
     auto grace = through_nginx().join_room(ada.code, "Grace");
 
@@ -378,8 +383,13 @@ TEST_F(NginxProxyTest, PeopleWhoJoinARoomOverWebSocketsThroughNginxHearOfEachOth
     ASSERT_TRUE(is_event(state, "room:state"));
     EXPECT_EQ((*state)["data"]["room"]["code"], ada.code);
 
-    // Ada hears of Grace: their sockets are on the same instance (events do not cross
-    // instances yet, so nginx must not spread one room's people over both).
+    // least_conn: Ada's socket holds a connection to one instance, nothing else is in
+    // flight, so Grace's goes to the other. Each instance logged an upgrade.
+    for (auto* instance : {first_.get(), second_.get()}) {
+        EXPECT_NE(instance->log().find(R"("event":"websocket")"), std::string::npos)
+            << "an instance got no socket: nginx did not spread them";
+    }
+    // Ada hears of Grace all the same: the event crossed instances through Redis.
     auto joined = ada_socket->next();
     ASSERT_TRUE(is_event(joined, "member:joined"));
     EXPECT_EQ((*joined)["data"]["member"]["id"], grace.member_id) << shown(*joined);

@@ -359,6 +359,91 @@ TEST_F(RealtimeCallGraceTest, AfterARestartOnlyThoseWhoComeBackStayInTheCall) {
 
 // ---- two starts at once ----
 
+// ---- one order (protocol.md "seq") ----
+
+TEST_F(RealtimeCallTest, RoomEventsAreNumberedOneByOneAndTheStateSaysWhereItIs) {
+    auto base = api().room_state(ada)["seq"].get<std::int64_t>();
+    auto call_id = start_call(*grace_ws);
+    linus_ws->send("call:join", {{"callId", call_id}});
+    ASSERT_TRUE(linus_ws->next_of_type("call:participant-joined"));
+    grace_ws->send("call:leave", {{"callId", call_id}});
+    ASSERT_TRUE(grace_ws->next_of_type("call:participant-left"));
+    linus_ws->send("call:leave", {{"callId", call_id}});  // the last: the call ends too
+
+    std::vector<std::string> types;
+    for (int i = 1; i <= 5; ++i) {
+        auto frame = ada_ws->next();
+        ASSERT_TRUE(frame.has_value()) << "event " << i << " did not come";
+        EXPECT_EQ((*frame)["seq"], base + i) << shown(*frame);
+        types.push_back((*frame)["type"]);
+    }
+    EXPECT_EQ(types, (std::vector<std::string>{"call:started", "call:participant-joined",
+                                               "call:participant-left", "call:participant-left",
+                                               "call:ended"}));
+    EXPECT_EQ(api().room_state(ada)["seq"], base + 5);
+    auto again = join(ada);  // a new socket's room:state reflects them all
+    EXPECT_TRUE(again->expect_silence());
+    ada_ws->send("room:join", {{"token", ada.token}});
+    auto state = ada_ws->next_of_type("room:state");
+    ASSERT_TRUE(state.has_value());
+    EXPECT_EQ((*state)["data"]["seq"], base + 5);
+}
+
+// Joins and leaves racing from two sockets (and, with four network threads, published from
+// several): the numbers give the order the store committed them in, without gaps or
+// repeats, and replaying the events in that order ends where the room is.
+TEST_F(RealtimeCallTest, RacingChangesReplayedInNumberOrderEndWhereTheRoomIs) {
+    auto call_id = start_call(*ada_ws);
+    auto base = api().room_state(ada)["seq"].get<std::int64_t>();
+    constexpr int rounds = 15;
+    auto churn = [&](ws_client& socket, const std::string& self) {
+        auto own = [&](const char* type) {
+            for (;;) {
+                auto frame = socket.next_of_type(type);
+                if (!frame) return false;
+                if ((*frame)["data"]["memberId"] == self) return true;
+            }
+        };
+        for (int i = 0; i < rounds; ++i) {
+            socket.send("call:join", {{"callId", call_id}});
+            if (!own("call:participant-joined")) return false;
+            socket.send("call:leave", {{"callId", call_id}});
+            if (!own("call:participant-left")) return false;
+        }
+        return true;
+    };
+    bool grace_done = false, linus_done = false;
+    std::thread grace_thread([&] { grace_done = churn(*grace_ws, grace.member_id); });
+    std::thread linus_thread([&] { linus_done = churn(*linus_ws, linus.member_id); });
+    grace_thread.join();
+    linus_thread.join();
+    ASSERT_TRUE(grace_done && linus_done);
+
+    auto state = api().room_state(ada);
+    auto last = state["seq"].get<std::int64_t>();
+    EXPECT_EQ(last, base + 4 * rounds);
+    std::map<std::int64_t, nlohmann::json> by_number;
+    while (by_number.size() < static_cast<std::size_t>(last - base)) {
+        auto frame = ada_ws->next();
+        ASSERT_TRUE(frame.has_value()) << "only " << by_number.size() << " events came";
+        auto seq = (*frame)["seq"].get<std::int64_t>();
+        EXPECT_TRUE(by_number.emplace(seq, *frame).second) << "number " << seq << " twice";
+    }
+    EXPECT_EQ(by_number.begin()->first, base + 1);
+    EXPECT_EQ(by_number.rbegin()->first, last);
+    std::set<std::string> in_call{ada.member_id};
+    for (const auto& [seq, frame] : by_number) {
+        auto member = frame["data"]["memberId"].get<std::string>();
+        if (frame["type"] == "call:participant-joined") {
+            EXPECT_TRUE(in_call.insert(member).second) << "joined twice by number " << seq;
+        } else {
+            EXPECT_EQ(frame["type"], "call:participant-left");
+            EXPECT_EQ(in_call.erase(member), 1u) << "left without joining, by number " << seq;
+        }
+    }
+    EXPECT_EQ(in_call, participants_of(state["call"]));
+}
+
 TEST_F(RealtimeCallTest, TwoSimultaneousStartsMakeExactlyOneCall) {
     struct contender {
         ws_client* socket;

@@ -87,10 +87,10 @@ class in_process_parlor {
                  2),
           tokens_(std::string(64, 's'), clock_, std::chrono::hours(12)),
           calls_(store_, clock_, 6),
-          rooms_(store_, tokens_, hub_, calls_, clock_),
+          rooms_(store_, tokens_, presence_, calls_, clock_),
           ice_servers_({}, clock_),
           blocking_(2),
-          realtime_(io_, blocking_, rooms_, calls_, bus_, hub_, ice_servers_, reports_,
+          realtime_(io_, blocking_, rooms_, calls_, bus_, hub_, presence_, ice_servers_, reports_,
                     std::chrono::seconds(20), realtime::socket_limits{}),
           acceptor_(io_, {asio::ip::address_v4::loopback(), 0}) {
         store_.migrate();
@@ -111,7 +111,7 @@ class in_process_parlor {
     hooked_store& store() { return store_; }
     rooms::room_service& rooms() { return rooms_; }
     realtime::realtime_service& realtime() { return realtime_; }
-    const realtime::hub& hub() const { return hub_; }
+    const bus::presence& presence() const { return presence_; }
 
   private:
     asio::awaitable<void> accept() {
@@ -142,6 +142,7 @@ class in_process_parlor {
     hooked_store store_;
     auth::token_service tokens_;
     realtime::hub hub_;
+    bus::local_presence presence_;
     rooms::call_service calls_;
     rooms::room_service rooms_;
     auth::ice_server_provider ice_servers_;
@@ -176,7 +177,13 @@ TEST(RealtimeJoinRace, AMemberWhoLeavesWhileTheirJoinIsCheckedIsClosedOut) {
     ASSERT_TRUE(closure.has_value()) << "the socket of a member who left stayed open";
     EXPECT_TRUE(closure->close_frame) << closure->describe();
     EXPECT_EQ(closure->code, 1000) << closure->describe();
-    EXPECT_FALSE(parlor.hub().online(grace.member.id));
+    // Her socket counted while it was there; once it is gone, she is offline.
+    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+    while (parlor.presence().online(ada.room.id, grace.member.id) &&
+           std::chrono::steady_clock::now() < deadline) {
+        std::this_thread::yield();
+    }
+    EXPECT_FALSE(parlor.presence().online(ada.room.id, grace.member.id));
 
     // The room heard that she left, and nothing of her coming online.
     auto left = ada_ws.next();
@@ -204,8 +211,9 @@ TEST(RealtimeJoinRace, AnEventBetweenTheSnapshotAndItsSendingComesAfterTheState)
                             1,
                             2,
                             3};
-    parlor.store().after_next_contents_read(ada.room.id,
-                                            [&] { parlor.realtime().file_added(file); });
+    parlor.store().after_next_contents_read(ada.room.id, [&] {
+        parlor.realtime().file_added(file, parlor.store().number_event(ada.room.id));
+    });
     ws_client grace_ws(parlor.port());
     grace_ws.send("room:join", {{"token", grace.token.token}}, "join");
 
@@ -217,6 +225,8 @@ TEST(RealtimeJoinRace, AnEventBetweenTheSnapshotAndItsSendingComesAfterTheState)
     auto added = grace_ws.next();
     ASSERT_TRUE(is_event(added, "file:added"));
     EXPECT_EQ((*added)["data"]["file"]["id"], file.id);
+    // Numbered next after the state, so that the client applies it rather than drops it.
+    EXPECT_EQ((*added)["seq"], (*state)["data"]["seq"].get<std::int64_t>() + 1);
 }
 
 }  // namespace

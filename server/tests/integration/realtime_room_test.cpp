@@ -58,7 +58,7 @@ TEST_F(RealtimeRoomTest, JoinIsAnsweredWithRoomStateEchoingTheRid) {
     const auto& state = (*reply)["data"];
     EXPECT_EQ(keys_of(state),
               (std::set<std::string>{"room", "self", "members", "call", "files", "iceServers",
-                                     "iceTransportPolicy", "callCapacity"}));
+                                     "iceTransportPolicy", "callCapacity", "seq"}));
     EXPECT_EQ(keys_of(state["room"]),
               (std::set<std::string>{"id", "code", "createdAt", "createdBy"}));
     EXPECT_EQ(state["room"]["id"], ada.room_id);

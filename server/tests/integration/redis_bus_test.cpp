@@ -1,7 +1,8 @@
 // Several instances as one server: two `parlor` processes share a PostgreSQL database and a
 // Redis (--redis-url) that the test starts. Presence, call events and the signaling relay
 // cross instances; a leave closes the member's sockets on the other instance; a Redis
-// restarted mid-test is survived.
+// restarted mid-test is survived; the members of an instance killed go offline within the
+// presence bound, and one restarted drops nobody the other holds from their call.
 
 #include "realtime_support.hpp"
 #include "support/redis_server.hpp"
@@ -17,6 +18,8 @@ class RedisBusTest : public ::testing::Test {
             *instance = std::make_unique<parlor_process>(
                 std::map<std::string, std::string>{{"--database-url", database.url()},
                                                    {"--redis-url", redis.url()},
+                                                   {"--presence-ttl", std::to_string(ttl.count())},
+                                                   {"--call-grace", "2"},
                                                    {"--token-secret", std::string(40, 't')}});
             (*instance)->start();
         }
@@ -49,6 +52,26 @@ class RedisBusTest : public ::testing::Test {
         return false;
     }
 
+    // A claim is renewed every third of it: a member of an instance killed goes offline
+    // within the time to live and one renewal interval.
+    static constexpr std::chrono::seconds ttl{3};
+    static constexpr auto offline_bound = ttl + ttl / 3;
+    // Room for a loaded machine (sanitizers, parallel tests) over the bound.
+    static constexpr auto slack = 5s;
+
+    std::string call_of(const std::unique_ptr<ws_client>& starter,
+                        const std::unique_ptr<ws_client>& joiner) {
+        starter->send("call:start");
+        auto started = joiner->next_of_type("call:started");
+        if (!started) throw std::runtime_error("no call:started");
+        auto call_id = (*started)["data"]["call"]["id"].get<std::string>();
+        joiner->send("call:join", {{"callId", call_id}});
+        if (!starter->next_of_type("call:participant-joined") ||
+            !joiner->next_of_type("call:participant-joined"))
+            throw std::runtime_error("no call:participant-joined");
+        return call_id;
+    }
+
     testing::test_database database{testing::database_kind::postgresql};
     testing::redis_server redis;
     std::unique_ptr<parlor_process> first, second;
@@ -60,6 +83,25 @@ TEST_F(RedisBusTest, HealthSaysTheBusIsConnected) {
         ASSERT_TRUE(bus_becomes(*instance, "ok", 10s)) << instance->log();
         EXPECT_EQ(parlor_client(instance->port()).health().status, 200);
     }
+}
+
+// A Redis that refuses the password is not a healthy bus, though its port answers.
+TEST(RedisBusPassword, AWrongPasswordIsAnErrorAndTheRightOneIsOk) {
+    testing::redis_server redis("s3cret");
+    auto port = std::to_string(redis.port());
+    parlor_process wrong({{"--redis-url", "redis://:wrong@127.0.0.1:" + port}});
+    wrong.start_listening();
+    ASSERT_TRUE(wrong.wait_for_log("bus_refused").has_value()) << wrong.log();
+    auto health = parlor_client(wrong.port()).health();
+    EXPECT_EQ(health.status, 503) << health.body;
+    EXPECT_EQ(nlohmann::json::parse(health.body)["checks"]["bus"], "error") << health.body;
+    EXPECT_EQ(wrong.log().find("s3cret"), std::string::npos);
+    EXPECT_EQ(wrong.log().find(":wrong@"), std::string::npos) << "the password was logged";
+
+    parlor_process right({{"--redis-url", redis.url()}});
+    right.start();  // waits for a healthy /api/health: the bus is ok
+    EXPECT_EQ(nlohmann::json::parse(parlor_client(right.port()).health().body)["checks"]["bus"],
+              "ok");
 }
 
 TEST_F(RedisBusTest, PresenceCallEventsAndSignalsCrossInstances) {
@@ -95,6 +137,78 @@ TEST_F(RedisBusTest, PresenceCallEventsAndSignalsCrossInstances) {
     }
     EXPECT_TRUE(grace_ws->expect_silence());
     EXPECT_TRUE(ada_ws->expect_silence());  // nothing came back to the sender
+}
+
+// Online while any instance holds a socket of theirs: the snapshot on one instance shows
+// who is on the other, and a member with sockets on both goes offline with their last.
+TEST_F(RedisBusTest, PresenceIsOneAcrossInstances) {
+    auto ada_ws = joined(*first, ada);
+    auto grace_ws = std::make_unique<ws_client>(second->port());
+    grace_ws->send("room:join", {{"token", grace.token}});
+    auto state = grace_ws->next_of_type("room:state");
+    ASSERT_TRUE(state.has_value());
+    for (const auto& member : (*state)["data"]["members"]) {
+        EXPECT_TRUE(member["online"].get<bool>())
+            << member.dump() << " seen from the other instance";
+    }
+    ASSERT_TRUE(ada_ws->next_of_type("member:joined"));
+    auto rest = parlor_client(second->port()).state(ada.code, bearer(ada.token));
+    auto members = nlohmann::json::parse(rest.body)["members"];
+    ASSERT_EQ(members.size(), 2u);
+    for (const auto& member : members) EXPECT_TRUE(member["online"].get<bool>()) << member.dump();
+
+    // Ada opens a second tab, on the other instance: nobody hears of her coming online again,
+    // nor of her going when her first tab closes.
+    auto ada_tab = joined(*second, ada);
+    ada_ws->close();
+    EXPECT_TRUE(grace_ws->expect_silence(1s));
+    ada_tab->close();
+    auto left = grace_ws->next_of_type("member:left");
+    ASSERT_TRUE(left.has_value()) << "Ada's last socket went, and nobody heard";
+    EXPECT_EQ((*left)["data"]["memberId"], ada.member_id);
+    EXPECT_EQ((*left)["data"]["reason"], "offline");
+}
+
+TEST_F(RedisBusTest, TheMembersOfAKilledInstanceGoOfflineWithinTheBound) {
+    auto ada_ws = joined(*first, ada);
+    auto grace_ws = joined(*second, grace);
+    ASSERT_TRUE(ada_ws->next_of_type("member:joined"));
+    auto call_id = call_of(grace_ws, ada_ws);
+
+    first->kill();
+    auto left = grace_ws->next_of_type("member:left", offline_bound + slack);
+    ASSERT_TRUE(left.has_value()) << "Ada still online after her instance died";
+    EXPECT_EQ((*left)["data"]["memberId"], ada.member_id);
+    EXPECT_EQ((*left)["data"]["reason"], "offline");
+    // Then her call grace (2 s) runs out on the instance that saw her go.
+    auto dropped = grace_ws->next_of_type("call:participant-left", 2s + slack);
+    ASSERT_TRUE(dropped.has_value()) << second->log();
+    EXPECT_EQ((*dropped)["data"]["memberId"], ada.member_id);
+    EXPECT_EQ((*dropped)["data"]["reason"], "dropped");
+    EXPECT_EQ((*dropped)["data"]["callId"], call_id);
+}
+
+// A restarted instance gives everyone in a call the grace period; those online on the other
+// instance keep their place when it ends.
+TEST_F(RedisBusTest, ARestartedInstanceDropsNobodyTheOtherHolds) {
+    auto ada_ws = joined(*second, ada);
+    auto grace_ws = joined(*second, grace);
+    ASSERT_TRUE(ada_ws->next_of_type("member:joined"));
+    auto call_id = call_of(ada_ws, grace_ws);
+
+    first->kill_and_restart();
+    for (const auto& who : {ada, grace}) {
+        auto ended =
+            first->wait_for_log("\"member\":\"" + who.member_id + "\",\"online\":true", 2s + slack);
+        ASSERT_TRUE(ended.has_value()) << who.display_name << "'s grace did not end as online\n"
+                                       << first->log();
+    }
+    EXPECT_TRUE(grace_ws->expect_silence()) << "someone was dropped from the call";
+    auto rest = parlor_client(second->port()).state(ada.code, bearer(ada.token));
+    auto call = nlohmann::json::parse(rest.body)["call"];
+    ASSERT_TRUE(call.is_object()) << rest.body;
+    EXPECT_EQ(call["id"], call_id);
+    EXPECT_EQ(call["participants"].size(), 2u) << call.dump();
 }
 
 TEST_F(RedisBusTest, ALeaveOnOneInstanceClosesTheMembersSocketsOnTheOther) {

@@ -28,7 +28,9 @@ constexpr millis download_ttl_ms = 300'000;
 class recorded_events final : public rooms::room_events {
   public:
     void member_left(const rooms::departure&) override {}
-    void file_added(const store::file_record& file) override { added.push_back(file); }
+    void file_added(const store::file_record& file, std::int64_t) override {
+        added.push_back(file);
+    }
     std::vector<store::file_record> added;
 };
 

@@ -20,14 +20,6 @@ namespace fs = std::filesystem;
 
 constexpr millis day = 24 * 60 * 60 * 1000;
 
-class online_members final : public rooms::presence {
-  public:
-    bool online(std::string_view member_id) const override {
-        return ids.contains(std::string(member_id));
-    }
-    std::set<std::string> ids;
-};
-
 class RoomRetentionTest : public ::testing::TestWithParam<testing::database_kind> {
   protected:
     RoomRetentionTest() {
@@ -61,7 +53,7 @@ class RoomRetentionTest : public ::testing::TestWithParam<testing::database_kind
         blobs,
         clock,
         {.upload_ttl = std::chrono::seconds(600), .min_free_disk = 0, .prepares_per_minute = 0}};
-    online_members presence;
+    bus::local_presence presence;
     room_retention retention{store, blobs, presence, clock, std::chrono::days(30)};
 };
 
@@ -112,12 +104,12 @@ TEST_P(RoomRetentionTest, ARoomWithAnActiveCallIsKept) {
 }
 
 TEST_P(RoomRetentionTest, AMemberOnlineKeepsTheRoomAndItsClockStartsWhenTheyGo) {
-    presence.ids.insert("a");
+    presence.attach("r1", "a");
     clock.advance(90 * day);
     EXPECT_EQ(retention.sweep(), 1u);  // r2
     EXPECT_TRUE(exists("r1"));
 
-    presence.ids.clear();  // offline now: the room was in use until the last sweep
+    presence.detach("r1", "a");  // offline now: the room was in use until the last sweep
     clock.advance(29 * day);
     EXPECT_EQ(retention.sweep(), 0u);
     clock.advance(2 * day);

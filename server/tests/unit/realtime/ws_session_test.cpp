@@ -429,7 +429,8 @@ TEST_F(HubTest, AMemberWhoLeftIsDetachedAndTheirSocketsClosed) {
     rooms.attach("room-1", "bob", bob_phone.session);
 
     rooms.deliver(event("room-1", "bob left", {}, "bob", "bob"));
-    EXPECT_FALSE(rooms.online("bob"));  // at once: no "offline" follows
+    // At once: their sockets' closes find them gone (so no "offline" follows).
+    EXPECT_FALSE(rooms.detach("room-1", "bob", bob_laptop.session.get()));
     EXPECT_EQ(next(*ada.client), "bob left");
     for (auto* gone : {bob_laptop.client.get(), bob_phone.client.get()}) {
         auto ended = wait_closed(*gone);
@@ -439,24 +440,22 @@ TEST_F(HubTest, AMemberWhoLeftIsDetachedAndTheirSocketsClosed) {
         EXPECT_EQ(ended->reason, "left the room");
         EXPECT_TRUE(gone->inbox.empty()) << gone->inbox.front();
     }
-    EXPECT_TRUE(rooms.online("ada"));
+    EXPECT_TRUE(rooms.detach("room-1", "ada", ada.session.get()));
 }
 
-TEST_F(HubTest, AMemberIsOnlineFromTheirFirstSocketUntilTheirLast) {
+TEST_F(HubTest, TheRoomIsHeldFromTheFirstSocketUntilTheLast) {
     auto laptop = open_socket(), phone = open_socket();
-    EXPECT_FALSE(rooms.online("ada"));
-    EXPECT_TRUE(rooms.attach("room-1", "ada", laptop.session).came_online);
-    EXPECT_FALSE(rooms.attach("room-1", "ada", phone.session).came_online);
-    EXPECT_TRUE(rooms.online("ada"));
+    EXPECT_FALSE(rooms.holds_room("room-1"));
+    rooms.attach("room-1", "ada", laptop.session);
+    rooms.attach("room-1", "ada", phone.session);
     EXPECT_TRUE(rooms.holds_room("room-1"));
     EXPECT_FALSE(rooms.holds_room("room-2"));
 
-    EXPECT_FALSE(rooms.detach("room-1", "ada", laptop.session.get()));
-    EXPECT_TRUE(rooms.online("ada"));
-    // A socket detached twice does not count twice.
+    EXPECT_TRUE(rooms.detach("room-1", "ada", laptop.session.get()));
+    EXPECT_TRUE(rooms.holds_room("room-1"));
+    // A socket detached twice is no longer there the second time.
     EXPECT_FALSE(rooms.detach("room-1", "ada", laptop.session.get()));
     EXPECT_TRUE(rooms.detach("room-1", "ada", phone.session.get()));
-    EXPECT_FALSE(rooms.online("ada"));
     EXPECT_FALSE(rooms.holds_room("room-1"));
 }
 
@@ -464,16 +463,16 @@ TEST_F(HubTest, ReconnectingBuysNoFreshRelayBudget) {
     hub bounded(relay_allowance{1000, 1000});  // refills in a second
     auto first = open_socket(), second = open_socket();
     auto attached = bounded.attach("room-1", "ada", first.session);
-    ASSERT_TRUE(attached.relay);
+    ASSERT_TRUE(attached);
     auto now = std::chrono::steady_clock::now();
-    EXPECT_TRUE(attached.relay->spend(1000, now));
+    EXPECT_TRUE(attached->spend(1000, now));
     EXPECT_TRUE(bounded.detach("room-1", "ada", first.session.get()));
 
     auto again = bounded.attach("room-1", "ada", second.session);
-    ASSERT_TRUE(again.relay);
-    EXPECT_FALSE(again.relay->spend(500, now)) << "the spent budget came back full";
+    ASSERT_TRUE(again);
+    EXPECT_FALSE(again->spend(500, now)) << "the spent budget came back full";
     // Without a bound there is no budget to spend.
-    EXPECT_FALSE(rooms.attach("room-1", "bob", first.session).relay);
+    EXPECT_FALSE(rooms.attach("room-1", "bob", first.session));
 }
 
 }  // namespace

@@ -19,18 +19,11 @@ using testing::failure_of;
 
 using namespace std::chrono_literals;
 
-// Who is online is the realtime layer's knowledge; here the test decides.
-class fake_presence final : public presence {
-  public:
-    std::set<std::string, std::less<>> members;
-    bool online(std::string_view member_id) const override { return members.contains(member_id); }
-};
-
 class recorded_events final : public room_events {
   public:
     std::vector<departure> departures;
     void member_left(const departure& gone) override { departures.push_back(gone); }
-    void file_added(const store::file_record&) override {}
+    void file_added(const store::file_record&, std::int64_t) override {}
 };
 
 class RoomServiceTest : public ::testing::TestWithParam<testing::database_kind> {
@@ -45,7 +38,7 @@ class RoomServiceTest : public ::testing::TestWithParam<testing::database_kind> 
     testing::test_database db{GetParam()};
     store::sql_store store{db.location(), 1};
     auth::token_service tokens{std::string(40, 's'), clock, 12h};
-    fake_presence online;
+    bus::local_presence online;  // the realtime layer tells it; here the test does
     call_service calls{store, clock, 6};
     room_service rooms{store, tokens, online, calls, clock};
     recorded_events events;
@@ -162,7 +155,7 @@ TEST_P(RoomServiceTest, SnapshotSaysWhoIsOnline) {
     auto created = rooms.create_room("Alice");
     clock.advance(10);
     auto bob = rooms.join_room(created.room.code, "Bob", std::nullopt);
-    online.members = {bob.member.id};
+    online.attach(created.room.id, bob.member.id);
     auto snapshot = rooms.state(created.room.code, created.token.token);
     EXPECT_FALSE(snapshot.members[0].online);
     EXPECT_TRUE(snapshot.members[1].online);

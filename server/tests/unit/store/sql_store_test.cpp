@@ -63,6 +63,44 @@ TEST_P(SqlStoreTest, LeavingTwiceKeepsTheFirstTime) {
     EXPECT_EQ(store.find_member("m1")->left_at, 5000);
 }
 
+// Each change that makes room events takes the room's next numbers in its own transaction,
+// and the snapshot says which number it reflects.
+TEST_P(SqlStoreTest, RoomEventsAreNumberedInCommitOrder) {
+    ASSERT_TRUE(store.insert_room_with_creator(room, creator));
+    store.insert_member({"m2", "r1", "Bob", 2000, std::nullopt});
+    EXPECT_EQ(store.read_room_contents("r1").seq, 0);
+
+    std::int64_t seq = -1;
+    ASSERT_EQ(store.start_call({"c1", "r1", "m1", 3000, {}}, &seq), start_outcome::started);
+    EXPECT_EQ(seq, 1);
+    ASSERT_EQ(store.join_call("c1", "m2", 3100, 6, &seq), join_outcome::joined);
+    EXPECT_EQ(seq, 2);
+    seq = -1;
+    EXPECT_EQ(store.join_call("c1", "m2", 3200, 6, &seq), join_outcome::already_in);
+    EXPECT_EQ(seq, -1) << "a join that changed nothing took a number";
+    EXPECT_EQ(store.leave_call("c1", "m2", 3300, "left").seq, 3);
+    auto last = store.leave_call("c1", "m1", 3400, "left");  // the last one: the call ends
+    EXPECT_TRUE(last.call_ended);
+    EXPECT_EQ(last.seq, 5) << "participant-left and call:ended take one each";
+    EXPECT_EQ(store.leave_call("c1", "m1", 3500, "left").seq, 0);
+
+    ASSERT_EQ(store.start_call({"c2", "r1", "m1", 4000, {}}, &seq), start_outcome::started);
+    EXPECT_TRUE(store.end_call("c2", 4100, "ended", "m1", &seq));
+    EXPECT_EQ(seq, 7);
+    EXPECT_EQ(store.number_event("r1"), 8);
+    store.mark_member_left("m2", 5000, &seq);
+    EXPECT_EQ(seq, 9);
+    seq = -1;
+    store.mark_member_left("m2", 5100, &seq);
+    EXPECT_EQ(seq, -1) << "leaving twice took a number";
+    EXPECT_EQ(store.read_room_contents("r1").seq, 9);
+
+    // Another room counts on its own.
+    ASSERT_TRUE(store.insert_room_with_creator({"r2", "bbbbbbbbbbbb", 6000, "m5"},
+                                               {"m5", "r2", "Eve", 6000, std::nullopt}));
+    EXPECT_EQ(store.number_event("r2"), 1);
+}
+
 TEST_P(SqlStoreTest, RenameKeepsEverythingElse) {
     ASSERT_TRUE(store.insert_room_with_creator(room, creator));
     store.rename_member("m1", "Alicia");

@@ -61,10 +61,10 @@ struct realtime_parts {
         : store(store::database_location::sqlite(dir.path() / "parlor.db"), 1),
           tokens(std::string(64, 's'), clock, std::chrono::hours(12)),
           calls(store, clock, 6),
-          rooms(store, tokens, sockets, calls, clock),
+          rooms(store, tokens, online, calls, clock),
           ice_servers({}, clock),
           blocking(1),
-          service(io, blocking, rooms, calls, bus, sockets, ice_servers, reports,
+          service(io, blocking, rooms, calls, bus, sockets, online, ice_servers, reports,
                   std::chrono::seconds(20), limits) {
         store.migrate();
         bus.subscribe([this](const bus::room_event& e) { sockets.deliver(e); });
@@ -79,6 +79,7 @@ struct realtime_parts {
     store::sql_store store;
     auth::token_service tokens;
     realtime::hub sockets;
+    bus::local_presence online;
     rooms::call_service calls;
     rooms::room_service rooms;
     auth::ice_server_provider ice_servers;

@@ -22,19 +22,38 @@ namespace parlor::testing {
 
 class redis_server {
   public:
-    redis_server() : port_(free_port()) { start(); }
+    // With a password, clients must AUTH with it.
+    explicit redis_server(std::string password = {})
+        : port_(free_port()), password_(std::move(password)) {
+        start();
+    }
     ~redis_server() { stop(); }
 
     unsigned short port() const { return port_; }
-    std::string url() const { return "redis://127.0.0.1:" + std::to_string(port_); }
+    std::string url() const {
+        return "redis://" + (password_.empty() ? "" : ":" + password_ + "@") +
+               "127.0.0.1:" + std::to_string(port_);
+    }
 
     void start() {
+        std::vector<std::string> command{"/usr/bin/redis-server",
+                                         "--port",
+                                         std::to_string(port_),
+                                         "--bind",
+                                         "127.0.0.1",
+                                         "--save",
+                                         "",
+                                         "--appendonly",
+                                         "no",
+                                         "--dir",
+                                         dir_.path().string()};
+        if (!password_.empty()) {
+            command.push_back("--requirepass");
+            command.push_back(password_);
+        }
         process_ = std::make_unique<child_process>(
-            std::vector<std::string>{"/usr/bin/redis-server", "--port", std::to_string(port_),
-                                     "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
-                                     "--dir", dir_.path().string()},
-            child_streams{.stdout_to = dir_.path() / "redis.log",
-                          .stderr_to = dir_.path() / "redis.log"});
+            std::move(command), child_streams{.stdout_to = dir_.path() / "redis.log",
+                                              .stderr_to = dir_.path() / "redis.log"});
         auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
         while (!accepts()) {
             if (std::chrono::steady_clock::now() > deadline)
@@ -71,6 +90,7 @@ class redis_server {
 
     temp_dir dir_;
     unsigned short port_;
+    std::string password_;
     std::unique_ptr<child_process> process_;
 };
 
