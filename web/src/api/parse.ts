@@ -156,7 +156,13 @@ export function parseRoomSnapshot(value: unknown): RoomSnapshot {
     iceServers: iceServers(body.iceServers),
     iceTransportPolicy: iceTransportPolicy(body.iceTransportPolicy),
     callCapacity: callCapacity(body.callCapacity),
+    seq: sequenceNumber(body.seq),
   };
+}
+
+/** A room event's number: a non-negative integer, else null (not numbered). */
+export function sequenceNumber(value: unknown): number | null {
+  return typeof value === 'number' && Number.isSafeInteger(value) && value >= 0 ? value : null;
 }
 
 /**

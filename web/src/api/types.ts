@@ -77,6 +77,8 @@ export interface RoomSnapshot {
   iceTransportPolicy: RTCIceTransportPolicy;
   /** How many people one call holds on this server. */
   callCapacity: number;
+  /** The number of the room's last event this snapshot reflects (protocol.md); null from a server without numbers. */
+  seq: number | null;
 }
 
 /** A file shared in the room (protocol.md "File"). */

@@ -3,7 +3,7 @@
  * are checked. Past `parseServerEvent` the client works with typed events; a frame that does
  * not fit is dropped here instead of surfacing as `undefined` in a component.
  */
-import { parseCall, parseFile } from '../api/parse';
+import { parseCall, parseFile, sequenceNumber } from '../api/parse';
 import type { CallInfo, CallParticipant, FileInfo, Member } from '../api/types';
 
 export { parseCall, parseFile };
@@ -14,6 +14,8 @@ export interface Envelope {
   type: string;
   data: unknown;
   rid?: string;
+  /** Room-wide events: their number in the room's one order (protocol.md). */
+  seq?: number;
 }
 
 /** What an `error` event carries; `rid` echoes the frame that caused it. */
@@ -86,6 +88,8 @@ export function parseEnvelope(text: string): Envelope | null {
   if (!isObject(value) || typeof value.type !== 'string') return null;
   const envelope: Envelope = { type: value.type, data: value.data ?? {} };
   if (typeof value.rid === 'string') envelope.rid = value.rid;
+  const seq = sequenceNumber(value.seq);
+  if (seq !== null) envelope.seq = seq;
   return envelope;
 }
 

@@ -55,6 +55,11 @@ class FakeSocket implements WebSocketLike {
     this.onmessage?.({ data: JSON.stringify(rid === undefined ? { type, data } : { type, data, rid }) });
   }
 
+  /** A room-wide event with its number. */
+  pushNumbered(seq: number, type: string, data: unknown): void {
+    this.onmessage?.({ data: JSON.stringify({ type, data, seq }) });
+  }
+
   /** Opens, and answers the room:join with room:state. */
   accept(): void {
     this.open();
@@ -179,6 +184,72 @@ describe('RealtimeClient', () => {
     client.send('call:start', {});
     expect(last().sent[1]).toMatchObject({ type: 'call:start', data: {} });
     client.close();
+  });
+
+  describe('numbered events', () => {
+    const joinedAs = (memberId: string) => ({ callId: 'c1', memberId });
+    const order = (seen: ReturnType<typeof setup>['seen']) =>
+      seen.event.mock.calls.map(([e]) => (e.data as { memberId?: string }).memberId);
+
+    it('drops events the state reflects and applies the next in order', () => {
+      const { client, seen, last } = setup();
+      client.connect();
+      last().open();
+      last().push('room:state', { ...stateData, seq: 7 });
+      last().pushNumbered(7, 'call:participant-joined', joinedAs('old'));
+      last().pushNumbered(8, 'call:participant-joined', joinedAs('b'));
+      last().pushNumbered(8, 'call:participant-joined', joinedAs('again'));
+      expect(order(seen)).toEqual(['b']);
+      client.close();
+    });
+
+    it('holds an early event until the one before it comes', () => {
+      const { client, seen, last, clock } = setup();
+      client.connect();
+      last().open();
+      last().push('room:state', { ...stateData, seq: 1 });
+      last().pushNumbered(3, 'call:participant-joined', joinedAs('c'));
+      last().pushNumbered(4, 'call:participant-joined', joinedAs('d'));
+      expect(order(seen)).toEqual([]);
+      clock.advance(500);
+      last().pushNumbered(2, 'call:participant-joined', joinedAs('b'));
+      expect(order(seen)).toEqual(['b', 'c', 'd']);
+      clock.advance(5_000);
+      expect(last().sent.map((e) => e.type)).toEqual(['room:join']); // no resync was needed
+      client.close();
+    });
+
+    it('resyncs on the same socket when a missing event does not come', () => {
+      const { client, seen, last, clock, sockets } = setup({ gapWaitMs: 1_000 });
+      client.connect();
+      last().open();
+      last().push('room:state', { ...stateData, seq: 1 });
+      last().pushNumbered(3, 'call:participant-joined', joinedAs('c'));
+      clock.advance(999);
+      expect(last().sent).toHaveLength(1);
+      clock.advance(1);
+      expect(last().sent.map((e) => e.type)).toEqual(['room:join', 'room:join']);
+      expect(last().sent[1]?.data).toEqual({ token: 'tok-1' });
+      // Until the fresh state, events are dropped: it reflects them.
+      last().pushNumbered(4, 'call:participant-joined', joinedAs('d'));
+      last().push('room:state', { ...stateData, seq: 4 });
+      last().pushNumbered(5, 'call:participant-joined', joinedAs('e'));
+      expect(order(seen)).toEqual(['e']);
+      expect(seen.resync).toHaveBeenCalledTimes(2);
+      expect(sockets).toHaveLength(1);
+      expect(client.status.status).toBe('open');
+      client.close();
+    });
+
+    it('applies events as they come from a server that does not number them', () => {
+      const { client, seen, last } = setup();
+      client.connect();
+      last().accept(); // no seq in the state
+      last().pushNumbered(9, 'call:participant-joined', joinedAs('b'));
+      last().pushNumbered(3, 'call:participant-joined', joinedAs('c'));
+      expect(order(seen)).toEqual(['b', 'c']);
+      client.close();
+    });
   });
 
   it('delivers checked events in order and drops frames that do not fit', () => {

@@ -25,6 +25,12 @@
  *   `unreachableAfterMs`, default 10 s), so it can say
  *   "Couldn't open the room" (or, once in, that the server can't be reached) with a "Try
  *   again" that calls `reconnectNow()`. The page knows whether it was ever in (`open` once).
+ * - Room-wide events carry `seq`, their number in the room's one order, and `room:state` the
+ *   number it reflects. Events the state already reflects are dropped; one that comes early
+ *   (a number skipped) waits up to `gapWaitMs` (default 1 s) for the ones before it, since two
+ *   server threads or instances may publish in the other order than they committed. If they
+ *   do not come, they were lost: the client sends `room:join` again on the same socket and
+ *   resyncs from the fresh `room:state` (events until then are dropped: it reflects them).
  * - Frames are written only while open. `send` and `request` fail fast while disconnected:
  *   nothing is queued or replayed, because after a reconnect the resync says what is true and
  *   the caller re-establishes what it needs (e.g. `call:join`) from there.
@@ -147,6 +153,8 @@ export interface RealtimeOptions {
   requestTimeoutMs?: number;
   /** How long `leave()` waits for an error about `room:leave` before calling it done. */
   leaveTimeoutMs?: number;
+  /** How long an early event waits for those numbered before it before the client resyncs. */
+  gapWaitMs?: number;
 }
 
 export const BACKOFF_BASE_MS = 500;
@@ -156,6 +164,7 @@ export const UNREACHABLE_AFTER_ATTEMPTS = 3;
 export const UNREACHABLE_AFTER_MS = 10_000;
 export const REQUEST_TIMEOUT_MS = 10_000;
 export const LEAVE_TIMEOUT_MS = 1_000;
+export const GAP_WAIT_MS = 1_000;
 /** protocol.md: frames above 64 KiB close the socket (1009). */
 export const MAX_FRAME_BYTES = 64 * 1024;
 
@@ -211,6 +220,15 @@ export class RealtimeClient {
   private readonly network: NetworkEvents | null;
   private readonly requestTimeoutMs: number;
   private readonly leaveTimeoutMs: number;
+  private readonly gapWaitMs: number;
+
+  /** The number of the last room event applied (or reflected by room:state); null: not numbered. */
+  private lastSeq: number | null = null;
+  /** Events that came before some numbered ahead of them, by number. */
+  private readonly early = new Map<number, ServerEvent>();
+  private gapTimer: unknown = null;
+  /** A room:join to resync is on its way: events until its room:state are dropped. */
+  private resyncing = false;
 
   private readonly subscribers = new Set<RealtimeSubscriber>();
   private readonly pending = new Map<string, PendingRequest>();
@@ -248,6 +266,7 @@ export class RealtimeClient {
           : null;
     this.requestTimeoutMs = options.requestTimeoutMs ?? REQUEST_TIMEOUT_MS;
     this.leaveTimeoutMs = options.leaveTimeoutMs ?? LEAVE_TIMEOUT_MS;
+    this.gapWaitMs = options.gapWaitMs ?? GAP_WAIT_MS;
   }
 
   /** Opens the first connection. Calling it again does nothing. */
@@ -492,6 +511,8 @@ export class RealtimeClient {
         this.failingSince = null;
         this.setStatus({ status: 'open', attempt: 0, nextRetryAt: null });
       }
+      this.forgetOrder();
+      this.lastSeq = snapshot.seq;
       for (const s of [...this.subscribers]) s.resync?.(snapshot);
       return;
     }
@@ -507,6 +528,58 @@ export class RealtimeClient {
       return;
     }
 
+    if (envelope.seq !== undefined && this.lastSeq !== null) {
+      this.inOrder(envelope.seq, event);
+      return;
+    }
+    this.dispatch(event);
+  }
+
+  /** A numbered event: applied in the room's order, held while early, dropped when known. */
+  private inOrder(seq: number, event: ServerEvent): void {
+    if (this.resyncing || this.lastSeq === null || seq <= this.lastSeq) return;
+    if (seq > this.lastSeq + 1) {
+      this.early.set(seq, event);
+      if (this.gapTimer === null) {
+        this.gapTimer = this.timers.setTimeout(() => {
+          this.gapTimer = null;
+          if (this.early.size > 0) this.resyncInPlace();
+        }, this.gapWaitMs);
+      }
+      return;
+    }
+    this.lastSeq = seq;
+    this.dispatch(event);
+    for (let next = this.early.get(this.lastSeq + 1); next !== undefined; next = this.early.get(this.lastSeq + 1)) {
+      this.early.delete(this.lastSeq + 1);
+      this.lastSeq += 1;
+      this.dispatch(next);
+    }
+    if (this.early.size === 0 && this.gapTimer !== null) {
+      this.timers.clearTimeout(this.gapTimer);
+      this.gapTimer = null;
+    }
+  }
+
+  /** Events were lost: a fresh room:state on this socket says what is true now. */
+  private resyncInPlace(): void {
+    this.forgetOrder();
+    try {
+      this.write('room:join', { token: this.token }, this.nextRid());
+      this.resyncing = true;
+    } catch {
+      this.dropSocket(); // the reconnect resyncs
+    }
+  }
+
+  private forgetOrder(): void {
+    this.early.clear();
+    this.resyncing = false;
+    if (this.gapTimer !== null) this.timers.clearTimeout(this.gapTimer);
+    this.gapTimer = null;
+  }
+
+  private dispatch(event: ServerEvent): void {
     if (event.type === 'error' && event.data.rid !== undefined) {
       const request = this.pending.get(event.data.rid);
       if (request !== undefined) {
@@ -551,6 +624,7 @@ export class RealtimeClient {
     if (socket !== null) this.detach(socket);
     this.socket = null;
     this.joined = false;
+    this.forgetOrder();
     if (this.joinTimer !== null) this.timers.clearTimeout(this.joinTimer);
     this.joinTimer = null;
     this.failPending(new RealtimeError('disconnected', 'The connection dropped before an answer came.'));
@@ -581,6 +655,7 @@ export class RealtimeClient {
     const socket = this.socket;
     this.socket = null;
     this.joined = false;
+    this.forgetOrder();
     if (socket !== null) {
       this.detach(socket);
       socket.close(1000);

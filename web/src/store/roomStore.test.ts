@@ -27,6 +27,7 @@ function snapshot(members: Member[], self = 'a'): RoomSnapshot {
     iceServers: [],
     iceTransportPolicy: 'all',
     callCapacity: 6,
+    seq: null,
   };
 }
 
