@@ -4,10 +4,11 @@
  * bytes, and a file over the server's limit refused in words.
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { Page } from '@playwright/test';
+import { openFilesTab, sha256Of, sharedFile } from './file-helpers';
 import { createRoom, expect, joinRoom, person, test } from './fixtures';
 import { launchParlor } from './launch';
 
@@ -28,19 +29,6 @@ function randomFile(name: string, size: number): { path: string; sha256: string 
   const file = path.join(scratch, name);
   writeFileSync(file, bytes);
   return { path: file, sha256: createHash('sha256').update(bytes).digest('hex') };
-}
-
-function sha256Of(file: string): string {
-  return createHash('sha256').update(readFileSync(file)).digest('hex');
-}
-
-async function openFilesTab(page: Page): Promise<void> {
-  await page.getByRole('tab', { name: 'Files' }).click();
-  await expect(page.getByRole('button', { name: 'Upload files' })).toBeVisible();
-}
-
-function sharedFile(page: Page, filename: string) {
-  return page.getByRole('list', { name: 'Shared files' }).getByRole('listitem').filter({ hasText: filename });
 }
 
 /**

@@ -33,8 +33,16 @@ export interface LaunchedServer {
   url: string;
   pid: number;
   dataDir: string;
-  /** SIGTERM, SIGKILL after 5 s, then the data directory goes. */
+  /** SIGTERM, SIGKILL after 5 s, then the data directory goes (unless the caller gave it). */
   stop(): Promise<void>;
+}
+
+export interface LaunchOptions {
+  /**
+   * A data directory the caller made and removes itself, e.g. one that two instances share
+   * (files uploaded through one are served by the other). Default: a fresh one per server.
+   */
+  dataDir?: string;
 }
 
 /** Whether a process with this pid still runs. */
@@ -58,7 +66,7 @@ export async function stopParlor(pid: number, dataDir: string | undefined): Prom
   if (dataDir) rmSync(dataDir, { recursive: true, force: true });
 }
 
-export async function launchParlor(extraArgs: string[] = []): Promise<LaunchedServer> {
+export async function launchParlor(extraArgs: string[] = [], options: LaunchOptions = {}): Promise<LaunchedServer> {
   const binary = path.resolve(webDir, process.env.PARLOR_BIN ?? '../server/build/parlor');
   const staticDir = path.join(webDir, 'dist');
   if (!existsSync(binary)) {
@@ -69,7 +77,8 @@ export async function launchParlor(extraArgs: string[] = []): Promise<LaunchedSe
   }
 
   const port = await freePort();
-  const dataDir = mkdtempSync(path.join(tmpdir(), 'parlor-e2e-'));
+  const ownDataDir = options.dataDir === undefined;
+  const dataDir = options.dataDir ?? mkdtempSync(path.join(tmpdir(), 'parlor-e2e-'));
   const args = [
     '--host', HOST,
     '--port', String(port),
@@ -99,7 +108,7 @@ export async function launchParlor(extraArgs: string[] = []): Promise<LaunchedSe
   let lastProblem = 'no answer yet';
   const giveUp = (message: string): never => {
     server.kill('SIGKILL');
-    rmSync(dataDir, { recursive: true, force: true });
+    if (ownDataDir) rmSync(dataDir, { recursive: true, force: true });
     throw new Error(message);
   };
   for (;;) {
@@ -136,5 +145,5 @@ export async function launchParlor(extraArgs: string[] = []): Promise<LaunchedSe
   server.unref();
 
   const pid = server.pid!;
-  return { url, pid, dataDir, stop: () => stopParlor(pid, dataDir) };
+  return { url, pid, dataDir, stop: () => stopParlor(pid, ownDataDir ? dataDir : undefined) };
 }

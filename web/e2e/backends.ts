@@ -1,0 +1,127 @@
+/**
+ * What several Parlor instances share, started for one test inside the test's loopback-only
+ * namespace (scripts/e2e.sh), each on a free loopback port, and thrown away afterwards:
+ *
+ * - PostgreSQL, through scripts/test-postgres.sh (initdb in a fresh directory, durability
+ *   off; as root the cluster belongs to Debian's `postgres` user);
+ * - Redis, `/usr/bin/redis-server` with nothing durable (`--save ''`, no append-only file),
+ *   as server/tests/unit/support/redis_server.hpp starts it.
+ */
+import { execFile, execFileSync, spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createConnection } from 'node:net';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { alive, freePort } from './launch';
+
+const webDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const POSTGRES_SCRIPT = path.resolve(webDir, '../scripts/test-postgres.sh');
+const HOST = '127.0.0.1';
+const STARTUP_DEADLINE_MS = 10_000;
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+export interface Backend {
+  /** `postgresql://…` or `redis://…`, for --database-url or --redis-url. */
+  url: string;
+  stop(): Promise<void>;
+}
+
+/** A fresh PostgreSQL cluster; its `postgres` database is the instances' one. */
+export async function startPostgres(): Promise<Backend> {
+  const state = mkdtempSync(path.join(tmpdir(), 'parlor-e2e-postgres-'));
+  const stopNow = () => {
+    try {
+      execFileSync(POSTGRES_SCRIPT, ['stop', state], { stdio: 'ignore' });
+    } finally {
+      rmSync(state, { recursive: true, force: true });
+    }
+  };
+  process.once('exit', stopNow);
+  try {
+    await promisify(execFile)(POSTGRES_SCRIPT, ['start', state]);
+  } catch (error) {
+    process.removeListener('exit', stopNow);
+    stopNow();
+    const failed = error as { stderr?: string; message: string };
+    throw new Error(`scripts/test-postgres.sh start failed: ${failed.stderr || failed.message}`);
+  }
+  return {
+    url: readFileSync(path.join(state, 'url'), 'utf8').trim(),
+    async stop() {
+      process.removeListener('exit', stopNow);
+      await promisify(execFile)(POSTGRES_SCRIPT, ['stop', state]);
+      rmSync(state, { recursive: true, force: true });
+    },
+  };
+}
+
+function accepts(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = createConnection({ host: HOST, port, timeout: 500 });
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.once('timeout', () => {
+      socket.destroy();
+      resolve(false);
+    });
+    socket.once('error', () => resolve(false));
+  });
+}
+
+/** A redis-server of the test's own. */
+export async function startRedis(): Promise<Backend> {
+  const dir = mkdtempSync(path.join(tmpdir(), 'parlor-e2e-redis-'));
+  const port = await freePort();
+  const args = ['--port', String(port), '--bind', HOST, '--save', '', '--appendonly', 'no', '--dir', dir];
+  const child = spawn('/usr/bin/redis-server', args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  const keep = (chunk: Buffer) => {
+    output = (output + chunk.toString()).slice(-20_000);
+  };
+  child.stdout?.on('data', keep);
+  child.stderr?.on('data', keep);
+  let exit: string | null = null;
+  const exited = new Promise<void>((resolve) => {
+    child.once('exit', (code, signal) => {
+      exit = `exited with ${signal ?? `code ${code}`}`;
+      resolve();
+    });
+    child.once('error', (error) => {
+      exit = `failed to start: ${error.message}`;
+      resolve();
+    });
+  });
+  const killOnExit = () => {
+    child.kill('SIGKILL');
+    rmSync(dir, { recursive: true, force: true });
+  };
+  process.once('exit', killOnExit);
+  const stop = async () => {
+    process.removeListener('exit', killOnExit);
+    const pid = child.pid;
+    if (exit === null && pid !== undefined && alive(pid)) {
+      child.kill('SIGTERM');
+      await Promise.race([exited, sleep(5_000)]);
+      if (exit === null) {
+        child.kill('SIGKILL');
+        await exited;
+      }
+    }
+    rmSync(dir, { recursive: true, force: true });
+  };
+
+  const deadline = Date.now() + STARTUP_DEADLINE_MS;
+  while (!(await accepts(port))) {
+    if (exit !== null || Date.now() > deadline) {
+      await stop();
+      throw new Error(`redis-server ${exit ?? 'did not accept connections'} on ${HOST}:${port}.\n${output}`);
+    }
+    await sleep(20);
+  }
+  return { url: `redis://${HOST}:${port}`, stop };
+}
