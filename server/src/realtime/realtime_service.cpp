@@ -104,34 +104,61 @@ void realtime_service::closed(ws_session& socket) {
     asio::co_spawn(
         io_,
         [this, who = *who, still_member]() -> asio::awaitable<void> {
-            // Someone who left the room was announced as having left, not as offline.
             auto seq = co_await run_blocking(blocking_, [&]() -> std::optional<std::int64_t> {
-                if (!presence_.detach(who.room_id, who.member_id) || !still_member)
-                    return std::nullopt;
-                return rooms_.number_event(who.room_id);
+                std::lock_guard order(presence_order(who.member_id));
+                bool gone = presence_.detach(who.room_id, who.member_id);
+                // Someone who left the room was announced as having left, not as offline.
+                if (!gone || !still_member) return std::nullopt;
+                return number_presence_event(who.room_id);
             });
             if (seq) went_offline(who, *seq);
         },
         logged_failure("announcing a member offline"));
 }
 
-// On the blocking pool, once the socket's room:join is through. True when the member came
-// online. A socket that closed meanwhile was not detached by its close: it is here.
-bool realtime_service::attach_presence(const ws_session& socket, const rooms::caller& who) {
+// On the blocking pool, once the socket's room:join is through: the number of the
+// member:joined to announce, when they came online. A socket that closed meanwhile was not
+// detached by its close: it is here.
+std::optional<std::int64_t> realtime_service::attach_presence(const ws_session& socket,
+                                                              const rooms::caller& who) {
+    std::lock_guard order(presence_order(who.member_id));
     bool came_online = presence_.attach(who.room_id, who.member_id);
     {
         std::lock_guard lock(mutex_);
         if (open_.contains(&socket)) {
             present_.insert(&socket);
-            return came_online;
+            if (!came_online) return std::nullopt;
+            return number_presence_event(who.room_id);
         }
     }
     presence_.detach(who.room_id, who.member_id);
-    return false;
+    return std::nullopt;
+}
+
+// A member's presence changes and the numbers of their announcements go one at a time: a
+// reconnect's new socket and the old one's close, handled on two threads, must not number
+// "offline" after "joined" when it happened before.
+std::mutex& realtime_service::presence_order(const std::string& member_id) {
+    return presence_order_[std::hash<std::string>{}(member_id) % presence_order_.size()];
+}
+
+// Presence events change nothing in the store, so a store that cannot write (a full disk)
+// must not stop them: they go unnumbered, and clients apply them as they come.
+std::int64_t realtime_service::number_presence_event(const std::string& room_id) {
+    try {
+        return rooms_.number_event(room_id);
+    } catch (const std::exception& e) {
+        spdlog::warn(nlohmann::json{
+            {"event", "presence_event_unnumbered"}, {"room", room_id}, {"error", e.what()}}
+                         .dump());
+        return 0;
+    }
 }
 
 void realtime_service::went_offline(const rooms::caller& who, std::int64_t seq) {
-    publish(who.room_id, "member:left", {{"memberId", who.member_id}, {"reason", "offline"}}, seq);
+    // Not to the member's own sockets: one that joined meanwhile reflects this already.
+    publish(who.room_id, "member:left", {{"memberId", who.member_id}, {"reason", "offline"}}, seq,
+            who.member_id);
     start_grace(who);
 }
 
@@ -156,7 +183,8 @@ void realtime_service::keep_presence() {
                 auto gone = co_await run_blocking(blocking_, [&] {
                     std::vector<std::pair<rooms::caller, std::int64_t>> numbered;
                     for (auto& [room_id, member_id] : presence_.maintain()) {
-                        auto seq = rooms_.number_event(room_id);
+                        std::lock_guard order(presence_order(member_id));
+                        auto seq = number_presence_event(room_id);
                         numbered.push_back({{room_id, member_id, {}}, seq});
                     }
                     return numbered;
@@ -312,13 +340,11 @@ asio::awaitable<void> realtime_service::join_room(const std::shared_ptr<ws_sessi
     socket->expire_at(std::chrono::system_clock::time_point(
         std::chrono::milliseconds(admitted.token_expires_at)));
     end_grace(who);
-    bool came_online = false;
-    std::int64_t joined_seq = 0;
+    std::optional<std::int64_t> joined_seq;
     auto snapshot = co_await run_blocking(blocking_, [&] {
         // Online before the snapshot is read, so that it shows them so, and their
         // member:joined numbered before it: the state reflects it (it goes to the others).
-        if (first_join) came_online = attach_presence(*socket, who);
-        if (came_online) joined_seq = rooms_.number_event(who.room_id);
+        if (first_join) joined_seq = attach_presence(*socket, who);
         return rooms_.snapshot(admitted.room, admitted.member.id);
     });
     // The member may have left between the token check and the attach: then the leave's
@@ -336,9 +362,10 @@ asio::awaitable<void> realtime_service::join_room(const std::shared_ptr<ws_sessi
     if (!msg.rid.is_null()) reply["rid"] = msg.rid;
     socket->send_state(std::make_shared<const std::string>(reply.dump()));
     held.sent = true;
-    if (came_online) {
+    if (joined_seq) {
         publish(who.room_id, "member:joined",
-                {{"member", api::member_json({admitted.member, true})}}, joined_seq, who.member_id);
+                {{"member", api::member_json({admitted.member, true})}}, *joined_seq,
+                who.member_id);
     }
 }
 

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <array>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -85,7 +86,9 @@ class realtime_service final : public rooms::room_events {
     void room_released(const std::string& room_id);
     void start_grace(const rooms::caller& who);
     void end_grace(const rooms::caller& who);
-    bool attach_presence(const ws_session& socket, const rooms::caller& who);
+    std::optional<std::int64_t> attach_presence(const ws_session& socket, const rooms::caller& who);
+    std::mutex& presence_order(const std::string& member_id);
+    std::int64_t number_presence_event(const std::string& room_id);
     // A member is offline everywhere now: the room hears it and their call grace starts.
     void went_offline(const rooms::caller& who, std::int64_t seq);
     // Every presence.maintenance_interval(): renews this instance's claims, and members
@@ -105,6 +108,7 @@ class realtime_service final : public rooms::room_events {
     socket_limits limits_;
     call_roster roster_;
 
+    std::array<std::mutex, 64> presence_order_;  // by member (presence_order())
     mutable std::mutex mutex_;
     bool stopping_ = false;  // shutdown: sockets closing now must not start grace timers
     std::unordered_map<const ws_session*, std::weak_ptr<ws_session>> open_;
