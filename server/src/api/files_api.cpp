@@ -1,11 +1,14 @@
 #include "api/response.hpp"
 #include "api/services.hpp"
-#include "api/views.hpp"
+#include "common/blocking.hpp"
 #include "common/error.hpp"
-#include "net/blocking.hpp"
+#include "realtime/views.hpp"
 
 namespace parlor::api {
 namespace {
+
+using realtime::file_json;
+using realtime::files_json;
 
 // sizeBytes: a non-negative whole number.
 std::uint64_t size_field(const nlohmann::json& body) {

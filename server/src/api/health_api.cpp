@@ -2,7 +2,7 @@
 
 #include "api/response.hpp"
 #include "api/services.hpp"
-#include "net/blocking.hpp"
+#include "common/blocking.hpp"
 
 namespace parlor::api {
 

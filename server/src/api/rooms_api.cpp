@@ -1,12 +1,16 @@
 #include "api/response.hpp"
 #include "api/services.hpp"
-#include "api/views.hpp"
+#include "common/blocking.hpp"
 #include "common/error.hpp"
-#include "net/blocking.hpp"
+#include "realtime/views.hpp"
 #include "rooms/display_name.hpp"
 
 namespace parlor::api {
 namespace {
+
+using realtime::admission_json;
+using realtime::ice_configuration_json;
+using realtime::snapshot_json;
 
 void enforce(auth::rate_limiter& limiter, const request_context& ctx, const char* what) {
     if (auto wait = limiter.acquire(ctx.client_key)) {

@@ -22,7 +22,7 @@
 #include "bus/redis_bus.hpp"
 #include "bus/redis_presence.hpp"
 #include "common/random.hpp"
-#include "net/blocking.hpp"
+#include "common/blocking.hpp"
 #include "net/connection_limits.hpp"
 #include "net/listener.hpp"
 #include "net/metrics_listener.hpp"

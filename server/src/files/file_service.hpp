@@ -9,7 +9,7 @@
 #include "auth/rate_limiter.hpp"
 #include "blobs/blob_store.hpp"
 #include "common/metrics.hpp"
-#include "rooms/call_service.hpp"
+#include "rooms/caller.hpp"
 #include "rooms/room_events.hpp"
 #include "store/metadata_store.hpp"
 

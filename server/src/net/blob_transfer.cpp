@@ -10,8 +10,8 @@
 
 #include "api/response.hpp"
 #include "blobs/disposition.hpp"
+#include "common/blocking.hpp"
 #include "common/error.hpp"
-#include "net/blocking.hpp"
 #include "net/byte_range.hpp"
 #include "net/security_headers.hpp"
 

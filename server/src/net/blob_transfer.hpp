@@ -6,9 +6,11 @@
 
 #include "blobs/local_blob_store.hpp"
 #include "common/asio.hpp"
-#include "net/transport.hpp"
+#include "realtime/transport.hpp"
 
 namespace parlor::net {
+
+using realtime::transport;  // a connection's stream, plain or TLS
 
 // How a transfer went, for the request log.
 struct transfer_result {

@@ -14,13 +14,15 @@
 #include "net/connection_limits.hpp"
 #include "net/static_files.hpp"
 #include "net/tls.hpp"
-#include "net/transport.hpp"
+#include "realtime/transport.hpp"
 
 namespace parlor::realtime {
 class realtime_service;
 }
 
 namespace parlor::net {
+
+using realtime::transport;  // a connection's stream, plain or TLS
 
 // What every connection serves, shared by all of them; outlives them all.
 struct http_handlers {

@@ -5,9 +5,11 @@
 #include <mutex>
 #include <string>
 
-#include "net/transport.hpp"
+#include "common/asio.hpp"
 
 namespace parlor::net {
+
+namespace ssl = boost::asio::ssl;
 
 // The server's certificate and key (--tls-cert, --tls-key: PEM files, the certificate file
 // holding the chain). Loaded at start, where a problem stops the start; reloaded on SIGHUP,

@@ -8,7 +8,7 @@
 #include <boost/beast/websocket/rfc6455.hpp>
 
 #include "common/asio.hpp"
-#include "net/transport.hpp"
+#include "realtime/transport.hpp"
 
 namespace parlor::realtime {
 
@@ -30,15 +30,15 @@ namespace parlor::realtime {
 // shared state that the unfinished write keeps alive.
 class gathering_stream {
   public:
-    using executor_type = net::transport::executor_type;
-    using next_layer_type = net::transport;
+    using executor_type = transport::executor_type;
+    using next_layer_type = transport;
 
-    gathering_stream(net::transport stream, std::size_t high_water = 64 * 1024)
+    gathering_stream(transport stream, std::size_t high_water = 64 * 1024)
         : state_(std::make_shared<state>(std::move(stream), high_water)) {}
 
     executor_type get_executor() { return state_->stream.get_executor(); }
-    net::transport& next_layer() { return state_->stream; }
-    const net::transport& next_layer() const { return state_->stream; }
+    transport& next_layer() { return state_->stream; }
+    const transport& next_layer() const { return state_->stream; }
 
     // Queues one text message as a single unmasked frame.
     void write_text(std::string_view payload, bool exempt = false) {
@@ -113,7 +113,7 @@ class gathering_stream {
 
   private:
     struct state : std::enable_shared_from_this<state> {
-        state(net::transport s, std::size_t limit)
+        state(transport s, std::size_t limit)
             : stream(std::move(s)), high_water(limit), flushed(stream.get_executor()) {
             // Never expires; cancel() wakes the waiters. (Setting the expiry again would
             // cancel the other waiters too.)
@@ -163,7 +163,7 @@ class gathering_stream {
             flushed.async_wait(std::forward<Self>(self));
         }
 
-        net::transport stream;
+        transport stream;
         std::size_t high_water;
         std::string pending;             // written by the layer above, not yet handed to the socket
         std::string sending;             // what the socket write under way carries

@@ -4,11 +4,11 @@
 
 #include <algorithm>
 
-#include "api/views.hpp"
+#include "common/blocking.hpp"
 #include "common/error.hpp"
-#include "net/blocking.hpp"
 #include "realtime/frames.hpp"
 #include "realtime/signal_frame.hpp"
+#include "realtime/views.hpp"
 
 namespace parlor::realtime {
 namespace {
@@ -267,7 +267,7 @@ asio::awaitable<void> realtime_service::dispatch(const std::shared_ptr<ws_sessio
     if (msg.type == "call:start") {
         std::int64_t seq = 0;
         auto call = co_await run_blocking(blocking_, [&] { return calls_.start(who, &seq); });
-        publish(who.room_id, "call:started", {{"call", api::call_json(call)}}, seq);
+        publish(who.room_id, "call:started", {{"call", call_json(call)}}, seq);
         co_return;
     }
     if (msg.type == "call:join") {
@@ -358,14 +358,13 @@ asio::awaitable<void> realtime_service::join_room(const std::shared_ptr<ws_sessi
     }
     nlohmann::json reply = {
         {"type", "room:state"},
-        {"data", api::snapshot_json(snapshot, ice_servers_.for_member(admitted.member.id))}};
+        {"data", snapshot_json(snapshot, ice_servers_.for_member(admitted.member.id))}};
     if (!msg.rid.is_null()) reply["rid"] = msg.rid;
     socket->send_state(std::make_shared<const std::string>(reply.dump()));
     held.sent = true;
     if (joined_seq) {
-        publish(who.room_id, "member:joined",
-                {{"member", api::member_json({admitted.member, true})}}, *joined_seq,
-                who.member_id);
+        publish(who.room_id, "member:joined", {{"member", member_json({admitted.member, true})}},
+                *joined_seq, who.member_id);
     }
 }
 
@@ -388,7 +387,7 @@ void realtime_service::member_left(const rooms::departure& gone) {
 }
 
 void realtime_service::file_added(const store::file_record& file, std::int64_t seq) {
-    publish(file.room_id, "file:added", {{"file", api::file_json(file)}}, seq);
+    publish(file.room_id, "file:added", {{"file", file_json(file)}}, seq);
 }
 
 asio::awaitable<void> realtime_service::relay_signal(const std::shared_ptr<ws_session>& socket,

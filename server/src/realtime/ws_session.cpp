@@ -8,8 +8,7 @@
 
 namespace parlor::realtime {
 
-ws_session::ws_session(net::transport stream, realtime_service& service,
-                       const socket_limits& limits)
+ws_session::ws_session(transport stream, realtime_service& service, const socket_limits& limits)
     : ws_(std::move(stream)),
       service_(service),
       limits_(limits),
@@ -19,7 +18,7 @@ ws_session::ws_session(net::transport stream, realtime_service& service,
 
 ws_session::~ws_session() = default;
 
-asio::awaitable<void> ws_session::run(api::request upgrade) {
+asio::awaitable<void> ws_session::run(upgrade_request upgrade) {
     beast::get_lowest_layer(ws_).expires_never();  // the websocket stream keeps its own time
     websocket::stream_base::timeout timeouts{};
     timeouts.handshake_timeout = std::chrono::seconds(10);
@@ -37,7 +36,7 @@ asio::awaitable<void> ws_session::run(api::request upgrade) {
     beast::error_code ec;
     co_await ws_.async_accept(upgrade, asio::redirect_error(asio::use_awaitable, ec));
     if (ec) co_return;
-    api::request().swap(upgrade);  // this frame lives as long as the socket: keep no headers
+    upgrade_request().swap(upgrade);  // this frame lives as long as the socket: keep no headers
     opened_at_ = last_heard_ = refilled_at_ = std::chrono::steady_clock::now();
     next_ping_ = opened_at_ + limits_.ping_interval;
     tokens_ = limits_.messages_per_second * 2.0;

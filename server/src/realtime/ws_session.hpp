@@ -9,15 +9,17 @@
 #include <nlohmann/json.hpp>
 #include <boost/beast/websocket.hpp>
 
-#include "api/request.hpp"
 #include "realtime/gathering_stream.hpp"
 #include "realtime/relay_budget.hpp"
-#include "rooms/call_service.hpp"
+#include "rooms/caller.hpp"
 
 namespace parlor::realtime {
 
 namespace websocket = boost::beast::websocket;
 class realtime_service;
+
+// The HTTP request that asked for the WebSocket, as net/ read it (api::request is this type).
+using upgrade_request = http::request<http::string_body>;
 
 // Limits of one socket (protocol.md, "WebSocket").
 struct socket_limits {
@@ -38,10 +40,10 @@ struct socket_limits {
 // threads reach it through send() and close(), which post to that strand.
 class ws_session : public std::enable_shared_from_this<ws_session> {
   public:
-    ws_session(net::transport stream, realtime_service& service, const socket_limits& limits);
+    ws_session(transport stream, realtime_service& service, const socket_limits& limits);
     ~ws_session();
 
-    asio::awaitable<void> run(api::request upgrade);
+    asio::awaitable<void> run(upgrade_request upgrade);
 
     // An event for this client. Dropped, with the socket, when the reader is so far behind
     // that it would pass a queue cap.

@@ -5,24 +5,11 @@
 #include <vector>
 
 #include "common/metrics.hpp"
+#include "rooms/caller.hpp"
+#include "rooms/room_events.hpp"  // left_call
 #include "store/metadata_store.hpp"
 
 namespace parlor::rooms {
-
-// Who is asking, as the realtime layer knows after `room:join` authenticated the socket.
-struct caller {
-    std::string room_id;
-    std::string member_id;
-    std::string room_creator_id;
-};
-
-// A call someone has just left, and whether that ended it. Its events are numbered up to
-// `seq`: call:participant-left, then call:ended (seq) when it ended.
-struct left_call {
-    std::string call_id;
-    bool call_ended = false;
-    std::int64_t seq = 0;
-};
 
 bool takes_part(const store::call_record& call, std::string_view member_id);
 

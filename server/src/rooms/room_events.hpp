@@ -1,11 +1,21 @@
 #pragma once
 
+#include <cstdint>
 #include <optional>
 #include <string>
 
-#include "rooms/call_service.hpp"
+#include "rooms/caller.hpp"
+#include "store/records.hpp"
 
 namespace parlor::rooms {
+
+// A call someone has just left, and whether that ended it. Its events are numbered up to
+// `seq`: call:participant-left, then call:ended (seq) when it ended.
+struct left_call {
+    std::string call_id;
+    bool call_ended = false;
+    std::int64_t seq = 0;
+};
 
 // A member left the room for good, over REST or over their socket.
 struct departure {

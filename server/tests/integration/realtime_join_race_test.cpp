@@ -127,7 +127,7 @@ class in_process_parlor {
     asio::awaitable<void> serve(tcp::socket socket) {
         beast::tcp_stream stream(std::move(socket));
         beast::flat_buffer buffer;
-        api::request upgrade;
+        realtime::upgrade_request upgrade;
         beast::error_code ec;
         co_await http::async_read(stream, buffer, upgrade,
                                   asio::redirect_error(asio::use_awaitable, ec));

@@ -174,7 +174,7 @@ class WsSessionTest : public ::testing::Test {
             [this, session, server = std::move(server)]() mutable -> asio::awaitable<void> {
                 beast::tcp_stream stream(std::move(server));
                 beast::flat_buffer buffer;
-                api::request upgrade;
+                upgrade_request upgrade;
                 co_await http::async_read(stream, buffer, upgrade, asio::use_awaitable);
                 *session = std::make_shared<ws_session>(std::move(stream), parts.service, limits);
                 co_await (*session)->run(std::move(upgrade));

@@ -6,14 +6,17 @@
 
 #include "common/asio.hpp"
 
-namespace parlor::net {
+namespace parlor::realtime {
 
 namespace ssl = boost::asio::ssl;
 
 // A connection's byte stream: plain TCP, or TLS over it (--tls-cert). One type, so that
 // the HTTP session, the file transfers and the WebSocket under them are written once; the
-// choice is made per connection, at accept. Reads and writes go through TLS when it is on;
-// deadlines (expires_after) and the TCP socket itself are the TCP stream's either way.
+// choice is made per connection, at accept (net/http_session.cpp). It lives here, in the
+// lowest layer that holds a connection: the WebSocket (gathering_stream, ws_session) runs
+// over it, and net/, above, makes it and hands it up at the upgrade. Reads and writes go through
+// TLS when it is on; deadlines (expires_after) and the TCP socket itself are the TCP stream's
+// either way.
 class transport {
   public:
     using executor_type = beast::tcp_stream::executor_type;
@@ -88,4 +91,4 @@ class transport {
     std::unique_ptr<ssl::stream<beast::tcp_stream>> tls_;
 };
 
-}  // namespace parlor::net
+}  // namespace parlor::realtime

@@ -1,8 +1,8 @@
-#include "api/views.hpp"
+#include "realtime/views.hpp"
 
 #include "rooms/room_code.hpp"
 
-namespace parlor::api {
+namespace parlor::realtime {
 
 nlohmann::json ice_servers_json(const auth::ice_configuration& ice) {
     auto servers = nlohmann::json::array();
@@ -94,4 +94,4 @@ nlohmann::json snapshot_json(const rooms::room_snapshot& snapshot,
     };
 }
 
-}  // namespace parlor::api
+}  // namespace parlor::realtime

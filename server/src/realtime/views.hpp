@@ -5,10 +5,10 @@
 #include "auth/ice_servers.hpp"
 #include "rooms/room_service.hpp"
 
-namespace parlor::api {
+namespace parlor::realtime {
 
-// The protocol's JSON shapes, built from the rooms layer's types. REST and (later) the
-// WebSocket `room:state` event share them.
+// The protocol's JSON shapes, built from the rooms layer's types. The socket's events and
+// REST (api/, above) share them: they live here, in the lowest layer that sends them.
 // `ice` is the admitted member's own (their TURN credential names them).
 nlohmann::json admission_json(const rooms::admission& admitted, const auth::ice_configuration& ice);
 nlohmann::json member_json(const rooms::member_view& view);
@@ -24,4 +24,4 @@ nlohmann::json ice_servers_json(const auth::ice_configuration& ice);
 // GET /api/rooms/:code/ice-servers: {"iceServers","ttl","iceTransportPolicy"}.
 nlohmann::json ice_configuration_json(const auth::ice_configuration& ice);
 
-}  // namespace parlor::api
+}  // namespace parlor::realtime
