@@ -7,14 +7,15 @@
  * - Redis, `/usr/bin/redis-server` with nothing durable (`--save ''`, no append-only file),
  *   as server/tests/unit/support/redis_server.hpp starts it.
  */
-import { execFile, execFileSync, spawn } from 'node:child_process';
+import { execFile, execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createConnection } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { alive, freePort } from './launch';
+import { freePort } from './launch';
+import { startService } from './service';
 
 const webDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const POSTGRES_SCRIPT = path.resolve(webDir, '../scripts/test-postgres.sh');
@@ -78,48 +79,16 @@ export async function startRedis(): Promise<Backend> {
   const dir = mkdtempSync(path.join(tmpdir(), 'parlor-e2e-redis-'));
   const port = await freePort();
   const args = ['--port', String(port), '--bind', HOST, '--save', '', '--appendonly', 'no', '--dir', dir];
-  const child = spawn('/usr/bin/redis-server', args, { stdio: ['ignore', 'pipe', 'pipe'] });
-  let output = '';
-  const keep = (chunk: Buffer) => {
-    output = (output + chunk.toString()).slice(-20_000);
-  };
-  child.stdout?.on('data', keep);
-  child.stderr?.on('data', keep);
-  let exit: string | null = null;
-  const exited = new Promise<void>((resolve) => {
-    child.once('exit', (code, signal) => {
-      exit = `exited with ${signal ?? `code ${code}`}`;
-      resolve();
-    });
-    child.once('error', (error) => {
-      exit = `failed to start: ${error.message}`;
-      resolve();
-    });
-  });
-  const killOnExit = () => {
-    child.kill('SIGKILL');
-    rmSync(dir, { recursive: true, force: true });
-  };
-  process.once('exit', killOnExit);
-  const stop = async () => {
-    process.removeListener('exit', killOnExit);
-    const pid = child.pid;
-    if (exit === null && pid !== undefined && alive(pid)) {
-      child.kill('SIGTERM');
-      await Promise.race([exited, sleep(5_000)]);
-      if (exit === null) {
-        child.kill('SIGKILL');
-        await exited;
-      }
-    }
-    rmSync(dir, { recursive: true, force: true });
-  };
+  const redis = startService('/usr/bin/redis-server', args, dir);
+  const stop = redis.stop;
 
   const deadline = Date.now() + STARTUP_DEADLINE_MS;
   while (!(await accepts(port))) {
-    if (exit !== null || Date.now() > deadline) {
+    if (redis.exit() !== null || Date.now() > deadline) {
       await stop();
-      throw new Error(`redis-server ${exit ?? 'did not accept connections'} on ${HOST}:${port}.\n${output}`);
+      throw new Error(
+        `redis-server ${redis.exit() ?? 'did not accept connections'} on ${HOST}:${port}.\n${redis.output()}`,
+      );
     }
     await sleep(20);
   }

@@ -15,13 +15,14 @@
  * `upstream=127.0.0.1:PORT`) go to test-results/nginx-<https port>.{error,access}.log,
  * beside the instances' own logs, to read after a failure.
  */
-import { execFileSync, spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { request } from 'node:https';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { alive, freePort } from './launch';
+import { freePort } from './launch';
+import { startService } from './service';
 
 const webDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 /** The nginx site we ship. */
@@ -158,55 +159,18 @@ export async function startNginx(ports: NginxPorts, upstreams: [number, number])
   writeFileSync(path.join(dir, 'nginx.conf'), main);
 
   const args = ['-p', `${dir}/`, '-c', path.join(dir, 'nginx.conf'), '-e', errorLog, '-g', 'daemon off;'];
-  const child = spawn('/usr/sbin/nginx', args, { stdio: ['ignore', 'pipe', 'pipe'] });
-  let output = '';
-  const keep = (chunk: Buffer) => {
-    output = (output + chunk.toString()).slice(-20_000);
-  };
-  child.stdout?.on('data', keep);
-  child.stderr?.on('data', keep);
-  let exit: string | null = null;
-  const exited = new Promise<void>((resolve) => {
-    child.once('exit', (code, signal) => {
-      exit = `exited with ${signal ?? `code ${code}`}`;
-      resolve();
-    });
-    child.once('error', (error) => {
-      exit = `failed to start: ${error.message}`;
-      resolve();
-    });
-  });
-
-  // A test that fails before stop() must not leave nginx behind when the runner exits.
-  const killOnExit = () => {
-    child.kill('SIGKILL');
-    rmSync(dir, { recursive: true, force: true });
-  };
-  process.once('exit', killOnExit);
-
-  const stop = async () => {
-    process.removeListener('exit', killOnExit);
-    const pid = child.pid;
-    if (exit === null && pid !== undefined && alive(pid)) {
-      child.kill('SIGTERM');
-      await Promise.race([exited, sleep(5_000)]);
-      if (exit === null) {
-        child.kill('SIGKILL');
-        await exited;
-      }
-    }
-    rmSync(dir, { recursive: true, force: true });
-  };
+  const nginx = startService('/usr/sbin/nginx', args, dir);
+  const stop = nginx.stop;
 
   const pem = readFileSync(certificate, 'utf8');
   const url = `https://${HOST}:${ports.https}`;
   const deadline = Date.now() + STARTUP_DEADLINE_MS;
   let lastProblem: number | string = 'no answer yet';
   for (;;) {
-    if (exit !== null) {
+    if (nginx.exit() !== null) {
       const log = readFileOr(errorLog);
       await stop();
-      throw new Error(`nginx ${exit} before it answered.\n$ nginx ${args.join(' ')}\n${output}\n${log}`);
+      throw new Error(`nginx ${nginx.exit()} before it answered.\n$ nginx ${args.join(' ')}\n${nginx.output()}\n${log}`);
     }
     lastProblem = await httpsStatus(`${url}/api/health`, pem, 2_000);
     if (lastProblem === 200) break;
@@ -214,7 +178,7 @@ export async function startNginx(ports: NginxPorts, upstreams: [number, number])
       await stop();
       throw new Error(
         `nginx did not pass a health check within ${STARTUP_DEADLINE_MS / 1000} s (${lastProblem}).\n` +
-          `${output}\n${readFileOr(errorLog)}`,
+          `${nginx.output()}\n${readFileOr(errorLog)}`,
       );
     }
     await sleep(50);
@@ -223,7 +187,7 @@ export async function startNginx(ports: NginxPorts, upstreams: [number, number])
   return {
     url,
     ports,
-    pid: child.pid!,
+    pid: nginx.child.pid!,
     certificate: pem,
     accessLog: () => readFileOr(accessLog),
     stop,

@@ -27,14 +27,15 @@
  * 20 s or more, or close the connections first and poll for a few seconds.
  * allocations() is immediate: coturn logs each allocation as it grants it.
  */
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { createHmac, randomBytes } from 'node:crypto';
 import { createSocket } from 'node:dgram';
-import { createWriteStream, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createWriteStream, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { createConnection, createServer } from 'node:net';
 import { networkInterfaces, tmpdir } from 'node:os';
 import path from 'node:path';
-import { alive, freePort } from './launch';
+import { freePort } from './launch';
+import { startService } from './service';
 import { fileURLToPath } from 'node:url';
 
 const HOST = '127.0.0.1';
@@ -327,61 +328,25 @@ export async function startTurn(options: TurnOptions = {}): Promise<TurnServer> 
         ...(options.args ?? []),
       ];
 
-  const child: ChildProcess = spawn('turnserver', args, { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
-  const file = createWriteStream(path.join(dir, 'turnserver.log'));
-  let output = '';
-  const keep = (chunk: Buffer) => {
-    output += chunk.toString();
-    file.write(chunk);
-  };
-  child.stdout?.on('data', keep);
-  child.stderr?.on('data', keep);
-  let exit: string | null = null;
-  const exited = new Promise<void>((resolve) => {
-    child.once('exit', (code, signal) => {
-      exit = `exited with ${signal ?? `code ${code}`}`;
-      resolve();
-    });
-    child.once('error', (error) => {
-      exit = `failed to start: ${error.message}`;
-      resolve();
-    });
+  const turn = startService('turnserver', args, dir, {
+    cwd: dir,
+    keepAll: true,
+    log: createWriteStream(path.join(dir, 'turnserver.log')),
   });
-
-  // A test that fails before stop() must not leave coturn (or its files) behind when the runner exits.
-  const killOnExit = () => {
-    child.kill('SIGKILL');
-    rmSync(dir, { recursive: true, force: true });
-  };
-  process.once('exit', killOnExit);
-
-  const stop = async () => {
-    process.removeListener('exit', killOnExit);
-    const pid = child.pid;
-    if (exit === null && pid !== undefined && alive(pid)) {
-      child.kill('SIGTERM');
-      await Promise.race([exited, sleep(5_000)]);
-      if (exit === null) {
-        child.kill('SIGKILL');
-        await exited;
-      }
-    }
-    file.end();
-    rmSync(dir, { recursive: true, force: true });
-  };
+  const stop = turn.stop;
 
   // Ready when both listeners answer: a TCP connect and a STUN Binding over UDP.
   const deadline = Date.now() + STARTUP_DEADLINE_MS;
   for (;;) {
-    if (exit !== null) {
+    if (turn.exit() !== null) {
       await stop();
-      throw new Error(`turnserver ${exit} before it was ready.\n$ turnserver ${args.join(' ')}\n${output}`);
+      throw new Error(`turnserver ${turn.exit()} before it was ready.\n$ turnserver ${args.join(' ')}\n${turn.output()}`);
     }
     if ((await tcpAccepts(port, 500)) && (await stunBinding(port, 500))) break;
     if (Date.now() > deadline) {
       await stop();
       throw new Error(
-        `turnserver did not answer on ${HOST}:${port} within ${STARTUP_DEADLINE_MS / 1000} s.\n${output}`,
+        `turnserver did not answer on ${HOST}:${port} within ${STARTUP_DEADLINE_MS / 1000} s.\n${turn.output()}`,
       );
     }
     await sleep(50);
@@ -395,13 +360,13 @@ export async function startTurn(options: TurnOptions = {}): Promise<TurnServer> 
     port,
     secret,
     realm: REALM,
-    pid: child.pid!,
+    pid: turn.child.pid!,
     dir,
     credentials,
     iceServer: (id: string) => ({ urls: url, ...credentials(id) }),
-    log: () => output,
-    relayedBytes: () => parseRelayedBytes(output),
-    allocations: () => [...output.matchAll(ALLOCATION)].map((match) => match[1]!),
+    log: () => turn.output(),
+    relayedBytes: () => parseRelayedBytes(turn.output()),
+    allocations: () => [...turn.output().matchAll(ALLOCATION)].map((match) => match[1]!),
     stop,
   };
 }
