@@ -9,13 +9,12 @@
  */
 import { execFile, execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { createConnection } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { freePort } from './launch';
-import { startService } from './service';
+import { startService, tcpAccepts } from './service';
 
 const webDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const POSTGRES_SCRIPT = path.resolve(webDir, '../scripts/test-postgres.sh');
@@ -59,21 +58,6 @@ export async function startPostgres(): Promise<Backend> {
   };
 }
 
-function accepts(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = createConnection({ host: HOST, port, timeout: 500 });
-    socket.once('connect', () => {
-      socket.destroy();
-      resolve(true);
-    });
-    socket.once('timeout', () => {
-      socket.destroy();
-      resolve(false);
-    });
-    socket.once('error', () => resolve(false));
-  });
-}
-
 /** A redis-server of the test's own. */
 export async function startRedis(): Promise<Backend> {
   const dir = mkdtempSync(path.join(tmpdir(), 'parlor-e2e-redis-'));
@@ -83,7 +67,7 @@ export async function startRedis(): Promise<Backend> {
   const stop = redis.stop;
 
   const deadline = Date.now() + STARTUP_DEADLINE_MS;
-  while (!(await accepts(port))) {
+  while (!(await tcpAccepts(HOST, port, 500))) {
     if (redis.exit() !== null || Date.now() > deadline) {
       await stop();
       throw new Error(

@@ -6,6 +6,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { rmSync, type WriteStream } from 'node:fs';
+import { createConnection } from 'node:net';
 import { alive } from './launch';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -71,4 +72,20 @@ export function startService(command: string, args: string[], dir: string, optio
   };
 
   return { child, output: () => output, exit: () => exit, stop };
+}
+
+/** Whether something accepts TCP connections on host:port (within `timeoutMs`). */
+export function tcpAccepts(host: string, port: number, timeoutMs: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = createConnection({ host, port, timeout: timeoutMs });
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.once('timeout', () => {
+      socket.destroy();
+      resolve(false);
+    });
+    socket.once('error', () => resolve(false));
+  });
 }

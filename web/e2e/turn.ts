@@ -31,11 +31,11 @@ import { execFileSync } from 'node:child_process';
 import { createHmac, randomBytes } from 'node:crypto';
 import { createSocket } from 'node:dgram';
 import { createWriteStream, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { createConnection, createServer } from 'node:net';
+import { createServer } from 'node:net';
 import { networkInterfaces, tmpdir } from 'node:os';
 import path from 'node:path';
 import { freePort } from './launch';
-import { startService } from './service';
+import { startService, tcpAccepts } from './service';
 import { fileURLToPath } from 'node:url';
 
 const HOST = '127.0.0.1';
@@ -130,21 +130,6 @@ function stunBinding(port: number, timeoutMs: number): Promise<boolean> {
       }
     });
     socket.send(request, port, HOST);
-  });
-}
-
-function tcpAccepts(port: number, timeoutMs: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = createConnection({ host: HOST, port, timeout: timeoutMs });
-    socket.once('connect', () => {
-      socket.destroy();
-      resolve(true);
-    });
-    socket.once('timeout', () => {
-      socket.destroy();
-      resolve(false);
-    });
-    socket.once('error', () => resolve(false));
   });
 }
 
@@ -342,7 +327,7 @@ export async function startTurn(options: TurnOptions = {}): Promise<TurnServer> 
       await stop();
       throw new Error(`turnserver ${turn.exit()} before it was ready.\n$ turnserver ${args.join(' ')}\n${turn.output()}`);
     }
-    if ((await tcpAccepts(port, 500)) && (await stunBinding(port, 500))) break;
+    if ((await tcpAccepts(HOST, port, 500)) && (await stunBinding(port, 500))) break;
     if (Date.now() > deadline) {
       await stop();
       throw new Error(
