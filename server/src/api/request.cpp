@@ -39,3 +39,43 @@ std::optional<std::string> bearer_token(const request& req) {
 }
 
 }  // namespace parlor::api
+
+namespace parlor::api {
+
+std::optional<std::string> query_param(const request& req, std::string_view name) {
+    std::string_view target(req.target().data(), req.target().size());
+    auto mark = target.find('?');
+    if (mark == std::string_view::npos) return std::nullopt;
+    auto query = target.substr(mark + 1);
+    query = query.substr(0, query.find('#'));
+    auto hex = [](char c) -> int {
+        if (c >= '0' && c <= '9') return c - '0';
+        if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+        if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+        return -1;
+    };
+    while (!query.empty()) {
+        auto amp = query.find('&');
+        auto pair = query.substr(0, amp);
+        query = amp == std::string_view::npos ? std::string_view() : query.substr(amp + 1);
+        auto eq = pair.find('=');
+        if (pair.substr(0, eq) != name) continue;
+        auto raw = eq == std::string_view::npos ? std::string_view() : pair.substr(eq + 1);
+        std::string value;
+        for (std::size_t i = 0; i < raw.size(); ++i) {
+            if (raw[i] == '+') {
+                value += ' ';
+            } else if (raw[i] == '%' && i + 2 < raw.size() && hex(raw[i + 1]) >= 0 &&
+                       hex(raw[i + 2]) >= 0) {
+                value += static_cast<char>(hex(raw[i + 1]) * 16 + hex(raw[i + 2]));
+                i += 2;
+            } else {
+                value += raw[i];
+            }
+        }
+        return value;
+    }
+    return std::nullopt;
+}
+
+}  // namespace parlor::api

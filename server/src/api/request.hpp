@@ -32,6 +32,9 @@ nlohmann::json json_object_body(const request& req, empty_body empty = empty_bod
 // A string field that may be absent; bad_request when present with another type.
 std::optional<std::string> optional_string(const nlohmann::json& body, const char* field);
 
+// A query parameter of the target, percent-decoded; nullopt when absent.
+std::optional<std::string> query_param(const request& req, std::string_view name);
+
 // The token of `Authorization: Bearer <token>`; nullopt when there is no such header.
 // A header in another scheme is unauthorized.
 std::optional<std::string> bearer_token(const request& req);

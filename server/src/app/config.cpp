@@ -2,6 +2,7 @@
 
 #include <CLI/CLI.hpp>
 
+#include <cctype>
 #include <charconv>
 #include <iostream>
 #include <stdexcept>
@@ -64,6 +65,38 @@ CLI::Validator host_and_port() {
             return {};
         },
         "HOST:PORT");
+}
+
+// A --blocked-file-types entry: trimmed and lowercased; an extension (".exe"), a MIME type
+// ("application/x-msdownload") or a family ("video/*").
+CLI::Validator file_type() {
+    return CLI::Validator(
+        [](std::string& value) -> std::string {
+            auto first = value.find_first_not_of(" \t");
+            auto last = value.find_last_not_of(" \t");
+            value = first == std::string::npos ? "" : value.substr(first, last - first + 1);
+            for (auto& c : value)
+                c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+            auto plain = [](std::string_view part) {
+                return !part.empty() && part.find_first_not_of(
+                                            "abcdefghijklmnopqrstuvwxyz0123456789"
+                                            "!#$&^_.+-") == std::string_view::npos;
+            };
+            std::string_view v = value;
+            if (v.size() > 1 && v.front() == '.' && plain(v.substr(1)) &&
+                v.find('.', 1) == std::string_view::npos) {
+                return {};
+            }
+            auto slash = v.find('/');
+            if (slash != std::string_view::npos && plain(v.substr(0, slash)) &&
+                (v.substr(slash + 1) == "*" || plain(v.substr(slash + 1)))) {
+                return {};
+            }
+            return "'" + value +
+                   "' is not an extension (.exe), a MIME type (text/html) or a "
+                   "family (video/*)";
+        },
+        "TYPE");
 }
 
 // A --trusted-proxy entry: trimmed, and refused unless it is an address or a CIDR block.
@@ -196,6 +229,23 @@ std::optional<config> parse_config(int argc, char** argv, int& exit_code) {
         .add_option("--join-per-minute", c.join_per_minute,
                     "Joins one client IP may make a minute (0: no limit)")
         ->envname("PARLOR_JOIN_PER_MINUTE")
+        ->check(CLI::NonNegativeNumber)
+        ->capture_default_str();
+    limits
+        .add_option("--chat-messages-per-minute", c.chat_messages_per_minute,
+                    "Chat messages one member may send a minute (0: no limit)")
+        ->envname("PARLOR_CHAT_MESSAGES_PER_MINUTE")
+        ->check(CLI::NonNegativeNumber)
+        ->capture_default_str();
+    limits
+        .add_option("--room-max-messages", c.room_max_messages, "Chat messages one room may hold")
+        ->envname("PARLOR_ROOM_MAX_MESSAGES")
+        ->check(CLI::Range(1, 10'000'000))
+        ->capture_default_str();
+    limits
+        .add_option("--client-errors-per-minute", c.client_errors_per_minute,
+                    "Error reports one member's browser may send a minute (0: no limit)")
+        ->envname("PARLOR_CLIENT_ERRORS_PER_MINUTE")
         ->check(CLI::NonNegativeNumber)
         ->capture_default_str();
     limits
@@ -363,6 +413,14 @@ std::optional<config> parse_config(int argc, char** argv, int& exit_code) {
         ->envname("PARLOR_PREPARE_PER_MINUTE")
         ->check(CLI::NonNegativeNumber)
         ->capture_default_str();
+    files
+        .add_option("--blocked-file-types", c.blocked_file_types,
+                    "File types uploads refuse: extensions (.exe), MIME types "
+                    "(application/x-msdownload) or families (video/*); repeat or "
+                    "comma-separate (default: none)")
+        ->envname("PARLOR_BLOCKED_FILE_TYPES")
+        ->delimiter(',')
+        ->transform(file_type());
     files
         .add_option("--room-retention-days", c.room_retention_days,
                     "Days a room may go without activity before it is deleted with its files "

@@ -54,6 +54,10 @@ struct config {
     std::uint64_t room_max_bytes = std::uint64_t{2} << 30;
     std::uint64_t min_free_disk_bytes = std::uint64_t{1} << 30;
     int prepare_per_minute = 60;
+    std::vector<std::string> blocked_file_types;  // ".exe", "application/x-msdownload", "video/*"
+    int chat_messages_per_minute = 30;
+    int room_max_messages = 10'000;
+    int client_errors_per_minute = 10;
     int room_retention_days = 0;     // 0: rooms are kept
     int room_retention_seconds = 0;  // hidden, for tests: overrides the days when set
     int sweep_interval_seconds = 60;

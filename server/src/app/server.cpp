@@ -33,6 +33,7 @@
 #include "realtime/hub.hpp"
 #include "realtime/realtime_service.hpp"
 #include "rooms/call_service.hpp"
+#include "rooms/chat_service.hpp"
 #include "rooms/room_service.hpp"
 #include "store/sql_store.hpp"
 
@@ -174,7 +175,8 @@ int run_server(const config& cfg) {
                                    .room_max_files = cfg.room_max_files,
                                    .room_max_bytes = static_cast<std::int64_t>(cfg.room_max_bytes),
                                    .min_free_disk = cfg.min_free_disk_bytes,
-                                   .prepares_per_minute = cfg.prepare_per_minute};
+                                   .prepares_per_minute = cfg.prepare_per_minute,
+                                   .blocked_types = cfg.blocked_file_types};
     parlor::metrics counts;  // exported on --metrics-address
     files::file_service files(metadata, *blob_store, clock, file_limits, counts);
     // The sockets held here, and each member's relay budget.
@@ -192,9 +194,13 @@ int run_server(const config& cfg) {
     }
     files::room_retention retention(metadata, *blob_store, *online, clock, retention_of(cfg));
     rooms::call_service calls(metadata, clock, cfg.call_capacity, counts);
-    rooms::room_service rooms(metadata, tokens, *online, calls, clock);
+    rooms::room_service rooms(metadata, tokens, *online, calls, clock, cfg.blocked_file_types);
+    rooms::chat_service chat(metadata, clock,
+                             {.messages_per_minute = cfg.chat_messages_per_minute,
+                              .room_max_messages = cfg.room_max_messages});
     auth::rate_limiter room_creates(cfg.room_create_per_minute, clock);
     auth::rate_limiter joins(cfg.join_per_minute, clock);
+    auth::rate_limiter client_errors(cfg.client_errors_per_minute, clock);
     // One provider for REST and sockets: each member gets TURN credentials of their own.
     auth::ice_server_provider ice_servers(ice_settings_from(cfg), clock);
 
@@ -223,7 +229,7 @@ int run_server(const config& cfg) {
     limits.join_deadline = std::chrono::seconds(cfg.ws_join_deadline_seconds);
     limits.ping_interval = std::chrono::seconds(cfg.ws_ping_interval_seconds);
     limits.silence_limit = std::chrono::seconds(cfg.ws_silence_limit_seconds);
-    realtime::realtime_service realtime(io, blocking, rooms, calls, events, sockets, *online,
+    realtime::realtime_service realtime(io, blocking, rooms, calls, chat, events, sockets, *online,
                                         ice_servers, counts,
                                         std::chrono::seconds(cfg.call_grace_seconds), limits);
     rooms.notify(realtime);  // leaving over REST reaches the sockets too
@@ -236,9 +242,11 @@ int run_server(const config& cfg) {
                        *blob_store,
                        room_creates,
                        joins,
+                       client_errors,
                        blocking,
                        ice_servers,
                        files,
+                       chat,
                        cfg.public_origins.empty() ? std::string() : cfg.public_origins.front(),
                        counts,
                        redis};
@@ -246,6 +254,8 @@ int run_server(const config& cfg) {
     api::add_health_routes(routes, deps);
     api::add_room_routes(routes, deps);
     api::add_file_routes(routes, deps);
+    api::add_chat_routes(routes, deps);
+    api::add_client_error_routes(routes, deps);
 
     net::static_files web_client(cfg.static_dir, file_store_origin);
     if (!web_client.available()) {

@@ -13,10 +13,14 @@ namespace parlor::bus {
 struct room_event {
     std::string room_id;
     std::shared_ptr<const std::string> frame;
-    std::string only_member;    // set: only this member's sockets (signals)
-    std::string except_member;  // set: everyone but this member (member:joined, member:left)
-    std::string closes_member;  // set: this member left the room; their sockets close
-    bool call_changed = false;  // a call:* event: cached call rosters of the room are stale
+    std::string only_member = {};    // set: only this member's sockets (signals)
+    std::string except_member = {};  // set: everyone but this member (member:joined, member:left)
+    std::string closes_member = {};  // set: this member left the room; their sockets close
+    bool call_changed = false;       // a call:* event: cached call rosters of the room are stale
+    std::string close_reason = {};   // with closes_member: the close frame's reason ("" : left)
+    // Not to this socket of this instance, which had its own copy with its request's rid.
+    // Never leaves the process.
+    const void* except_socket = nullptr;
 };
 
 // Every room event passes through the bus, so that each instance delivers it to the

@@ -259,7 +259,8 @@ void redis_bus::publish(const room_event& event) {
                               {"o", event.only_member},
                               {"x", event.except_member},
                               {"c", event.closes_member},
-                              {"k", event.call_changed}};
+                              {"k", event.call_changed},
+                              {"cr", event.close_reason}};
     asio::post(strand_, [this, room = event.room_id, payload = message.dump()] {
         if (!publisher_ || !publisher_->connected() ||
             !publisher_->command({"PUBLISH", channel_of(room), payload})) {
@@ -281,7 +282,8 @@ void redis_bus::received(const std::string& payload) {
                      message.value("o", ""),
                      message.value("x", ""),
                      message.value("c", ""),
-                     message.value("k", false)};
+                     message.value("k", false),
+                     message.value("cr", "")};
     deliver_locally(event);
 }
 

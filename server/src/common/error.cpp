@@ -12,11 +12,13 @@ struct code_info {
 };
 
 // Call-rule codes are WebSocket errors; were they ever REST answers, they are conflicts.
-constexpr std::array<code_info, 23> codes{{
+constexpr std::array<code_info, 26> codes{{
     {error_code::bad_request, "bad_request", 400},
     {error_code::invalid_display_name, "invalid_display_name", 400},
     {error_code::room_not_found, "room_not_found", 404},
     {error_code::unauthorized, "unauthorized", 401},
+    // The member was removed from the room by its creator: their token no longer works.
+    {error_code::token_revoked, "token_revoked", 401},
     {error_code::forbidden, "forbidden", 403},
     {error_code::not_found, "not_found", 404},
     {error_code::method_not_allowed, "method_not_allowed", 405},
@@ -38,6 +40,10 @@ constexpr std::array<code_info, 23> codes{{
     {error_code::quota_exceeded, "quota_exceeded", 413},
     // The disk filled up while the bytes were arriving; nothing was kept.
     {error_code::storage_full, "storage_full", 507},
+    // The room's creator locked it: only its members come back.
+    {error_code::room_locked, "room_locked", 423},
+    // The operator's --blocked-file-types refuses this kind of file.
+    {error_code::file_type_not_allowed, "file_type_not_allowed", 415},
     {error_code::unsupported, "unsupported", 400},
     {error_code::unavailable, "unavailable", 503},
     {error_code::internal, "internal", 500},

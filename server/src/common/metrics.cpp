@@ -153,6 +153,12 @@ struct metrics::families {
                                                  .Help("Bytes of completed uploads.")
                                                  .Register(*registry)
                                                  .Add({});
+    prometheus::Counter& client_errors =
+        prometheus::BuildCounter()
+            .Name("parlor_client_errors_total")
+            .Help("Errors the web client reported (POST /api/client-errors).")
+            .Register(*registry)
+            .Add({});
     prometheus::Family<Histogram>& http_requests =
         prometheus::BuildHistogram()
             .Name("parlor_http_request_duration_seconds")
@@ -220,6 +226,10 @@ void metrics::ice_failure(std::string_view reason) {
     bool known = std::find(known_ice_failures.begin(), known_ice_failures.end(), reason) !=
                  known_ice_failures.end();
     f_->ice_failures.Add({{"reason", known ? std::string(reason) : "other"}}).Increment();
+}
+
+void metrics::client_error() {
+    f_->client_errors.Increment();
 }
 
 void metrics::file_upload(std::string_view result, std::int64_t bytes) {

@@ -43,6 +43,9 @@ class metrics {
     // for a link that ran out unused).
     void file_upload(std::string_view result, std::int64_t bytes);
 
+    // One report of the web client's own error.
+    void client_error();
+
     // Requests by the router's route ("/api/rooms/:code/join"; "static", "blob", "ws",
     // "unmatched" for the rest) and status code.
     void http_request(std::string_view route, int status, std::chrono::microseconds took);

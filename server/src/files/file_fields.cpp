@@ -1,5 +1,7 @@
 #include "files/file_fields.hpp"
 
+#include <cctype>
+
 #include <algorithm>
 #include <vector>
 
@@ -106,6 +108,27 @@ std::string normalized_sha256(std::string_view requested) {
                  });
     if (!valid) refuse("sha256 must be 64 hexadecimal digits");
     return hex;
+}
+
+std::string blocked_file_type(const std::vector<std::string>& blocked, std::string_view filename,
+                              std::string_view mime_type) {
+    std::string extension;
+    if (auto dot = filename.rfind('.'); dot != std::string_view::npos && dot > 0) {
+        for (char c : filename.substr(dot)) {
+            extension += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+        }
+    }
+    auto family = mime_type.substr(0, mime_type.find('/') + 1);  // "video/"
+    for (const auto& entry : blocked) {
+        if (entry.starts_with('.')) {
+            if (entry == extension) return entry;
+        } else if (entry.ends_with("/*")) {
+            if (entry.substr(0, entry.size() - 1) == family) return std::string(mime_type);
+        } else if (entry == mime_type) {
+            return entry;
+        }
+    }
+    return {};
 }
 
 }  // namespace parlor::files

@@ -3,6 +3,7 @@
 #include <cstddef>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace parlor::files {
 
@@ -20,5 +21,12 @@ std::string normalized_mime_type(std::string_view requested);
 
 // 64 hex digits, returned in lowercase. Throws bad_request otherwise.
 std::string normalized_sha256(std::string_view requested);
+
+// The entry of `blocked` (lowercase: ".exe", "application/x-msdownload", "video/*") that
+// refuses a file with this display filename and normalized MIME type, said as people read
+// it (".exe", "application/x-msdownload", or for a family the file's own type, "video/mp4");
+// empty when none does. The extension is the filename's last one, in any case.
+std::string blocked_file_type(const std::vector<std::string>& blocked, std::string_view filename,
+                              std::string_view mime_type);
 
 }  // namespace parlor::files

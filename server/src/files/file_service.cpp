@@ -71,6 +71,11 @@ prepared_upload file_service::admit(const rooms::caller& who, const upload_reque
     file.mime_type = normalized_mime_type(request.mime_type);
     file.size_bytes = static_cast<std::int64_t>(request.size_bytes);
     file.sha256 = normalized_sha256(request.sha256);
+    if (auto type = blocked_file_type(limits_.blocked_types, file.filename, file.mime_type);
+        !type.empty()) {
+        throw error(error_code::file_type_not_allowed,
+                    "Files of type " + type + " are not allowed in this room");
+    }
     file.storage_key = uuid_v4();  // never derived from anything the client sent
     file.created_at = now;
     file.upload_expires_at = after(now, limits_.upload_ttl);

@@ -25,6 +25,8 @@ struct file_limits {
     // Uploads stop while the blob store's disk has less free than this (0: no floor).
     std::uint64_t min_free_disk = std::uint64_t{1} << 30;
     int prepares_per_minute = 60;  // per member; 0: no limit
+    // What prepare refuses (--blocked-file-types), lowercase: see blocked_file_type().
+    std::vector<std::string> blocked_types = {};
 };
 
 // "2 GiB", "100 MiB", "1.5 KiB", "900 bytes": for messages people read.

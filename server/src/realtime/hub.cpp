@@ -103,9 +103,15 @@ void hub::deliver(const bus::room_event& event) {
             }
         }
     }
+    if (event.except_socket) {
+        std::erase_if(targets,
+                      [&](const auto& socket) { return socket.get() == event.except_socket; });
+    }
     for (const auto& socket : targets) socket->send(event.frame);
-    for (const auto& socket : leaving)
-        socket->close(websocket::close_code::normal, "left the room");
+    for (const auto& socket : leaving) {
+        socket->close(websocket::close_code::normal,
+                      event.close_reason.empty() ? "left the room" : event.close_reason);
+    }
 }
 
 // With mutex_ held: removes the member and returns their sockets.

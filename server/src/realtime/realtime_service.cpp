@@ -29,13 +29,15 @@ auto logged_failure(const char* what) {
 
 realtime_service::realtime_service(asio::io_context& io, asio::thread_pool& blocking,
                                    rooms::room_service& rooms, rooms::call_service& calls,
-                                   bus::event_bus& events, hub& sockets, bus::presence& online,
+                                   rooms::chat_service& chat, bus::event_bus& events, hub& sockets,
+                                   bus::presence& online,
                                    const auth::ice_server_provider& ice_servers, metrics& counts,
                                    std::chrono::seconds call_grace, socket_limits limits)
     : io_(io),
       blocking_(blocking),
       rooms_(rooms),
       calls_(calls),
+      chat_(chat),
       bus_(events),
       hub_(sockets),
       presence_(online),
@@ -303,6 +305,12 @@ asio::awaitable<void> realtime_service::dispatch(const std::shared_ptr<ws_sessio
         record_call_report(who, msg);
         co_return;
     }
+    if (msg.type == "chat:send") co_return co_await send_chat(socket, msg);
+    if (msg.type == "room:lock") co_return co_await lock_room(socket, msg);
+    if (msg.type == "member:remove") co_return co_await remove_member(socket, msg);
+    if (msg.type == "hand:raise" || msg.type == "hand:lower") {
+        co_return co_await change_hand(socket, msg);
+    }
     throw error(error_code::unsupported, "Unknown event type");
 }
 
@@ -375,15 +383,17 @@ asio::awaitable<void> realtime_service::leave_room(const std::shared_ptr<ws_sess
 
 void realtime_service::member_left(const rooms::departure& gone) {
     end_grace(gone.who);
-    if (gone.call) publish_call_left(gone.who, *gone.call, "left");
+    if (gone.call) publish_call_left(gone.who, *gone.call, gone.reason());
     // Every instance closes the sockets it holds for them, without announcing "offline".
-    bus_.publish({gone.who.room_id,
-                  make_frame("member:left", {{"memberId", gone.who.member_id}, {"reason", "left"}},
-                             gone.seq),
-                  {},
-                  gone.who.member_id,
-                  gone.who.member_id,
-                  false});
+    bus_.publish(
+        {gone.who.room_id,
+         make_frame("member:left", {{"memberId", gone.who.member_id}, {"reason", gone.reason()}},
+                    gone.seq),
+         {},
+         gone.who.member_id,
+         gone.who.member_id,
+         false,
+         gone.removed ? "removed" : ""});
 }
 
 void realtime_service::file_added(const store::file_record& file, std::int64_t seq) {

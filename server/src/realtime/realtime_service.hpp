@@ -18,6 +18,7 @@
 #include "realtime/hub.hpp"
 #include "realtime/ws_session.hpp"
 #include "rooms/call_service.hpp"
+#include "rooms/chat_service.hpp"
 #include "rooms/room_events.hpp"
 #include "rooms/room_service.hpp"
 
@@ -30,9 +31,10 @@ namespace parlor::realtime {
 class realtime_service final : public rooms::room_events {
   public:
     realtime_service(asio::io_context& io, asio::thread_pool& blocking, rooms::room_service& rooms,
-                     rooms::call_service& calls, bus::event_bus& events, hub& sockets,
-                     bus::presence& online, const auth::ice_server_provider& ice_servers,
-                     metrics& counts, std::chrono::seconds call_grace, socket_limits limits);
+                     rooms::call_service& calls, rooms::chat_service& chat, bus::event_bus& events,
+                     hub& sockets, bus::presence& online,
+                     const auth::ice_server_provider& ice_servers, metrics& counts,
+                     std::chrono::seconds call_grace, socket_limits limits);
 
     const socket_limits& limits() const { return limits_; }
     // Sockets and members online, frames in and out, the browsers' call reports.
@@ -69,6 +71,18 @@ class realtime_service final : public rooms::room_events {
     asio::awaitable<void> relay_signal(const std::shared_ptr<ws_session>& socket,
                                        const envelope& msg);
     void record_call_report(const rooms::caller& who, const envelope& msg);
+    // Chat, host controls and raised hands (room_controls.cpp).
+    asio::awaitable<void> send_chat(const std::shared_ptr<ws_session>& socket, const envelope& msg);
+    asio::awaitable<void> lock_room(const std::shared_ptr<ws_session>& socket, const envelope& msg);
+    asio::awaitable<void> remove_member(const std::shared_ptr<ws_session>& socket,
+                                        const envelope& msg);
+    asio::awaitable<void> change_hand(const std::shared_ptr<ws_session>& socket,
+                                      const envelope& msg);
+    // A room-wide event that answers `msg`: the asking socket gets it with the request's rid,
+    // the rest of the room without. Unnumbered (seq 0: nothing changed), it goes to the
+    // asking socket alone.
+    void publish_answer(ws_session& socket, const envelope& msg, const std::string& type,
+                        const nlohmann::json& data, std::int64_t seq);
     // The room's active call, from the roster when it is known there.
     asio::awaitable<call_roster::entry> active_call(const std::string& room_id);
     void relay(ws_session& from, const std::optional<store::call_record>& call,
@@ -99,6 +113,7 @@ class realtime_service final : public rooms::room_events {
     asio::thread_pool& blocking_;
     rooms::room_service& rooms_;
     rooms::call_service& calls_;
+    rooms::chat_service& chat_;
     bus::event_bus& bus_;
     hub& hub_;
     bus::presence& presence_;

@@ -38,10 +38,34 @@ nlohmann::json admission_json(const rooms::admission& admitted,
 }
 
 nlohmann::json member_json(const rooms::member_view& view) {
+    const auto& hand = view.member.hand_raised_at;
     return {{"id", view.member.id},
             {"displayName", view.member.display_name},
             {"joinedAt", format_rfc3339(view.member.joined_at)},
-            {"online", view.online}};
+            {"online", view.online},
+            {"handRaisedAt", hand ? nlohmann::json(format_rfc3339(*hand)) : nlohmann::json()}};
+}
+
+nlohmann::json room_json(const store::room_record& room) {
+    return {{"id", room.id},
+            {"code", rooms::display_room_code(room.code)},
+            {"createdAt", format_rfc3339(room.created_at)},
+            {"createdBy", room.created_by},
+            {"locked", room.locked}};
+}
+
+nlohmann::json message_json(const store::message_record& message) {
+    return {{"id", message.id},
+            {"memberId", message.member_id},
+            {"displayName", message.author_name},
+            {"text", message.text},
+            {"createdAt", format_rfc3339(message.created_at)}};
+}
+
+nlohmann::json messages_json(const std::vector<store::message_record>& messages) {
+    auto list = nlohmann::json::array();
+    for (const auto& message : messages) list.push_back(message_json(message));
+    return list;
 }
 
 nlohmann::json call_json(const store::call_record& call) {
@@ -78,15 +102,13 @@ nlohmann::json snapshot_json(const rooms::room_snapshot& snapshot,
     auto members = nlohmann::json::array();
     for (const auto& view : snapshot.members) members.push_back(member_json(view));
     return {
-        {"room",
-         {{"id", snapshot.room.id},
-          {"code", rooms::display_room_code(snapshot.room.code)},
-          {"createdAt", format_rfc3339(snapshot.room.created_at)},
-          {"createdBy", snapshot.room.created_by}}},
+        {"room", room_json(snapshot.room)},
         {"self", snapshot.self},
         {"members", members},
         {"call", snapshot.call ? call_json(*snapshot.call) : nlohmann::json(nullptr)},
         {"files", files_json(snapshot.files)},
+        {"messages", messages_json(snapshot.messages)},
+        {"blockedFileTypes", snapshot.blocked_file_types},
         {"iceServers", ice_servers_json(ice)},
         {"iceTransportPolicy", auth::policy_name(ice.policy)},
         {"callCapacity", snapshot.call_capacity},

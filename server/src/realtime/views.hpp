@@ -12,6 +12,10 @@ namespace parlor::realtime {
 // `ice` is the admitted member's own (their TURN credential names them).
 nlohmann::json admission_json(const rooms::admission& admitted, const auth::ice_configuration& ice);
 nlohmann::json member_json(const rooms::member_view& view);
+// The snapshot's `room`, and room:updated's.
+nlohmann::json room_json(const store::room_record& room);
+nlohmann::json message_json(const store::message_record& message);
+nlohmann::json messages_json(const std::vector<store::message_record>& messages);
 nlohmann::json call_json(const store::call_record& call);
 nlohmann::json file_json(const store::file_record& file);
 nlohmann::json files_json(const std::vector<store::file_record>& files);

@@ -17,11 +17,15 @@ struct left_call {
     std::int64_t seq = 0;
 };
 
-// A member left the room for good, over REST or over their socket.
+// A member left the room for good, over REST or over their socket, or was removed by the
+// room's creator.
 struct departure {
     caller who;
     std::optional<left_call> call;  // the call they were in and have now left
     std::int64_t seq = 0;           // member:left's number (0: they had left already)
+    bool removed = false;           // member:left's reason: "removed", not "left"
+
+    const char* reason() const { return removed ? "removed" : "left"; }
 };
 
 // What the rooms layer tells whoever keeps people informed (the realtime layer), so that

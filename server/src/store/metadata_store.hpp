@@ -18,6 +18,7 @@ struct quota_check {
     room_usage usage;  // what the room held before this file
 };
 enum class complete_outcome { completed, not_pending, too_many_files, too_many_bytes };
+enum class post_outcome { posted, room_full, not_member };
 struct leave_outcome {
     bool was_participant = false;
     bool call_ended = false;
@@ -45,12 +46,22 @@ class metadata_store {
     virtual std::optional<room_record> find_room_by_code(std::string_view code) = 0;
     virtual std::optional<room_record> find_room_by_id(std::string_view room_id) = 0;
 
-    virtual void insert_member(const member_record& member) = 0;
+    // Adds a new member unless the room is locked (false, nothing written): checked and
+    // written in one transaction, so a join racing a lock is either in before it or refused.
+    virtual bool insert_member(const member_record& member) = 0;
     virtual std::optional<member_record> find_member(std::string_view member_id) = 0;
     virtual void rename_member(std::string_view member_id, std::string_view display_name) = 0;
-    // One event (member:left).
-    virtual void mark_member_left(std::string_view member_id, millis at,
-                                  std::int64_t* seq = nullptr) = 0;
+    // The member leaves the room (`removed`: by the room's creator; their hand goes down);
+    // false when they had left already. One event (member:left).
+    virtual bool mark_member_left(std::string_view member_id, millis at,
+                                  std::int64_t* seq = nullptr, bool removed = false) = 0;
+    // Locks or unlocks the room; false when it already was so. One event (room:updated).
+    virtual bool set_room_locked(std::string_view room_id, bool locked,
+                                 std::int64_t* seq = nullptr) = 0;
+    // Raises the member's hand at `raised_at`, or lowers it (nullopt); false when it already
+    // was so, or the member has left. One event (member:updated).
+    virtual bool set_hand(std::string_view member_id, std::optional<millis> raised_at,
+                          std::int64_t* seq = nullptr) = 0;
     // Members who have not left, in the order they joined.
     virtual std::vector<member_record> present_members(std::string_view room_id) = 0;
     // What a room's snapshot shows, read in one transaction so that the parts agree (no
@@ -59,9 +70,12 @@ class metadata_store {
         std::optional<call_record> call;
         std::vector<file_record> files;  // visible, oldest first
         std::vector<member_record> members;
+        std::vector<message_record> messages;  // the latest chat_history_in_snapshot, oldest first
         std::int64_t seq = 0;  // the number of the room's last event, which this reflects
+        bool locked = false;   // the room's lock at that point
     };
     virtual room_contents read_room_contents(std::string_view room_id) = 0;
+    static constexpr int chat_history_in_snapshot = 100;
 
     // Calls. Each transition is one transaction; the database's unique index keeps one
     // active call per room even when several instances race.
@@ -109,6 +123,18 @@ class metadata_store {
     virtual bool delete_prepared_file(std::string_view file_id) = 0;
     // Whether a prepared, not yet completed file has this storage key.
     virtual bool upload_pending(std::string_view storage_key) = 0;
+
+    // Chat. Stores the message, numbered as its room's next event (message.seq and
+    // author_name are set), unless the room already holds `room_max_messages` or its author
+    // has left. One event (chat:message).
+    virtual post_outcome insert_message(message_record& message,
+                                        std::int64_t room_max_messages) = 0;
+    // Up to `limit` of the room's messages written just before message `before_id` (the
+    // latest ones when it is empty), oldest first; nullopt when `before_id` is not a message
+    // of this room.
+    virtual std::optional<std::vector<message_record>> messages_before(std::string_view room_id,
+                                                                       std::string_view before_id,
+                                                                       int limit) = 0;
 
     // Retention. A room's last activity is kept by the store itself: its creation, a
     // member joining, a file completed, a call started or joined; touch_room() records

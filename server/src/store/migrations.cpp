@@ -96,6 +96,25 @@ const std::vector<migration> migrations = {
          // events takes the next numbers in its own transaction.
          "ALTER TABLE rooms ADD COLUMN event_seq BIGINT NOT NULL DEFAULT 0",
      }},
+    {5,
+     "chat, locked rooms, removed members, raised hands",
+     {
+         "ALTER TABLE rooms ADD COLUMN locked INTEGER NOT NULL DEFAULT 0",
+         // A member who left because the room's creator removed them: their token is
+         // refused as revoked, not merely as someone who left.
+         "ALTER TABLE room_members ADD COLUMN removed INTEGER NOT NULL DEFAULT 0",
+         "ALTER TABLE room_members ADD COLUMN hand_raised_at BIGINT",
+         // seq is the message's event number in its room (chat:message): the history's
+         // order, and what paging by `before` counts back from.
+         R"(CREATE TABLE chat_messages (
+              id TEXT PRIMARY KEY,
+              room_id TEXT NOT NULL REFERENCES rooms (id) ON DELETE CASCADE,
+              member_id TEXT NOT NULL REFERENCES room_members (id),
+              text TEXT NOT NULL,
+              created_at BIGINT NOT NULL,
+              seq BIGINT NOT NULL))",
+         "CREATE UNIQUE INDEX chat_messages_history ON chat_messages (room_id, seq)",
+     }},
 };
 
 }  // namespace

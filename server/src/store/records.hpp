@@ -14,6 +14,7 @@ struct room_record {
     std::string code;  // canonical form, see rooms/room_code.hpp
     millis created_at = 0;
     std::string created_by;  // member id of the creator
+    bool locked = false;     // joins without a token of the room are refused
 };
 
 // What a room may hold: its visible files plus the uploads still under way.
@@ -34,6 +35,8 @@ struct member_record {
     std::string display_name;
     millis joined_at = 0;
     std::optional<millis> left_at;
+    bool removed = false;  // left because the room's creator removed them
+    std::optional<millis> hand_raised_at = {};
 };
 
 struct participant_record {
@@ -65,6 +68,18 @@ struct file_record {
     millis created_at = 0;
     millis upload_expires_at = 0;
     std::optional<millis> completed_at;
+};
+
+// A chat message. Messages are ordered by `seq`, their event number in the room
+// (chat:message), so the history's order is the order they were committed in.
+struct message_record {
+    std::string id;
+    std::string room_id;
+    std::string member_id;
+    std::string author_name;  // filled by reads, from the author's member row
+    std::string text;
+    millis created_at = 0;
+    std::int64_t seq = 0;
 };
 
 }  // namespace parlor::store

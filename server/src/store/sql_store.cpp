@@ -35,10 +35,13 @@ member_record member_from(const soci::row& r) {
     m.display_name = r.get<std::string>(2);
     m.joined_at = r.get<long long>(3);
     if (r.get_indicator(4) == soci::i_ok) m.left_at = r.get<long long>(4);
+    m.removed = r.get<int>(5) != 0;
+    if (r.get_indicator(6) == soci::i_ok) m.hand_raised_at = r.get<long long>(6);
     return m;
 }
 
-constexpr const char* member_columns = "id, room_id, display_name, joined_at, left_at";
+constexpr const char* member_columns =
+    "id, room_id, display_name, joined_at, left_at, removed, hand_raised_at";
 
 }  // namespace
 
@@ -104,26 +107,33 @@ std::optional<room_record> sql_store::find_room(std::string_view column, std::st
         std::string wanted(value);
         room_record room;
         long long created_at = 0;
-        sql << "SELECT id, code, created_at, created_by FROM rooms WHERE " << std::string(column)
-            << " = :value",
+        int locked = 0;
+        sql << "SELECT id, code, created_at, created_by, locked FROM rooms WHERE "
+            << std::string(column) << " = :value",
             soci::use(wanted), soci::into(room.id), soci::into(room.code), soci::into(created_at),
-            soci::into(room.created_by);
+            soci::into(room.created_by), soci::into(locked);
         if (!sql.got_data()) return std::nullopt;
         room.created_at = created_at;
+        room.locked = locked != 0;
         return room;
     });
 }
 
-void sql_store::insert_member(const member_record& member) {
-    with_session([&](soci::session& sql) {
+bool sql_store::insert_member(const member_record& member) {
+    return with_session([&](soci::session& sql) {
         long long joined_at = member.joined_at;
         write_transaction tx(sql, *dialect_);
+        if (count_of(sql, "SELECT COUNT(*) FROM rooms WHERE id = :room AND locked <> 0",
+                     member.room_id) > 0) {
+            return false;
+        }
         sql << "INSERT INTO room_members (id, room_id, display_name, joined_at) "
                "VALUES (:id, :room_id, :name, :joined_at)",
             soci::use(member.id), soci::use(member.room_id), soci::use(member.display_name),
             soci::use(joined_at);
         detail::touch_room(sql, member.room_id, joined_at);
         tx.commit();
+        return true;
     });
 }
 
@@ -146,19 +156,65 @@ void sql_store::rename_member(std::string_view member_id, std::string_view displ
     });
 }
 
-void sql_store::mark_member_left(std::string_view member_id, millis at, std::int64_t* seq) {
-    with_session([&](soci::session& sql) {
+bool sql_store::mark_member_left(std::string_view member_id, millis at, std::int64_t* seq,
+                                 bool removed) {
+    return with_session([&](soci::session& sql) {
         std::string id(member_id), room;
         long long left_at = at;
+        int was_removed = removed ? 1 : 0;
         write_transaction tx(sql, *dialect_);
         sql << "SELECT room_id FROM room_members WHERE id = :id AND left_at IS NULL", soci::use(id),
             soci::into(room);
-        if (!sql.got_data()) return;  // left already (or never was)
-        sql << "UPDATE room_members SET left_at = :at WHERE id = :id", soci::use(left_at),
-            soci::use(id);
+        if (!sql.got_data()) return false;  // left already (or never was)
+        sql << "UPDATE room_members SET left_at = :at, removed = :removed, hand_raised_at = NULL "
+               "WHERE id = :id",
+            soci::use(left_at), soci::use(was_removed), soci::use(id);
         auto last = detail::number_events(sql, room, 1);
         tx.commit();
         if (seq) *seq = last;
+        return true;
+    });
+}
+
+bool sql_store::set_room_locked(std::string_view room_id, bool locked, std::int64_t* seq) {
+    return with_session([&](soci::session& sql) {
+        std::string room(room_id);
+        int value = locked ? 1 : 0;
+        write_transaction tx(sql, *dialect_);
+        if (changed_rows(sql,
+                         "UPDATE rooms SET locked = :locked WHERE id = :room AND locked <> :was",
+                         soci::use(value), soci::use(room), soci::use(value)) == 0) {
+            return false;
+        }
+        auto last = detail::number_events(sql, room, 1);
+        tx.commit();
+        if (seq) *seq = last;
+        return true;
+    });
+}
+
+bool sql_store::set_hand(std::string_view member_id, std::optional<millis> raised_at,
+                         std::int64_t* seq) {
+    return with_session([&](soci::session& sql) {
+        std::string id(member_id), room;
+        write_transaction tx(sql, *dialect_);
+        sql << "SELECT room_id FROM room_members WHERE id = :id AND left_at IS NULL", soci::use(id),
+            soci::into(room);
+        if (!sql.got_data()) return false;
+        long long at = raised_at.value_or(0);
+        bool changed = raised_at ? changed_rows(sql,
+                                                "UPDATE room_members SET hand_raised_at = :at "
+                                                "WHERE id = :id AND hand_raised_at IS NULL",
+                                                soci::use(at), soci::use(id)) > 0
+                                 : changed_rows(sql,
+                                                "UPDATE room_members SET hand_raised_at = NULL "
+                                                "WHERE id = :id AND hand_raised_at IS NOT NULL",
+                                                soci::use(id)) > 0;
+        if (!changed) return false;
+        auto last = detail::number_events(sql, room, 1);
+        tx.commit();
+        if (seq) *seq = last;
+        return true;
     });
 }
 
@@ -185,10 +241,14 @@ metadata_store::room_contents sql_store::read_room_contents(std::string_view roo
         // One snapshot of the database for all three.
         detail::read_transaction tx(sql, *dialect_);
         room_contents contents{active_call_in(sql, room), room_files_in(sql, room),
-                               present_members_in(sql, room)};
+                               present_members_in(sql, room),
+                               latest_messages_in(sql, room, chat_history_in_snapshot)};
         long long seq = 0;
-        sql << "SELECT event_seq FROM rooms WHERE id = :room", soci::use(room), soci::into(seq);
+        int locked = 0;
+        sql << "SELECT event_seq, locked FROM rooms WHERE id = :room", soci::use(room),
+            soci::into(seq), soci::into(locked);
         contents.seq = seq;
+        contents.locked = locked != 0;
         tx.commit();
         return contents;
     });
@@ -403,6 +463,7 @@ std::optional<std::vector<std::string>> sql_store::delete_idle_room(std::string_
             soci::use(room);
         sql << "DELETE FROM calls WHERE room_id = :room", soci::use(room);
         sql << "DELETE FROM files WHERE room_id = :room", soci::use(room);
+        sql << "DELETE FROM chat_messages WHERE room_id = :room", soci::use(room);
         sql << "DELETE FROM room_members WHERE room_id = :room", soci::use(room);
         sql << "DELETE FROM rooms WHERE id = :room", soci::use(room);
         tx.commit();

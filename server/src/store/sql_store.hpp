@@ -32,11 +32,15 @@ class sql_store : public metadata_store {
     bool insert_room_with_creator(const room_record& room, const member_record& creator) override;
     std::optional<room_record> find_room_by_code(std::string_view code) override;
     std::optional<room_record> find_room_by_id(std::string_view room_id) override;
-    void insert_member(const member_record& member) override;
+    bool insert_member(const member_record& member) override;
     std::optional<member_record> find_member(std::string_view member_id) override;
     void rename_member(std::string_view member_id, std::string_view display_name) override;
-    void mark_member_left(std::string_view member_id, millis at,
-                          std::int64_t* seq = nullptr) override;
+    bool mark_member_left(std::string_view member_id, millis at, std::int64_t* seq = nullptr,
+                          bool removed = false) override;
+    bool set_room_locked(std::string_view room_id, bool locked,
+                         std::int64_t* seq = nullptr) override;
+    bool set_hand(std::string_view member_id, std::optional<millis> raised_at,
+                  std::int64_t* seq = nullptr) override;
     std::vector<member_record> present_members(std::string_view room_id) override;
     room_contents read_room_contents(std::string_view room_id) override;
     std::optional<call_record> active_call(std::string_view room_id) override;
@@ -58,6 +62,10 @@ class sql_store : public metadata_store {
     std::vector<file_record> expired_prepared_files(millis now, int limit) override;
     bool delete_prepared_file(std::string_view file_id) override;
     bool upload_pending(std::string_view storage_key) override;
+    post_outcome insert_message(message_record& message, std::int64_t room_max_messages) override;
+    std::optional<std::vector<message_record>> messages_before(std::string_view room_id,
+                                                               std::string_view before_id,
+                                                               int limit) override;
     void touch_room(std::string_view room_id, millis at) override;
     std::vector<std::string> idle_rooms(millis before, int limit) override;
     std::optional<std::vector<std::string>> delete_idle_room(std::string_view room_id,
@@ -77,6 +85,10 @@ class sql_store : public metadata_store {
     static std::optional<call_record> active_call_in(soci::session& sql,
                                                      const std::string& room_id);
     static std::vector<file_record> room_files_in(soci::session& sql, const std::string& room_id);
+    // Up to `limit` messages numbered below `before_seq` (all when 0), oldest first.
+    static std::vector<message_record> latest_messages_in(soci::session& sql,
+                                                          const std::string& room_id, int limit,
+                                                          std::int64_t before_seq = 0);
     // `column` is "id" or "code", never input from the network.
     std::optional<room_record> find_room(std::string_view column, std::string_view value);
 

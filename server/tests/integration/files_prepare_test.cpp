@@ -243,5 +243,49 @@ TEST_F(FilesPrepareTest, FilenamesAreSanitisedForDisplayAndNeverNameStoredFiles)
     EXPECT_EQ(objects, std::size(names));
 }
 
+// ---- blocked file types ----
+
+class BlockedFileTypesTest : public files_test {
+  protected:
+    std::map<std::string, std::string> server_flags() const override {
+        return {{"--blocked-file-types", " .EXE,video/*, application/x-msdownload"}};
+    }
+};
+
+TEST_F(BlockedFileTypesTest, APreparedFileOfABlockedTypeIsRefusedNamingTheType) {
+    auto ada = api().create_room("Ada");
+    struct refused {
+        const char* filename;
+        const char* mime;
+        const char* named;
+    } cases[] = {
+        {"setup.exe", "", ".exe"},
+        {"Setup.Final.EXE", "application/octet-stream", ".exe"},
+        {"clip.mov", "video/quicktime", "video/quicktime"},
+        {"tool.bin", "application/x-msdownload", "application/x-msdownload"},
+    };
+    for (const auto& c : cases) {
+        auto r = prepare(ada, prepare_body(c.filename, c.mime, "MZ"));
+        EXPECT_TRUE(is_error(r, 415, "file_type_not_allowed")) << c.filename;
+        EXPECT_EQ(r.json()["error"]["message"],
+                  std::string("Files of type ") + c.named + " are not allowed in this room");
+    }
+    // Nothing refused counts against the room or shows.
+    EXPECT_EQ(api().room_state(ada)["files"], json::array());
+    for (auto [filename, mime] :
+         {std::pair{"notes.txt", "text/plain"}, std::pair{"exe.notes", "text/plain"},
+          std::pair{"song.mp3", "audio/mpeg"}}) {
+        EXPECT_EQ(prepare(ada, prepare_body(filename, mime, "ok")).status, 201) << filename;
+    }
+    // Clients learn the list before anyone picks a file.
+    EXPECT_EQ(api().room_state(ada)["blockedFileTypes"],
+              (json{".exe", "video/*", "application/x-msdownload"}));
+}
+
+TEST(BlockedFileTypesFlag, AnEntryThatIsNoTypeStopsTheStart) {
+    EXPECT_TRUE(refuses_to_start({"--blocked-file-types", "exe"}, "is not an extension"));
+    EXPECT_TRUE(refuses_to_start({"--blocked-file-types", "video/"}, "is not an extension"));
+}
+
 }  // namespace
 }  // namespace parlor::itest

@@ -88,10 +88,11 @@ class in_process_parlor {
           tokens_(std::string(64, 's'), clock_, std::chrono::hours(12)),
           calls_(store_, clock_, 6),
           rooms_(store_, tokens_, presence_, calls_, clock_),
+          chat_(store_, clock_, {}),
           ice_servers_({}, clock_),
           blocking_(2),
-          realtime_(io_, blocking_, rooms_, calls_, bus_, hub_, presence_, ice_servers_, reports_,
-                    std::chrono::seconds(20), realtime::socket_limits{}),
+          realtime_(io_, blocking_, rooms_, calls_, chat_, bus_, hub_, presence_, ice_servers_,
+                    reports_, std::chrono::seconds(20), realtime::socket_limits{}),
           acceptor_(io_, {asio::ip::address_v4::loopback(), 0}) {
         store_.migrate();
         bus_.subscribe([this](const bus::room_event& e) { hub_.deliver(e); });
@@ -145,6 +146,7 @@ class in_process_parlor {
     bus::local_presence presence_;
     rooms::call_service calls_;
     rooms::room_service rooms_;
+    rooms::chat_service chat_;
     auth::ice_server_provider ice_servers_;
     parlor::metrics reports_;
     bus::in_process_bus bus_;

@@ -58,9 +58,10 @@ TEST_F(RealtimeRoomTest, JoinIsAnsweredWithRoomStateEchoingTheRid) {
     const auto& state = (*reply)["data"];
     EXPECT_EQ(keys_of(state),
               (std::set<std::string>{"room", "self", "members", "call", "files", "iceServers",
-                                     "iceTransportPolicy", "callCapacity", "seq"}));
+                                     "iceTransportPolicy", "callCapacity", "seq", "messages",
+                                     "blockedFileTypes"}));
     EXPECT_EQ(keys_of(state["room"]),
-              (std::set<std::string>{"id", "code", "createdAt", "createdBy"}));
+              (std::set<std::string>{"id", "code", "createdAt", "createdBy", "locked"}));
     EXPECT_EQ(state["room"]["id"], ada.room_id);
     EXPECT_EQ(state["room"]["code"], ada.code);
     EXPECT_EQ(state["room"]["createdAt"], ada.body["room"]["createdAt"]);
@@ -70,7 +71,7 @@ TEST_F(RealtimeRoomTest, JoinIsAnsweredWithRoomStateEchoingTheRid) {
     auto ada_entry = member_in(state, ada.member_id),
          grace_entry = member_in(state, grace.member_id);
     EXPECT_EQ(keys_of(ada_entry),
-              (std::set<std::string>{"id", "displayName", "joinedAt", "online"}));
+              (std::set<std::string>{"id", "displayName", "joinedAt", "online", "handRaisedAt"}));
     EXPECT_EQ(ada_entry["displayName"], "Ada");
     EXPECT_TRUE(parse_utc_time(ada_entry["joinedAt"]).has_value()) << ada_entry;
     EXPECT_EQ(ada_entry["online"], true);  // this very socket
@@ -288,7 +289,8 @@ TEST_F(RealtimeRoomTest, AMembersFirstSocketAnnouncesThemToTheOthers) {
     ASSERT_TRUE(is_event(joined, "member:joined"));
     const auto& member = (*joined)["data"]["member"];
     EXPECT_EQ(keys_of((*joined)["data"]), std::set<std::string>{"member"});
-    EXPECT_EQ(keys_of(member), (std::set<std::string>{"id", "displayName", "joinedAt", "online"}));
+    EXPECT_EQ(keys_of(member),
+              (std::set<std::string>{"id", "displayName", "joinedAt", "online", "handRaisedAt"}));
     EXPECT_EQ(member["id"], grace.member_id);
     EXPECT_EQ(member["displayName"], "Grace");
     EXPECT_EQ(member["online"], true);

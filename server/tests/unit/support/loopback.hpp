@@ -62,9 +62,10 @@ struct realtime_parts {
           tokens(std::string(64, 's'), clock, std::chrono::hours(12)),
           calls(store, clock, 6),
           rooms(store, tokens, online, calls, clock),
+          chat(store, clock, {}),
           ice_servers({}, clock),
           blocking(1),
-          service(io, blocking, rooms, calls, bus, sockets, online, ice_servers, reports,
+          service(io, blocking, rooms, calls, chat, bus, sockets, online, ice_servers, reports,
                   std::chrono::seconds(20), limits) {
         store.migrate();
         bus.subscribe([this](const bus::room_event& e) { sockets.deliver(e); });
@@ -82,6 +83,7 @@ struct realtime_parts {
     bus::local_presence online;
     rooms::call_service calls;
     rooms::room_service rooms;
+    rooms::chat_service chat;
     auth::ice_server_provider ice_servers;
     parlor::metrics reports;
     bus::in_process_bus bus;
