@@ -13,17 +13,19 @@ import {
   type RoomState,
 } from './roomStore';
 
-const alice: Member = { id: 'a', displayName: 'Alice', joinedAt: '2026-01-01T00:00:00Z', online: true };
-const bob: Member = { id: 'b', displayName: 'Bob', joinedAt: '2026-01-01T00:01:00Z', online: true };
-const carol: Member = { id: 'c', displayName: 'Carol', joinedAt: '2026-01-01T00:02:00Z', online: true };
+const alice: Member = { id: 'a', displayName: 'Alice', joinedAt: '2026-01-01T00:00:00Z', online: true, handRaisedAt: null };
+const bob: Member = { id: 'b', displayName: 'Bob', joinedAt: '2026-01-01T00:01:00Z', online: true, handRaisedAt: null };
+const carol: Member = { id: 'c', displayName: 'Carol', joinedAt: '2026-01-01T00:02:00Z', online: true, handRaisedAt: null };
 
 function snapshot(members: Member[], self = 'a'): RoomSnapshot {
   return {
-    room: { id: 'r', code: 'abcd-efgh-jkmn', createdAt: '2026-01-01T00:00:00Z', createdBy: 'a' },
+    room: { id: 'r', code: 'abcd-efgh-jkmn', createdAt: '2026-01-01T00:00:00Z', createdBy: 'a', locked: false },
     self,
     members,
     call: null,
     files: [],
+    messages: [],
+    blockedFileTypes: [],
     iceServers: [],
     iceTransportPolicy: 'all',
     callCapacity: 6,
