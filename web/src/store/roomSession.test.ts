@@ -103,7 +103,8 @@ describe('opening a room', () => {
     joinRoom.mockRejectedValue(new ApiError('room_locked', 'This room is locked', 423));
     joinFromLanding('ABCD-EFGH-JKMN', 'Ada');
     close = openRoom(CODE);
-    expect(roomStore.getState().phase.kind).toBe('joining');
+    // No join card asking for the name again: "Opening room…" while the join is under way.
+    expect(roomStore.getState().phase.kind).toBe('checking');
     expect(joinRoom).toHaveBeenCalledWith(CODE, { displayName: 'Ada' }, expect.anything());
     expect(fetchRoomState).not.toHaveBeenCalled();
     // …and a locked room says so instead of letting them in.

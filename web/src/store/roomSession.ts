@@ -236,7 +236,7 @@ export function openRoom(code: string): () => void {
       void rejoin(visit, code, arrival.token);
       break;
     case 'join':
-      void join(active, arrival.name);
+      void join(active, arrival.name, { fromLanding: true });
       break;
     case 'probe':
       void probe(visit, code);
@@ -311,7 +311,11 @@ export function backToJoinCard(): void {
   if (active !== null) setPhase({ kind: 'join', notice: null }, { joinError: null });
 }
 
-async function join(room: ActiveRoom, rawName: string): Promise<void> {
+/**
+ * Joins with a name. From the landing page (`fromLanding`) the page keeps saying "Opening
+ * room…" meanwhile, as for a rejoin: the join card only appears if the join fails.
+ */
+async function join(room: ActiveRoom, rawName: string, options: { fromLanding?: boolean } = {}): Promise<void> {
   const previous = roomStore.getState().phase;
   const joinCard: RoomPhase = previous.kind === 'join' ? previous : { kind: 'join', notice: null };
   const check = checkDisplayName(rawName);
@@ -320,7 +324,7 @@ async function join(room: ActiveRoom, rawName: string): Promise<void> {
     return;
   }
   memory.rememberName(check.name);
-  setPhase({ kind: 'joining' }, { joinError: null });
+  setPhase(options.fromLanding === true ? { kind: 'checking' } : { kind: 'joining' }, { joinError: null });
   try {
     const session = await joinRoom(room.code, { displayName: check.name }, room.abort.signal);
     entered(room.visit, room.code, session);
