@@ -6,8 +6,10 @@
  *   `open` only from that reply on, so nothing else is ever sent before `room:join`.
  * - A dropped socket is reopened with exponential backoff and full jitter (base 500 ms, cap
  *   15 s); the attempt count resets once a connection got its `room:state`. It is not reopened
- *   after `room:leave`, `close()`, or an `unauthorized`/`forbidden`/`room_not_found` answer to
- *   `room:join` (reported once through `fatal`, so the page can show the join card).
+ *   after `room:leave`, `close()`, or an `unauthorized`/`forbidden`/`room_not_found`/`token_revoked`
+ *   answer to `room:join` (reported once through `fatal`, so the page can show the join card), nor
+ *   after the server closed it with 1000 and the reason "removed" (reported as `token_revoked`:
+ *   the room's creator removed us).
  * - A socket that is not open 10 s after it was made, or has no `room:state` 10 s after it
  *   opened (`joinTimeoutMs`), counts as failed: it is closed and retried like any drop.
  * - When the browser comes back online (`window`'s `online` event) while a retry is waiting,

@@ -352,6 +352,8 @@ describe('room lock and removal', () => {
     state = { ...state, ...applyServerEvent(state, { type: 'room:updated', data: { room: { ...room, locked: false } } }) };
     expect(state.room?.locked).toBe(false);
     expect(state.announcement?.text).toBe('The room is unlocked.');
+    state = { ...state, ...applyServerEvent(state, { type: 'room:updated', data: { room: { ...room, createdBy: '' } } }) };
+    expect(state.room?.createdBy).toBe('a');
   });
 
   it('member:left "removed" takes them out of the room and the call, and says so', () => {

@@ -264,8 +264,9 @@ export function applyServerEvent(state: RoomState, event: ServerEvent): Partial<
     case 'chat:message':
       return applyChatMessage(state, event.data.message);
     case 'room:updated': {
-      const room = event.data.room;
       const before = state.room;
+      // The creator never changes; a server that leaves it out must not take the host controls away.
+      const room = { ...event.data.room, createdBy: event.data.room.createdBy || (before?.createdBy ?? '') };
       if (before !== null && before.locked === room.locked) return { room };
       return { room, ...announce(state, room.locked ? 'The room is now locked.' : 'The room is unlocked.') };
     }
