@@ -24,6 +24,7 @@ const CODE_BY_STATUS: Record<number, ApiErrorCode> = {
   403: 'forbidden',
   404: 'room_not_found',
   413: 'payload_too_large',
+  423: 'room_locked',
   429: 'rate_limited',
   500: 'internal',
   503: 'unavailable',
@@ -46,6 +47,8 @@ const KNOWN_CODES: ReadonlySet<string> = new Set<ApiErrorCode>([
   'upload_in_progress',
   'unavailable',
   'internal',
+  'room_locked',
+  'token_revoked',
 ]);
 
 /** `Retry-After` is either delay-seconds or an HTTP date. */

@@ -6,6 +6,7 @@
 import { ApiError } from './http';
 import type {
   CallInfo,
+  ChatMessage,
   CallParticipant,
   DownloadLink,
   FileInfo,
@@ -101,6 +102,11 @@ export function parseRoomSession(value: unknown): RoomSession {
   };
 }
 
+/** A member's raised hand: its time, or null when down (or from a server without hands). */
+export function handRaisedAt(value: unknown): string | null {
+  return typeof value === 'string' && value !== '' ? value : null;
+}
+
 function member(value: unknown): Member {
   const m = object(value, 'member');
   return {
@@ -108,7 +114,58 @@ function member(value: unknown): Member {
     displayName: string(m, 'displayName', 'member'),
     joinedAt: typeof m.joinedAt === 'string' ? m.joinedAt : '',
     online: m.online === true,
+    handRaisedAt: handRaisedAt(m.handRaisedAt),
   };
+}
+
+/**
+ * The snapshot's `room` (also `room:updated`'s). Null when it has no id or code; `locked`
+ * is false from a server that has no locks.
+ */
+export function parseRoomInfo(value: unknown): RoomInfo | null {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return null;
+  const room = value as Json;
+  if (typeof room.id !== 'string' || typeof room.code !== 'string') return null;
+  return {
+    id: room.id,
+    code: room.code,
+    createdAt: typeof room.createdAt === 'string' ? room.createdAt : '',
+    createdBy: typeof room.createdBy === 'string' ? room.createdBy : '',
+    locked: room.locked === true,
+  };
+}
+
+/** A chat message (snapshot, `chat:message`, the messages page). Null without id, author or text. */
+export function parseMessage(value: unknown): ChatMessage | null {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return null;
+  const message = value as Json;
+  if (typeof message.id !== 'string' || typeof message.memberId !== 'string' || typeof message.text !== 'string') {
+    return null;
+  }
+  return {
+    id: message.id,
+    memberId: message.memberId,
+    displayName: typeof message.displayName === 'string' ? message.displayName : '',
+    text: message.text,
+    createdAt: typeof message.createdAt === 'string' ? message.createdAt : '',
+  };
+}
+
+/** A list of messages; entries that do not fit are left out. Absent (an older server): none. */
+export function messageList(value: unknown): ChatMessage[] {
+  if (!Array.isArray(value)) return [];
+  return value.map(parseMessage).filter((message): message is ChatMessage => message !== null);
+}
+
+/** `GET /api/rooms/:code/messages`. */
+export function parseMessageListBody(value: unknown): ChatMessage[] {
+  const body = object(value, 'body');
+  return messageList(array(body.messages, 'messages'));
+}
+
+function stringList(value: unknown): string[] {
+  if (!Array.isArray(value)) return [];
+  return value.filter((entry): entry is string => typeof entry === 'string' && entry !== '');
 }
 
 /**
@@ -146,6 +203,7 @@ export function parseRoomSnapshot(value: unknown): RoomSnapshot {
   const info: RoomInfo = {
     ...roomSummary(room),
     createdBy: typeof room.createdBy === 'string' ? room.createdBy : '',
+    locked: room.locked === true,
   };
   return {
     room: info,
@@ -153,6 +211,8 @@ export function parseRoomSnapshot(value: unknown): RoomSnapshot {
     members: array(body.members, 'members').map(member),
     call: snapshotCall(body.call),
     files: fileList(body.files),
+    messages: messageList(body.messages),
+    blockedFileTypes: stringList(body.blockedFileTypes),
     iceServers: iceServers(body.iceServers),
     iceTransportPolicy: iceTransportPolicy(body.iceTransportPolicy),
     callCapacity: callCapacity(body.callCapacity),

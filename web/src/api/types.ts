@@ -26,6 +26,8 @@ export interface RoomSummary {
 
 export interface RoomInfo extends RoomSummary {
   createdBy: string;
+  /** While locked, only people who already have a place in the room get in (false from older servers). */
+  locked: boolean;
 }
 
 export interface MemberSummary {
@@ -48,6 +50,17 @@ export interface Member {
   displayName: string;
   joinedAt: string;
   online: boolean;
+  /** When the member raised their hand (RFC 3339), null while it is down. */
+  handRaisedAt: string | null;
+}
+
+/** A chat message (protocol.md "Chat"); `displayName` is the author's name when it was read. */
+export interface ChatMessage {
+  id: string;
+  memberId: string;
+  displayName: string;
+  text: string;
+  createdAt: string;
 }
 
 export interface CallParticipant {
@@ -73,6 +86,10 @@ export interface RoomSnapshot {
   call: CallInfo | null;
   /** The room's shared files, oldest first. */
   files: FileInfo[];
+  /** The room's latest chat messages (up to 100), oldest first; [] from older servers. */
+  messages: ChatMessage[];
+  /** Extensions and MIME types `prepare` refuses, lowercased; [] when none (or an older server). */
+  blockedFileTypes: string[];
   iceServers: IceServer[];
   iceTransportPolicy: RTCIceTransportPolicy;
   /** How many people one call holds on this server. */
@@ -133,6 +150,10 @@ export type ApiErrorCode =
   | 'upload_in_progress'
   | 'unavailable'
   | 'internal'
+  /** A locked room refused a join without a token of its own (423). */
+  | 'room_locked'
+  /** The member was removed from the room; the token works no more (401). */
+  | 'token_revoked'
   /** No answer at all: network down, server stopped, timeout. */
   | 'unreachable'
   /** An answer that does not fit the protocol. */

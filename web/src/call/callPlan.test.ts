@@ -55,6 +55,11 @@ describe('planCallEvent', () => {
     expect(planCallEvent(inCall, { type: 'member:left', data: { memberId: 'a', reason: 'offline' } }, 'b')).toEqual({
       kind: 'none',
     });
+    // Removed by the room's creator: gone from the call at once, like leaving.
+    expect(planCallEvent(inCall, { type: 'member:left', data: { memberId: 'a', reason: 'removed' } }, 'b')).toEqual({
+      kind: 'peer-left',
+      memberId: 'a',
+    });
   });
 
   it('tears down when the call ends or we are taken out of it', () => {

@@ -87,8 +87,8 @@ export function planCallEvent(mine: MyCall, event: ServerEvent, selfId: string):
       if (event.data.callId !== callId) return { kind: 'none' };
       return event.data.memberId === selfId ? { kind: 'removed' } : { kind: 'peer-left', memberId: event.data.memberId };
     case 'member:left':
-      // Leaving the room leaves the call; going offline does not (the server's grace period).
-      if (event.data.reason !== 'left' || event.data.memberId === selfId) return { kind: 'none' };
+      // Leaving the room (or being removed) leaves the call; going offline does not (the server's grace period).
+      if (event.data.reason === 'offline' || event.data.memberId === selfId) return { kind: 'none' };
       return { kind: 'peer-left', memberId: event.data.memberId };
     case 'call:ended':
       return event.data.callId === callId ? { kind: 'ended' } : { kind: 'none' };

@@ -5,6 +5,7 @@ import { useCallSession } from '../call/hooks';
 import { useRoom } from '../store/roomStore';
 import { DeviceSelect } from './DeviceSelect';
 import { Icon, type IconName } from './icons';
+import { useHandToggle } from './RoomControls';
 
 function ToolButton({
   label,
@@ -109,6 +110,7 @@ export function CallToolbar() {
   const canEnd = canEndForEveryone(call, selfId, createdBy);
   const starting = media.starting;
   const session = useCallSession();
+  const hand = useHandToggle();
 
   return (
     <div className="call-toolbar" role="group" aria-label="Call controls">
@@ -136,6 +138,13 @@ export function CallToolbar() {
             onClick={() => void session?.toggleScreenShare()}
           />
         )}
+        <ToolButton
+          label={hand.raised ? 'Lower hand' : 'Raise hand'}
+          icon="hand"
+          active={hand.raised}
+          disabled={hand.busy}
+          onClick={hand.toggle}
+        />
         <DeviceSettings />
       </div>
       <div className="call-toolbar-end">
@@ -149,6 +158,11 @@ export function CallToolbar() {
           </button>
         )}
       </div>
+      {hand.problem !== null && (
+        <p className="call-toolbar-problem" role="alert">
+          {hand.problem}
+        </p>
+      )}
     </div>
   );
 }

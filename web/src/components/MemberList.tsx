@@ -1,15 +1,51 @@
-import type { Member } from '../api/types';
+import { useEffect, useRef, useState, type KeyboardEvent } from 'react';
+import type { CallInfo, Member } from '../api/types';
 import { initials } from '../lib/initials';
+import { commandErrorText, lowerHand, removeMember } from '../store/roomCommands';
 import { orderedMembers, useRoom } from '../store/roomStore';
 import { Icon } from './icons';
 
-function MemberRow({ member, isSelf, inCall }: { member: Member; isSelf: boolean; inCall: boolean }) {
+export interface MemberRowViewProps {
+  member: Member;
+  isSelf: boolean;
+  inCall: boolean;
+  /** We created the room and this is someone else: "Remove <name>", "Lower hand for <name>". */
+  canManage: boolean;
+  /** "Remove <name>" was pressed: ask to confirm in place. */
+  confirmingRemove: boolean;
+  busy: boolean;
+  problem: string | null;
+  onAskRemove(): void;
+  onConfirmRemove(): void;
+  onCancelRemove(): void;
+  onLowerHand(): void;
+}
+
+/** One person: name, presence, "in call", a raised hand, and for the room's creator the host controls. */
+export function MemberRowView(props: MemberRowViewProps) {
+  const { member, isSelf, inCall, canManage, confirmingRemove, busy, problem } = props;
+  const cancel = useRef<HTMLButtonElement>(null);
+  const handUp = member.handRaisedAt !== null;
+
+  useEffect(() => {
+    // The safe choice has focus when the question appears.
+    if (confirmingRemove) cancel.current?.focus();
+  }, [confirmingRemove]);
+
+  function onConfirmKeyDown(event: KeyboardEvent<HTMLDivElement>) {
+    if (event.key === 'Escape') {
+      event.preventDefault();
+      props.onCancelRemove();
+    }
+  }
+
   return (
     <li
-      className="member"
+      className={`member${handUp ? ' member-hand-up' : ''}`}
       data-member-id={member.id}
       data-self={isSelf ? 'true' : undefined}
       data-in-call={inCall ? 'true' : undefined}
+      data-hand-raised={handUp ? 'true' : undefined}
     >
       <span className={`avatar${isSelf ? ' avatar-self' : ''}`} aria-hidden="true">
         {initials(member.displayName)}
@@ -28,27 +64,139 @@ function MemberRow({ member, isSelf, inCall }: { member: Member; isSelf: boolean
           {member.online ? 'online' : 'offline'}
         </span>
       </span>
-      {inCall && (
-        <span className="in-call-badge">
-          <Icon name="video" className="icon icon-small" />
-          <span className="visually-hidden">, </span>in call
+      <span className="member-badges">
+        {handUp && (
+          <span className="hand-badge" title="Hand raised">
+            <Icon name="hand" className="icon icon-small" />
+            <span className="visually-hidden">, </span>
+            <span className="hand-badge-text">Hand raised</span>
+          </span>
+        )}
+        {inCall && (
+          <span className="in-call-badge">
+            <Icon name="video" className="icon icon-small" />
+            <span className="visually-hidden">, </span>in call
+          </span>
+        )}
+      </span>
+      {canManage && !confirmingRemove && (
+        <span className="member-actions">
+          {handUp && (
+            <button type="button" className="button secondary small" onClick={props.onLowerHand} disabled={busy}>
+              Lower hand<span className="visually-hidden"> for {member.displayName}</span>
+            </button>
+          )}
+          <button
+            type="button"
+            className="icon-button member-remove"
+            aria-label={`Remove ${member.displayName}`}
+            title={`Remove ${member.displayName}`}
+            onClick={props.onAskRemove}
+            disabled={busy}
+          >
+            <Icon name="close" />
+          </button>
         </span>
+      )}
+      {canManage && confirmingRemove && (
+        <div className="member-confirm" role="group" aria-label={`Remove ${member.displayName}?`} onKeyDown={onConfirmKeyDown}>
+          <p className="member-confirm-text">
+            Remove {member.displayName} from the room? They will not be able to come back with this link.
+          </p>
+          <div className="member-confirm-actions">
+            <button type="button" className="button danger small" onClick={props.onConfirmRemove} aria-busy={busy || undefined}>
+              Remove
+            </button>
+            <button type="button" ref={cancel} className="button secondary small" onClick={props.onCancelRemove}>
+              Cancel
+            </button>
+          </div>
+        </div>
+      )}
+      {problem !== null && (
+        <p className="member-problem form-error" role="alert">
+          {problem}
+        </p>
       )}
     </li>
   );
 }
 
-/** People in the room: you first, then in order of joining; who is in the call is marked. */
+function MemberRow({ member, isSelf, inCall, canManage }: { member: Member; isSelf: boolean; inCall: boolean; canManage: boolean }) {
+  const [confirmingRemove, setConfirmingRemove] = useState(false);
+  const [busy, setBusy] = useState(false);
+  const [problem, setProblem] = useState<string | null>(null);
+
+  async function run(action: () => Promise<void>) {
+    setBusy(true);
+    setProblem(null);
+    try {
+      await action();
+    } catch (error) {
+      setProblem(commandErrorText(error));
+    } finally {
+      setBusy(false);
+    }
+  }
+
+  return (
+    <MemberRowView
+      member={member}
+      isSelf={isSelf}
+      inCall={inCall}
+      canManage={canManage}
+      confirmingRemove={confirmingRemove}
+      busy={busy}
+      problem={problem}
+      onAskRemove={() => {
+        setProblem(null);
+        setConfirmingRemove(true);
+      }}
+      onCancelRemove={() => setConfirmingRemove(false)}
+      onConfirmRemove={() =>
+        void run(async () => {
+          await removeMember(member.id);
+          setConfirmingRemove(false);
+        })
+      }
+      onLowerHand={() => void run(() => lowerHand(member.id))}
+    />
+  );
+}
+
+/** People in the room: raised hands first (in the order raised), then you, then in order of joining. */
+export function PeopleList({
+  members,
+  selfId,
+  call,
+  createdBy,
+}: {
+  members: Member[];
+  selfId: string | null;
+  call: CallInfo | null;
+  createdBy: string | null;
+}) {
+  const inCall = new Set(call?.participants.map((p) => p.memberId) ?? []);
+  const host = selfId !== null && createdBy === selfId;
+  return (
+    <ul className="member-list" aria-label="People in this room">
+      {orderedMembers(members, selfId).map((member) => (
+        <MemberRow
+          key={member.id}
+          member={member}
+          isSelf={member.id === selfId}
+          inCall={inCall.has(member.id)}
+          canManage={host && member.id !== selfId}
+        />
+      ))}
+    </ul>
+  );
+}
+
 export function MemberList() {
   const members = useRoom((s) => s.members);
   const selfId = useRoom((s) => s.selfId);
   const call = useRoom((s) => s.call);
-  const inCall = new Set(call?.participants.map((p) => p.memberId) ?? []);
-  return (
-    <ul className="member-list" aria-label="People in this room">
-      {orderedMembers(members, selfId).map((member) => (
-        <MemberRow key={member.id} member={member} isSelf={member.id === selfId} inCall={inCall.has(member.id)} />
-      ))}
-    </ul>
-  );
+  const createdBy = useRoom((s) => s.room?.createdBy ?? null);
+  return <PeopleList members={members} selfId={selfId} call={call} createdBy={createdBy} />;
 }

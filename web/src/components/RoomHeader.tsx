@@ -6,6 +6,7 @@ import { useRoom } from '../store/roomStore';
 import { Brand } from './Brand';
 import { CopyLinkButton } from './CopyLinkButton';
 import { Icon } from './icons';
+import { HeaderRoomControls } from './RoomControls';
 
 /** Room code (easy to read aloud), "Copy link", connection status, "Leave room". */
 export function RoomHeader({ code, showCopy }: { code: string; showCopy: boolean }) {
@@ -50,6 +51,7 @@ export function RoomHeader({ code, showCopy }: { code: string; showCopy: boolean
             </button>
           </span>
         )}
+        {inRoom && <HeaderRoomControls />}
         {showCopy && <CopyLinkButton url={url} />}
         {inRoom && (
           <button type="button" className="button danger-quiet" onClick={leave} disabled={leaving}>

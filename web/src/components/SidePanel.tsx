@@ -1,14 +1,51 @@
-import { useRef, useState, type KeyboardEvent } from 'react';
-import { useRoom } from '../store/roomStore';
+import { useEffect, useRef, useState, type KeyboardEvent } from 'react';
+import { setChatOpen } from '../store/roomCommands';
+import { raisedHands, useRoom } from '../store/roomStore';
+import { ChatPanel } from './ChatPanel';
 import { FilesPanel } from './FilesPanel';
+import { Icon } from './icons';
 import { MemberList } from './MemberList';
 
-type Tab = 'people' | 'files';
+type Tab = 'people' | 'chat' | 'files';
 
 const TABS: { id: Tab; label: string }[] = [
   { id: 'people', label: 'People' },
+  { id: 'chat', label: 'Chat' },
   { id: 'files', label: 'Files' },
 ];
+
+const plural = (n: number, one: string, many: string) => `${n} ${n === 1 ? one : many}`;
+
+/**
+ * A tab's badge: the number on screen, and words for screen readers ("3 people", "2 unread
+ * messages", "1 hand raised"); the chat's only while something is unread.
+ */
+export function TabBadges({ tab, count, unread, hands }: { tab: Tab; count: number; unread: number; hands: number }) {
+  if (tab === 'chat') {
+    if (unread === 0) return null;
+    return (
+      <span className="tab-count tab-unread">
+        <span aria-hidden="true">{unread}</span>
+        <span className="visually-hidden">, {plural(unread, 'unread message', 'unread messages')}</span>
+      </span>
+    );
+  }
+  return (
+    <>
+      <span className="tab-count">
+        <span aria-hidden="true">{count}</span>
+        <span className="visually-hidden">, {tab === 'people' ? plural(count, 'person', 'people') : plural(count, 'file', 'files')}</span>
+      </span>
+      {tab === 'people' && hands > 0 && (
+        <span className="tab-count tab-hands">
+          <Icon name="hand" className="icon icon-small" />
+          <span aria-hidden="true">{hands}</span>
+          <span className="visually-hidden">, {plural(hands, 'hand raised', 'hands raised')}</span>
+        </span>
+      )}
+    </>
+  );
+}
 
 /** The side panel (a bottom section on phones) with its tabs. */
 export function SidePanel() {
@@ -16,7 +53,14 @@ export function SidePanel() {
   const tabRefs = useRef(new Map<Tab, HTMLButtonElement>());
   const memberCount = useRoom((s) => s.members.length);
   const fileCount = useRoom((s) => s.files.length);
-  const counts: Record<Tab, number> = { people: memberCount, files: fileCount };
+  const unread = useRoom((s) => s.unreadMessages);
+  const hands = useRoom((s) => raisedHands(s.members).length);
+  const counts: Record<Tab, number> = { people: memberCount, chat: 0, files: fileCount };
+
+  // Messages on show count as read; the others are counted on the tab.
+  useEffect(() => {
+    setChatOpen(selected === 'chat');
+  }, [selected]);
 
   // Arrow keys move between tabs (WAI-ARIA tabs pattern, automatic activation).
   function onKeyDown(event: KeyboardEvent<HTMLDivElement>) {
@@ -53,13 +97,11 @@ export function SidePanel() {
             onClick={() => setSelected(tab.id)}
           >
             {tab.label}
-            <span className="tab-count" aria-hidden="true">
-              {counts[tab.id]}
-            </span>
+            <TabBadges tab={tab.id} count={counts[tab.id]} unread={unread} hands={hands} />
           </button>
         ))}
       </div>
-      {/* Both panels stay mounted so a tab switch loses nothing (a half-picked upload, focus). */}
+      {/* The panels stay mounted so a tab switch loses nothing (a half-picked upload, a half-typed message). */}
       <div
         role="tabpanel"
         id="panel-people"
@@ -69,6 +111,15 @@ export function SidePanel() {
         hidden={selected !== 'people'}
       >
         <MemberList />
+      </div>
+      <div
+        role="tabpanel"
+        id="panel-chat"
+        aria-labelledby="tab-chat"
+        className="tab-panel tab-panel-chat"
+        hidden={selected !== 'chat'}
+      >
+        <ChatPanel />
       </div>
       <div
         role="tabpanel"

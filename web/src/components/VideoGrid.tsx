@@ -130,10 +130,12 @@ interface TileProps {
   note?: string | null;
   /** Our own camera shows as in a mirror; a shared screen does not. */
   mirror?: boolean;
+  handRaised?: boolean;
 }
 
 function Tile(props: TileProps) {
   const { memberId, name, isSelf, stream, micOn, videoOn, audioFlowing, videoFlowing, link, style, note, mirror = false } = props;
+  const handRaised = props.handRaised === true;
   const presence = useStreamPresence(stream);
   const showVideo = videoOn ?? (presence.video.live && videoFlowing !== false);
   const micMuted = !(micOn ?? (presence.audio.live && audioFlowing !== false));
@@ -162,6 +164,7 @@ function Tile(props: TileProps) {
           {note && <span className="tile-note">{note}</span>}
         </div>
       )}
+      {handRaised && <TileHand />}
       <div className="tile-label">
         {micMuted && (
           <span className="tile-mic-off" title="Microphone off">
@@ -173,6 +176,16 @@ function Tile(props: TileProps) {
       </div>
       {link !== null && <ConnectionBadge name={name} link={link} />}
     </li>
+  );
+}
+
+/** A raised hand on a tile: the icon, and the words for screen readers (and on hover). */
+export function TileHand() {
+  return (
+    <span className="tile-hand" title="Hand raised">
+      <Icon name="hand" className="icon" />
+      <span className="visually-hidden">Hand raised</span>
+    </span>
   );
 }
 
@@ -211,6 +224,7 @@ export function VideoGrid() {
             link={null}
             style={style}
             mirror={!media.sharing}
+            handRaised={members.some((m) => m.id === selfId && m.handRaisedAt !== null)}
             note={media.starting ? 'Starting camera…' : media.preview === null ? 'Camera off' : null}
           />
         )}
@@ -233,6 +247,7 @@ export function VideoGrid() {
                 peers: others.length,
               }}
               style={style}
+              handRaised={members.some((m) => m.id === memberId && m.handRaisedAt !== null)}
             />
           );
         })}

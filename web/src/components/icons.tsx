@@ -19,6 +19,11 @@ const paths = {
   upload: 'M12 15V4M7 9l5-5 5 5M4 15v4a1 1 0 0 0 1 1h14a1 1 0 0 0 1-1v-4',
   download: 'M12 4v11M7 10l5 5 5-5M4 15v4a1 1 0 0 0 1 1h14a1 1 0 0 0 1-1v-4',
   retry: 'M20 12a8 8 0 1 1-2.3-5.7M20 4v5h-5',
+  hand:
+    'M8 12V5.5a1.5 1.5 0 0 1 3 0V11M11 10.5V4a1.5 1.5 0 0 1 3 0v6.5M14 10.5V5.5a1.5 1.5 0 0 1 3 0V14a7 7 0 0 1-7 7h-.5a6 6 0 0 1-4.6-2.2L3.3 16a1.5 1.5 0 0 1 2.3-1.9L8 16.5V12',
+  lock: 'M5 11h14v10H5zM8 11V7a4 4 0 0 1 8 0v4M12 15v2',
+  unlock: 'M5 11h14v10H5zM8 11V7a4 4 0 0 1 7.7-1.5M12 15v2',
+  send: 'M4 12l16-8-6 16-2.5-6.5zM11.5 13.5L20 4',
 } as const;
 
 export type IconName = keyof typeof paths;

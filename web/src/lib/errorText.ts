@@ -4,6 +4,9 @@ import { formatRoomCode } from './roomCode';
 
 export const UNREACHABLE_TEXT = "Can't reach the Parlor server. Check your connection, then try again.";
 
+export const ROOM_LOCKED_TEXT = 'This room is locked. Only people who are already in it can come back.';
+export const REMOVED_TEXT = 'You were removed from this room.';
+
 export function rateLimitedText(retryAfterSeconds: number | null): string {
   if (retryAfterSeconds === null) return 'Too many attempts — try again in a minute.';
   const seconds = Math.max(1, retryAfterSeconds);
@@ -33,6 +36,10 @@ export function errorText(error: unknown, code?: string): string {
       return UNREACHABLE_TEXT;
     case 'invalid_display_name':
       return sentence(error.message) || 'The server did not accept that name.';
+    case 'room_locked':
+      return ROOM_LOCKED_TEXT;
+    case 'token_revoked':
+      return REMOVED_TEXT;
     case 'unauthorized':
       return 'Your place in this room has ended. Join again to come back in.';
     case 'forbidden':

@@ -39,6 +39,18 @@ describe('browser memory', () => {
     expect(memory.token('abcd-efgh-jkmn')).toBeNull();
   });
 
+  it('remembers a removal per room, and forgets the token with it', () => {
+    const storage = new MapStorage();
+    const memory = createBrowserMemory(storage);
+    memory.rememberToken('abcd-efgh-jkmn', 'tok');
+    expect(memory.removed('abcdefghjkmn')).toBe(false);
+    memory.rememberRemoved('ABCD-EFGH-JKMN');
+    expect(memory.removed('abcd-efgh-jkmn')).toBe(true);
+    expect(memory.token('abcd-efgh-jkmn')).toBeNull();
+    expect(memory.removed('abcd-efgh-jkmp')).toBe(false);
+    expect(storage.getItem('parlor.removed.abcdefghjkmn')).not.toBeNull();
+  });
+
   it('remembers the name', () => {
     const memory = createBrowserMemory(new MapStorage());
     expect(memory.name()).toBe('');

@@ -7,7 +7,7 @@ import { errorText } from '../lib/errorText';
 import { extractRoomCode, roomPath } from '../lib/roomCode';
 import { navigate } from '../lib/router';
 import { memory } from '../lib/storage';
-import { createRoomAs } from '../store/roomSession';
+import { createRoomAs, joinFromLanding } from '../store/roomSession';
 
 export function LandingPage() {
   const [name, setName] = useState(() => memory.name());
@@ -60,6 +60,9 @@ export function LandingPage() {
       );
       return;
     }
+    // With a name already typed, the room page joins with it at once (no second card asking).
+    const check = checkDisplayName(name);
+    if (check.ok) joinFromLanding(code, check.name);
     navigate(roomPath(code));
   }
 

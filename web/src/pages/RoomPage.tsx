@@ -1,6 +1,7 @@
 import { useEffect, useRef } from 'react';
 import { CallStage } from '../components/CallStage';
 import { JoinCard } from '../components/JoinCard';
+import { RoomClosedCard } from '../components/RoomClosedCard';
 import { RoomHeader } from '../components/RoomHeader';
 import { SidePanel } from '../components/SidePanel';
 import { cancelAllUploads } from '../files/fileSession';
@@ -67,6 +68,11 @@ export function RoomPage({ code }: { code: string }) {
     <div className={`room-page${phase.kind === 'in-room' ? ' in-room' : ''}`}>
       <RoomHeader code={code} showCopy={!unknownRoom} />
       {phase.kind === 'failed' && <RoomProblem phase={phase} />}
+      {(phase.kind === 'removed' || phase.kind === 'locked') && (
+        <main className="room-center">
+          <RoomClosedCard reason={phase.kind} />
+        </main>
+      )}
       {(phase.kind === 'checking' || phase.kind === 'entering') && (
         <main className="room-center" aria-busy="true">
           <p className="loading">

@@ -3,11 +3,11 @@
  * are checked. Past `parseServerEvent` the client works with typed events; a frame that does
  * not fit is dropped here instead of surfacing as `undefined` in a component.
  */
-import { parseCall, parseFile, sequenceNumber } from '../api/parse';
-import type { CallInfo, CallParticipant, FileInfo, Member } from '../api/types';
+import { handRaisedAt, parseCall, parseFile, parseMessage, parseRoomInfo, sequenceNumber } from '../api/parse';
+import type { CallInfo, CallParticipant, ChatMessage, FileInfo, Member, RoomInfo } from '../api/types';
 
 export { parseCall, parseFile };
-export type { CallInfo, CallParticipant, FileInfo };
+export type { CallInfo, CallParticipant, ChatMessage, FileInfo };
 
 /** `{type, data, rid?}`: every frame, both ways. */
 export interface Envelope {
@@ -44,6 +44,15 @@ export interface ClientEventMap {
     path: 'direct' | 'relay';
     iceFailure?: string;
   };
+  /** 1 to 4,000 characters after trimming; answered by `chat:message` echoing the rid. */
+  'chat:send': { text: string };
+  /** The room's creator only; answered by `room:updated`. */
+  'room:lock': { locked: boolean };
+  /** The room's creator only, not themselves; answered by `member:left` (reason `removed`). */
+  'member:remove': { memberId: string };
+  'hand:raise': Record<string, never>;
+  /** Without `memberId`, our own hand; another's only for the room's creator. */
+  'hand:lower': { memberId?: string };
 }
 
 /** Server → client, except `room:state`, which the client delivers as a resync. */
@@ -58,6 +67,11 @@ export interface ServerEventMap {
   'signal:answer': { from: string; callId: string; sdp: string };
   'signal:ice': { from: string; callId: string; candidate: RTCIceCandidateInit | null };
   'file:added': { file: FileInfo };
+  'chat:message': { message: ChatMessage };
+  /** The room's description changed (it was locked or unlocked). */
+  'room:updated': { room: RoomInfo };
+  /** A member changed (their hand went up or down): the member as in the snapshot. */
+  'member:updated': { member: Member };
   error: ErrorData;
 }
 
@@ -100,6 +114,7 @@ function parseMember(value: unknown): Member | null {
     displayName: value.displayName as string,
     joinedAt: typeof value.joinedAt === 'string' ? value.joinedAt : '',
     online: value.online !== false,
+    handRaisedAt: handRaisedAt(value.handRaisedAt),
   };
 }
 
@@ -163,6 +178,18 @@ export function parseServerEvent(envelope: Envelope): ServerEvent | null {
     case 'file:added': {
       const file = parseFile(data.file);
       return file && { type: 'file:added', data: { file } };
+    }
+    case 'chat:message': {
+      const message = parseMessage(data.message);
+      return message && { type: 'chat:message', data: { message } };
+    }
+    case 'room:updated': {
+      const room = parseRoomInfo(data.room);
+      return room && { type: 'room:updated', data: { room } };
+    }
+    case 'member:updated': {
+      const member = parseMember(data.member);
+      return member && { type: 'member:updated', data: { member } };
     }
     case 'error': {
       const error: ErrorData = {

@@ -66,10 +66,10 @@ class FakeSocket implements WebSocketLike {
     this.push('room:state', stateData);
   }
 
-  drop(code = 1006): void {
+  drop(code = 1006, reason = ''): void {
     this.readyState = 3;
     this.onerror?.({});
-    this.onclose?.({ code, reason: '' });
+    this.onclose?.({ code, reason });
   }
 }
 
@@ -673,5 +673,83 @@ describe('RealtimeClient', () => {
     );
     expect(last().sent).toHaveLength(1);
     client.close();
+  });
+});
+
+describe('chat, lock, remove and hands over the socket', () => {
+  const message = (id: string, memberId: string, text: string) => ({
+    message: { id, memberId, displayName: memberId === 'a' ? 'Alice' : 'Bob', text, createdAt: '2026-01-01T00:10:00Z' },
+  });
+
+  it('chat:send settles on the chat:message that echoes its rid, not on someone else\'s arriving first', async () => {
+    const { client, last } = setup();
+    client.connect();
+    last().accept();
+    let settled = false;
+    const sent = client.request('chat:send', { text: 'hello' }, { expect: 'chat:message', echoesRid: true });
+    void sent.then(() => (settled = true));
+    const frame = last().sent.at(-1)!;
+    expect(frame).toMatchObject({ type: 'chat:send', data: { text: 'hello' } });
+    last().push('chat:message', message('m1', 'b', 'from Bob'));
+    await Promise.resolve();
+    expect(settled).toBe(false);
+    last().push('chat:message', message('m2', 'a', 'hello'), frame.rid);
+    await expect(sent).resolves.toMatchObject({ message: { id: 'm2', text: 'hello' } });
+  });
+
+  it('chat:send rejects with the server\'s error echoing its rid (rate_limited, quota_exceeded)', async () => {
+    const { client, last } = setup();
+    client.connect();
+    last().accept();
+    const sent = client.request('chat:send', { text: 'x' }, { expect: 'chat:message', echoesRid: true });
+    const rid = last().sent.at(-1)!.rid;
+    last().push('error', { code: 'rate_limited', message: 'You are sending messages too fast', rid });
+    await expect(sent).rejects.toMatchObject({ code: 'rate_limited', message: 'You are sending messages too fast' });
+  });
+
+  it('a close with 1000 "removed" is fatal (token_revoked) and never reconnects', () => {
+    const { client, clock, sockets, seen, last } = setup();
+    client.connect();
+    last().accept();
+    last().drop(1000, 'removed');
+    expect(seen.fatal).toHaveBeenCalledTimes(1);
+    expect(seen.fatal.mock.calls[0]?.[0].code).toBe('token_revoked');
+    expect(client.status.status).toBe('closed');
+    clock.advance(60_000);
+    expect(sockets).toHaveLength(1);
+  });
+
+  it('another close with 1000 still reconnects', () => {
+    const { client, clock, sockets, seen, last } = setup();
+    client.connect();
+    last().accept();
+    last().drop(1000, 'going away');
+    clock.advance(client.status.nextRetryAt! - clock.now());
+    expect(sockets).toHaveLength(2);
+    expect(seen.fatal).not.toHaveBeenCalled();
+    client.close();
+  });
+
+  it('room:join answered token_revoked is fatal', () => {
+    const { client, clock, sockets, seen, last } = setup();
+    client.connect();
+    last().open();
+    last().push('error', { code: 'token_revoked', message: 'You were removed from this room', rid: last().sent[0]!.rid });
+    expect(seen.fatal.mock.calls[0]?.[0]).toMatchObject({ code: 'token_revoked', status: 401 });
+    clock.advance(60_000);
+    expect(sockets).toHaveLength(1);
+  });
+
+  it('delivers room:updated, member:updated and chat:message to subscribers, typed', () => {
+    const { client, seen, last } = setup();
+    client.connect();
+    last().accept();
+    last().push('room:updated', { room: { ...stateData.room, locked: true } });
+    last().push('member:updated', { member: { ...stateData.members[0], handRaisedAt: '2026-01-01T00:11:00Z' } });
+    last().push('chat:message', message('m1', 'b', 'hi'));
+    const types = seen.event.mock.calls.map((call) => (call[0] as { type: string }).type);
+    expect(types).toEqual(['room:updated', 'member:updated', 'chat:message']);
+    expect(seen.event.mock.calls[0]?.[0]).toMatchObject({ data: { room: { locked: true } } });
+    expect(seen.event.mock.calls[1]?.[0]).toMatchObject({ data: { member: { handRaisedAt: '2026-01-01T00:11:00Z' } } });
   });
 });

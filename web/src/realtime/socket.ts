@@ -6,8 +6,10 @@
  *   `open` only from that reply on, so nothing else is ever sent before `room:join`.
  * - A dropped socket is reopened with exponential backoff and full jitter (base 500 ms, cap
  *   15 s); the attempt count resets once a connection got its `room:state`. It is not reopened
- *   after `room:leave`, `close()`, or an `unauthorized`/`forbidden`/`room_not_found` answer to
- *   `room:join` (reported once through `fatal`, so the page can show the join card).
+ *   after `room:leave`, `close()`, or an `unauthorized`/`forbidden`/`room_not_found`/`token_revoked`
+ *   answer to `room:join` (reported once through `fatal`, so the page can show the join card), nor
+ *   after the server closed it with 1000 and the reason "removed" (reported as `token_revoked`:
+ *   the room's creator removed us).
  * - A socket that is not open 10 s after it was made, or has no `room:state` 10 s after it
  *   opened (`joinTimeoutMs`), counts as failed: it is closed and retried like any drop.
  * - When the browser comes back online (`window`'s `online` event) while a retry is waiting,
@@ -125,6 +127,11 @@ export interface RequestOptions<R extends ServerEventType> {
   expect: R;
   /** Narrows which `expect` event counts, e.g. the one with our `memberId`. */
   match?: (data: ServerEventMap[R]) => boolean;
+  /**
+   * Only an `expect` event whose envelope echoes this request's rid counts (`chat:send`:
+   * someone else's `chat:message` arriving first is not our answer).
+   */
+  echoesRid?: boolean;
   timeoutMs?: number;
 }
 
@@ -170,7 +177,9 @@ export const MAX_FRAME_BYTES = 64 * 1024;
 
 const OPEN = 1;
 /** Answers to `room:join` after which trying again cannot help. */
-const FATAL_JOIN_CODES = new Set(['unauthorized', 'forbidden', 'room_not_found']);
+const FATAL_JOIN_CODES = new Set(['unauthorized', 'forbidden', 'room_not_found', 'token_revoked']);
+/** protocol.md: a removed member's sockets close with 1000 and this reason. */
+export const REMOVED_CLOSE_REASON = 'removed';
 
 /**
  * Full jitter (a uniformly random wait between 0 and the exponential bound): clients that
@@ -198,6 +207,7 @@ const browserTimers: Timers = {
 interface PendingRequest {
   expect: ServerEventType;
   match: ((data: never) => boolean) | undefined;
+  echoesRid: boolean;
   resolve(data: unknown): void;
   reject(error: RealtimeError): void;
   timer: unknown;
@@ -225,7 +235,7 @@ export class RealtimeClient {
   /** The number of the last room event applied (or reflected by room:state); null: not numbered. */
   private lastSeq: number | null = null;
   /** Events that came before some numbered ahead of them, by number. */
-  private readonly early = new Map<number, ServerEvent>();
+  private readonly early = new Map<number, { event: ServerEvent; rid: string | undefined }>();
   private gapTimer: unknown = null;
   /** A room:join to resync is on its way: events until its room:state are dropped. */
   private resyncing = false;
@@ -345,6 +355,7 @@ export class RealtimeClient {
       this.pending.set(rid, {
         expect: options.expect,
         match: options.match as ((data: never) => boolean) | undefined,
+        echoesRid: options.echoesRid === true,
         resolve: resolve as (data: unknown) => void,
         reject,
         timer,
@@ -375,7 +386,7 @@ export class RealtimeClient {
       };
       const timer = this.timers.setTimeout(() => finish(null), this.leaveTimeoutMs);
       // An `expect` that never comes: only an error or the socket's end settles this one.
-      this.pending.set(rid, { expect: 'error', match: () => false, resolve: () => {}, reject: finish, timer });
+      this.pending.set(rid, { expect: 'error', match: () => false, echoesRid: false, resolve: () => {}, reject: finish, timer });
     });
   }
 
@@ -474,8 +485,16 @@ export class RealtimeClient {
     socket.onmessage = (event) => {
       if (this.socket === socket && typeof event.data === 'string') this.receive(event.data);
     };
-    socket.onclose = () => {
-      if (this.socket === socket) this.socketClosed();
+    socket.onclose = (event) => {
+      if (this.socket !== socket) return;
+      if (event?.code === 1000 && event.reason === REMOVED_CLOSE_REASON) {
+        // Removed from the room: the token is refused from now on, so don't try again.
+        this.detach(socket);
+        this.socket = null;
+        this.joinRefused('token_revoked', 'You were removed from this room');
+        return;
+      }
+      this.socketClosed();
     };
     socket.onerror = () => {
       // Always followed by close; nothing to do here.
@@ -529,17 +548,17 @@ export class RealtimeClient {
     }
 
     if (envelope.seq !== undefined && this.lastSeq !== null) {
-      this.inOrder(envelope.seq, event);
+      this.inOrder(envelope.seq, event, envelope.rid);
       return;
     }
-    this.dispatch(event);
+    this.dispatch(event, envelope.rid);
   }
 
   /** A numbered event: applied in the room's order, held while early, dropped when known. */
-  private inOrder(seq: number, event: ServerEvent): void {
+  private inOrder(seq: number, event: ServerEvent, rid: string | undefined): void {
     if (this.resyncing || this.lastSeq === null || seq <= this.lastSeq) return;
     if (seq > this.lastSeq + 1) {
-      this.early.set(seq, event);
+      this.early.set(seq, { event, rid });
       if (this.gapTimer === null) {
         this.gapTimer = this.timers.setTimeout(() => {
           this.gapTimer = null;
@@ -549,11 +568,11 @@ export class RealtimeClient {
       return;
     }
     this.lastSeq = seq;
-    this.dispatch(event);
+    this.dispatch(event, rid);
     for (let next = this.early.get(this.lastSeq + 1); next !== undefined; next = this.early.get(this.lastSeq + 1)) {
       this.early.delete(this.lastSeq + 1);
       this.lastSeq += 1;
-      this.dispatch(next);
+      this.dispatch(next.event, next.rid);
     }
     if (this.early.size === 0 && this.gapTimer !== null) {
       this.timers.clearTimeout(this.gapTimer);
@@ -579,7 +598,8 @@ export class RealtimeClient {
     this.gapTimer = null;
   }
 
-  private dispatch(event: ServerEvent): void {
+  /** `rid`: what the event's envelope echoes, if anything (an answer to one of our frames). */
+  private dispatch(event: ServerEvent, rid?: string): void {
     if (event.type === 'error' && event.data.rid !== undefined) {
       const request = this.pending.get(event.data.rid);
       if (request !== undefined) {
@@ -589,10 +609,11 @@ export class RealtimeClient {
         return;
       }
     }
-    for (const [rid, request] of this.pending) {
+    for (const [pendingRid, request] of this.pending) {
       if (request.expect !== event.type) continue;
+      if (request.echoesRid && rid !== pendingRid) continue;
       if (request.match !== undefined && !request.match(event.data as never)) continue;
-      this.pending.delete(rid);
+      this.pending.delete(pendingRid);
       this.timers.clearTimeout(request.timer);
       request.resolve(event.data);
     }
@@ -605,8 +626,8 @@ export class RealtimeClient {
       return;
     }
     this.close();
-    const status = code === 'unauthorized' ? 401 : code === 'forbidden' ? 403 : 404;
-    const error = new ApiError(code as 'unauthorized' | 'forbidden' | 'room_not_found', message, status);
+    const status = code === 'forbidden' ? 403 : code === 'room_not_found' ? 404 : 401;
+    const error = new ApiError(code as 'unauthorized' | 'forbidden' | 'room_not_found' | 'token_revoked', message, status);
     for (const s of [...this.subscribers]) s.fatal?.(error);
   }
 

@@ -6,6 +6,11 @@
  * REST gives the token (create, join, rejoin); from then on the WebSocket is the one source of
  * room updates: every `room:state` replaces the room state wholesale, events in between are
  * applied by the store's reducers, and both are handed to the call session (src/call/).
+ *
+ * Removed by the room's creator (the socket closes with "removed", or any answer is
+ * `token_revoked`): the page says so, and this browser remembers it, so a reload shows the
+ * same instead of joining again. A locked room refuses a join without a token (423): the page
+ * says the room is locked.
  */
 import { ApiError } from '../api/http';
 import { createRoom, fetchIceServers, fetchRoomState, joinRoom, leaveRoom } from '../api/rooms';
@@ -15,9 +20,17 @@ import { createDebuggableSocket } from '../call/debug';
 import { checkDisplayName } from '../lib/displayName';
 import { errorText, unknownRoomText } from '../lib/errorText';
 import { parseRoomCode } from '../lib/roomCode';
+import { playHandRaisedSound } from '../lib/sound';
 import { memory } from '../lib/storage';
 import { RealtimeClient, type WebSocketLike } from '../realtime/socket';
-import { applyServerEvent, applySnapshot, initialRoomState, roomStore, type RoomPhase } from './roomStore';
+import {
+  applyServerEvent,
+  applySnapshot,
+  initialRoomState,
+  newlyRaisedHands,
+  roomStore,
+  type RoomPhase,
+} from './roomStore';
 
 interface Realtime {
   client: RealtimeClient;
@@ -38,6 +51,34 @@ let active: ActiveRoom | null = null;
 let visits = 0;
 /** A session just created on the landing page, so the room page needs no second join. */
 let handoff: RoomSession | null = null;
+/** A name typed on the landing page with "Join room": the room page joins with it at once. */
+let pendingJoin: { code: string; name: string } | null = null;
+
+/** What opening a room's page starts with. */
+export type Arrival =
+  | { kind: 'removed' }
+  | { kind: 'enter'; session: RoomSession }
+  | { kind: 'rejoin'; token: string }
+  | { kind: 'join'; name: string }
+  | { kind: 'probe' };
+
+/**
+ * Removed from this room before: say so, whatever else we hold. Then a session handed over
+ * by "Create room", a stored token (a reload), a name from the landing page's "Join room",
+ * and otherwise the join card after asking whether the room exists.
+ */
+export function planArrival(known: {
+  removed: boolean;
+  handoff: RoomSession | null;
+  token: string | null;
+  pendingName: string | null;
+}): Arrival {
+  if (known.removed) return { kind: 'removed' };
+  if (known.handoff !== null) return { kind: 'enter', session: known.handoff };
+  if (known.token !== null) return { kind: 'rejoin', token: known.token };
+  if (known.pendingName !== null) return { kind: 'join', name: known.pendingName };
+  return { kind: 'probe' };
+}
 
 function setPhase(phase: RoomPhase, extra: Partial<typeof initialRoomState> = {}): void {
   roomStore.setState({ phase, ...extra });
@@ -45,6 +86,23 @@ function setPhase(phase: RoomPhase, extra: Partial<typeof initialRoomState> = {}
 
 function isCurrent(visit: number): boolean {
   return active !== null && active.visit === visit;
+}
+
+/** The room's creator removed us: stop everything, remember it, and say so. */
+function removedFromRoom(visit: number, code: string): void {
+  if (!isCurrent(visit) || active === null) return;
+  const realtime = active.realtime;
+  active.realtime = null;
+  active.token = null;
+  realtime?.detach();
+  realtime?.client.close();
+  memory.rememberRemoved(code);
+  roomStore.setState({ ...initialRoomState, code, phase: { kind: 'removed' } });
+}
+
+/** A REST call of the room's (older messages, say) answered `token_revoked`. */
+export function noticeRemoved(): void {
+  if (active !== null) removedFromRoom(active.visit, active.code);
 }
 
 function fail(error: unknown, code: string): void {
@@ -69,8 +127,15 @@ function connectRealtime(visit: number, code: string, token: string): void {
     },
     event(event) {
       if (!isCurrent(visit)) return;
+      const before = roomStore.getState().members;
       roomStore.setState((state) => applyServerEvent(state, event));
+      const { members, selfId } = roomStore.getState();
       call.event(event);
+      if (event.type === 'member:left' && event.data.reason === 'removed' && event.data.memberId === selfId) {
+        removedFromRoom(visit, code); // the socket's close follows; no need to wait for it
+        return;
+      }
+      if (newlyRaisedHands(before, members, selfId).length > 0) playHandRaisedSound();
     },
     status(info) {
       if (!isCurrent(visit)) return;
@@ -90,6 +155,10 @@ function connectRealtime(visit: number, code: string, token: string): void {
     },
     fatal(error) {
       if (!isCurrent(visit) || active === null) return;
+      if (error.code === 'token_revoked') {
+        removedFromRoom(visit, code);
+        return;
+      }
       active.realtime?.detach();
       active.realtime = null;
       active.token = null;
@@ -151,14 +220,27 @@ export function openRoom(code: string): () => void {
   active = { code, visit, token: null, realtime: null, abort: new AbortController() };
   roomStore.setState({ ...initialRoomState, code });
 
-  if (handoff !== null && parseRoomCode(handoff.room.code) === code) {
-    const session = handoff;
-    handoff = null;
-    entered(visit, code, session);
-  } else {
-    const token = memory.token(code);
-    if (token !== null) void rejoin(visit, code, token);
-    else void probe(visit, code);
+  const session = handoff !== null && parseRoomCode(handoff.room.code) === code ? handoff : null;
+  const pendingName = pendingJoin !== null && pendingJoin.code === code ? pendingJoin.name : null;
+  handoff = null;
+  pendingJoin = null;
+  const arrival = planArrival({ removed: memory.removed(code), handoff: session, token: memory.token(code), pendingName });
+  switch (arrival.kind) {
+    case 'removed':
+      setPhase({ kind: 'removed' });
+      break;
+    case 'enter':
+      entered(visit, code, arrival.session);
+      break;
+    case 'rejoin':
+      void rejoin(visit, code, arrival.token);
+      break;
+    case 'join':
+      void join(active, arrival.name, { fromLanding: true });
+      break;
+    case 'probe':
+      void probe(visit, code);
+      break;
   }
   return () => {
     if (active?.visit === visit) closeRoom();
@@ -184,7 +266,9 @@ async function rejoin(visit: number, code: string, token: string): Promise<void>
     entered(visit, code, session);
   } catch (error) {
     if (!isCurrent(visit) || !(error instanceof ApiError)) return;
-    if (error.code === 'unauthorized' || error.code === 'forbidden') {
+    if (error.code === 'token_revoked') {
+      removedFromRoom(visit, code);
+    } else if (error.code === 'unauthorized' || error.code === 'forbidden') {
       memory.forgetToken(code);
       setPhase({ kind: 'join', notice: 'Your earlier place in this room has ended. Join again with your name.' });
     } else {
@@ -210,16 +294,37 @@ async function probe(visit: number, code: string): Promise<void> {
 
 /** The join card's submit. */
 export async function joinWithName(rawName: string): Promise<void> {
-  const room = active;
-  if (room === null) return;
+  if (active !== null) await join(active, rawName);
+}
+
+/**
+ * The landing page's "Join room" with a name already typed: the room page joins with it at
+ * once instead of asking for it again. Call before navigating to the room.
+ */
+export function joinFromLanding(code: string, name: string): void {
+  const canonical = parseRoomCode(code);
+  pendingJoin = canonical === null ? null : { code: canonical, name };
+}
+
+/** Back to the join card from "This room is locked" (someone may have unlocked it). */
+export function backToJoinCard(): void {
+  if (active !== null) setPhase({ kind: 'join', notice: null }, { joinError: null });
+}
+
+/**
+ * Joins with a name. From the landing page (`fromLanding`) the page keeps saying "Opening
+ * room…" meanwhile, as for a rejoin: the join card only appears if the join fails.
+ */
+async function join(room: ActiveRoom, rawName: string, options: { fromLanding?: boolean } = {}): Promise<void> {
+  const previous = roomStore.getState().phase;
+  const joinCard: RoomPhase = previous.kind === 'join' ? previous : { kind: 'join', notice: null };
   const check = checkDisplayName(rawName);
   if (!check.ok) {
-    roomStore.setState({ joinError: check.message });
+    setPhase(joinCard, { joinError: check.message });
     return;
   }
   memory.rememberName(check.name);
-  const previous = roomStore.getState().phase;
-  setPhase({ kind: 'joining' }, { joinError: null });
+  setPhase(options.fromLanding === true ? { kind: 'checking' } : { kind: 'joining' }, { joinError: null });
   try {
     const session = await joinRoom(room.code, { displayName: check.name }, room.abort.signal);
     entered(room.visit, room.code, session);
@@ -229,9 +334,11 @@ export async function joinWithName(rawName: string): Promise<void> {
       fail(error, room.code);
       return;
     }
-    setPhase(previous.kind === 'join' ? previous : { kind: 'join', notice: null }, {
-      joinError: errorText(error, room.code),
-    });
+    if (error.code === 'room_locked') {
+      setPhase({ kind: 'locked' }, { joinError: null });
+      return;
+    }
+    setPhase(joinCard, { joinError: errorText(error, room.code) });
   }
 }
 
