@@ -24,6 +24,7 @@ const CODE_BY_STATUS: Record<number, ApiErrorCode> = {
   403: 'forbidden',
   404: 'room_not_found',
   413: 'payload_too_large',
+  415: 'file_type_not_allowed',
   429: 'rate_limited',
   500: 'internal',
   503: 'unavailable',
@@ -44,6 +45,7 @@ const KNOWN_CODES: ReadonlySet<string> = new Set<ApiErrorCode>([
   'quota_exceeded',
   'storage_full',
   'upload_in_progress',
+  'file_type_not_allowed',
   'unavailable',
   'internal',
 ]);

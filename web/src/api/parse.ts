@@ -157,7 +157,14 @@ export function parseRoomSnapshot(value: unknown): RoomSnapshot {
     iceTransportPolicy: iceTransportPolicy(body.iceTransportPolicy),
     callCapacity: callCapacity(body.callCapacity),
     seq: sequenceNumber(body.seq),
+    blockedFileTypes: blockedFileTypes(body.blockedFileTypes),
   };
+}
+
+/** The snapshot's file type policy: its strings, lowercased; none from an older server. */
+function blockedFileTypes(value: unknown): string[] {
+  if (!Array.isArray(value)) return [];
+  return value.filter((entry): entry is string => typeof entry === 'string' && entry.trim() !== '').map((entry) => entry.trim().toLowerCase());
 }
 
 /** A room event's number: a non-negative integer, else null (not numbered). */

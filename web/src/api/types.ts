@@ -79,6 +79,8 @@ export interface RoomSnapshot {
   callCapacity: number;
   /** The number of the room's last event this snapshot reflects (protocol.md); null from a server without numbers. */
   seq: number | null;
+  /** What `prepare` refuses here: extensions (`.exe`), MIME types, families (`video/*`); lowercased. */
+  blockedFileTypes?: string[];
 }
 
 /** A file shared in the room (protocol.md "File"). */
@@ -131,6 +133,8 @@ export type ApiErrorCode =
   | 'storage_full'
   /** Another PUT to the same upload link is still arriving (409). */
   | 'upload_in_progress'
+  /** The room's `--blocked-file-types` refuse this file (415); the message names the type. */
+  | 'file_type_not_allowed'
   | 'unavailable'
   | 'internal'
   /** No answer at all: network down, server stopped, timeout. */

@@ -48,6 +48,8 @@ export interface RoomState {
   ice: IceSettings;
   /** How many people one call holds on this server. */
   callCapacity: number;
+  /** File types `prepare` refuses in this room (the snapshot's `blockedFileTypes`). */
+  blockedFileTypes: string[];
   /** The realtime link; `reconnecting` while the socket is down after having been up. */
   connection: Connection;
   /** An error shown on the join card (bad name, rate limited, …). */
@@ -66,6 +68,7 @@ export const initialRoomState: RoomState = {
   files: [],
   ice: { iceServers: [], iceTransportPolicy: 'all' },
   callCapacity: DEFAULT_CALL_CAPACITY,
+  blockedFileTypes: [],
   connection: 'connected',
   joinError: null,
   announcement: null,
@@ -140,6 +143,7 @@ export function applySnapshot(state: RoomState, snapshot: RoomSnapshot): Partial
     files: mergeFiles(state.files, snapshot.files),
     ice: { iceServers: snapshot.iceServers, iceTransportPolicy: snapshot.iceTransportPolicy },
     callCapacity: snapshot.callCapacity,
+    blockedFileTypes: snapshot.blockedFileTypes ?? [],
     connection: 'connected',
     phase: { kind: 'in-room' },
     joinError: null,
