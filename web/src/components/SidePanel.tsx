@@ -1,5 +1,6 @@
 import { useRef, useState, type KeyboardEvent } from 'react';
 import { useRoom } from '../store/roomStore';
+import { ErrorBoundary } from './ErrorBoundary';
 import { FilesPanel } from './FilesPanel';
 import { MemberList } from './MemberList';
 
@@ -60,6 +61,7 @@ export function SidePanel() {
         ))}
       </div>
       {/* Both panels stay mounted so a tab switch loses nothing (a half-picked upload, focus). */}
+      {/* Each panel's content sits in its own ErrorBoundary (name "people", "chat", "files"). */}
       <div
         role="tabpanel"
         id="panel-people"
@@ -68,7 +70,9 @@ export function SidePanel() {
         tabIndex={0}
         hidden={selected !== 'people'}
       >
-        <MemberList />
+        <ErrorBoundary name="people" explanation="The list of people stopped working. The call and the rest of the room keep going.">
+          <MemberList />
+        </ErrorBoundary>
       </div>
       <div
         role="tabpanel"
@@ -78,7 +82,9 @@ export function SidePanel() {
         tabIndex={0}
         hidden={selected !== 'files'}
       >
-        <FilesPanel />
+        <ErrorBoundary name="files" explanation="The Files panel stopped working. The call and the rest of the room keep going.">
+          <FilesPanel />
+        </ErrorBoundary>
       </div>
     </aside>
   );
