@@ -25,7 +25,7 @@ export function App() {
           key={route.code}
           name="room"
           className="error-room"
-          explanation="This room page stopped working. Try again to open it afresh; if you were in a call, you will rejoin the room first."
+          explanation="This room page stopped working, and a call you were in was left. Try again to open the room afresh."
         >
           <RoomPage code={route.code} />
         </ErrorBoundary>
