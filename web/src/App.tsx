@@ -1,4 +1,5 @@
 import { useEffect } from 'react';
+import { ErrorBoundary } from './components/ErrorBoundary';
 import { LiveRegion } from './components/LiveRegion';
 import { canonicalPath, matchRoute, navigate, usePathname } from './lib/router';
 import { InvalidRoomCodePage } from './pages/InvalidRoomCodePage';
@@ -19,7 +20,16 @@ export function App() {
   return (
     <>
       {route.name === 'landing' && <LandingPage />}
-      {route.name === 'room' && route.code !== null && <RoomPage key={route.code} code={route.code} />}
+      {route.name === 'room' && route.code !== null && (
+        <ErrorBoundary
+          key={route.code}
+          name="room"
+          className="error-room"
+          explanation="This room page stopped working, and a call you were in was left. Try again to open the room afresh."
+        >
+          <RoomPage code={route.code} />
+        </ErrorBoundary>
+      )}
       {route.name === 'room' && route.code === null && <InvalidRoomCodePage raw={route.raw} />}
       {route.name === 'not-found' && <NotFoundPage />}
       <LiveRegion />

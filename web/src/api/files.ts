@@ -3,6 +3,7 @@
  * straight to the store's signed URLs (`upload.ts` for the PUT; downloads are navigations).
  */
 import { request } from './http';
+import { getWithRetry } from './retry';
 import { parseCompletedFile, parseDownloadLink, parseFileListBody, parsePreparedUpload } from './parse';
 import type { DownloadLink, FileInfo, PreparedUpload } from './types';
 import { formatRoomCode } from '../lib/roomCode';
@@ -42,13 +43,13 @@ export async function completeUpload(code: string, token: string, fileId: string
   return parseCompletedFile(await request('POST', filesUrl(code, 'complete'), { body: { fileId }, token, signal }));
 }
 
-/** The room's files, oldest first. */
+/** The room's files, oldest first. Retried on network errors and 503 (retry.ts). */
 export async function listFiles(code: string, token: string, signal?: AbortSignal): Promise<FileInfo[]> {
-  return parseFileListBody(await request('GET', filesUrl(code), { token, signal }));
+  return parseFileListBody(await getWithRetry(filesUrl(code), { token, signal }));
 }
 
-/** A short-lived signed URL for the file's bytes, served as an attachment. */
+/** A short-lived signed URL for the file's bytes, served as an attachment. Retried like the list. */
 export async function fetchDownloadLink(fileId: string, token: string, signal?: AbortSignal): Promise<DownloadLink> {
   const path = `/api/files/${encodeURIComponent(fileId)}/download`;
-  return parseDownloadLink(await request('GET', path, { token, signal }));
+  return parseDownloadLink(await getWithRetry(path, { token, signal }));
 }

@@ -27,6 +27,14 @@ describe('errorFromResponse', () => {
     expect(error.retryAfterSeconds).toBe(17);
   });
 
+  it('knows the file type refusal (415)', async () => {
+    const body = { error: { code: 'file_type_not_allowed', message: 'Files of type .exe are not allowed in this room' } };
+    const error = await errorFromResponse(jsonResponse(415, body));
+    expect(error.code).toBe('file_type_not_allowed');
+    expect(error.message).toBe('Files of type .exe are not allowed in this room');
+    expect((await errorFromResponse(new Response('', { status: 415 }))).code).toBe('file_type_not_allowed');
+  });
+
   it('falls back to the status when the body is not the protocol', async () => {
     expect((await errorFromResponse(new Response('nope', { status: 401 }))).code).toBe('unauthorized');
     expect((await errorFromResponse(new Response('', { status: 502 }))).code).toBe('unreachable');

@@ -163,11 +163,6 @@ export function parseMessageListBody(value: unknown): ChatMessage[] {
   return messageList(array(body.messages, 'messages'));
 }
 
-function stringList(value: unknown): string[] {
-  if (!Array.isArray(value)) return [];
-  return value.filter((entry): entry is string => typeof entry === 'string' && entry !== '');
-}
-
 /**
  * A call as the server describes it (`room:state`, `call:started`). Null when it does not
  * fit: no id, or a participant without a member id.
@@ -212,12 +207,18 @@ export function parseRoomSnapshot(value: unknown): RoomSnapshot {
     call: snapshotCall(body.call),
     files: fileList(body.files),
     messages: messageList(body.messages),
-    blockedFileTypes: stringList(body.blockedFileTypes),
     iceServers: iceServers(body.iceServers),
     iceTransportPolicy: iceTransportPolicy(body.iceTransportPolicy),
     callCapacity: callCapacity(body.callCapacity),
     seq: sequenceNumber(body.seq),
+    blockedFileTypes: blockedFileTypes(body.blockedFileTypes),
   };
+}
+
+/** The snapshot's file type policy: its strings, lowercased; none from an older server. */
+function blockedFileTypes(value: unknown): string[] {
+  if (!Array.isArray(value)) return [];
+  return value.filter((entry): entry is string => typeof entry === 'string' && entry.trim() !== '').map((entry) => entry.trim().toLowerCase());
 }
 
 /** A room event's number: a non-negative integer, else null (not numbered). */

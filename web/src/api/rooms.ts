@@ -1,5 +1,6 @@
 /** REST calls for rooms and membership (protocol.md, "REST"). */
 import { request } from './http';
+import { getWithRetry } from './retry';
 import { parseIceGrant, parseRoomSession, parseRoomSnapshot } from './parse';
 import type { IceGrant, RoomSession, RoomSnapshot } from './types';
 import { formatRoomCode } from '../lib/roomCode';
@@ -25,9 +26,12 @@ export async function joinRoom(
   return parseRoomSession(await request('POST', roomUrl(code, 'join'), { body, token: join.token, signal }));
 }
 
-/** The room snapshot. Without a token it only tells whether the room exists (404 or 401). */
+/**
+ * The room snapshot. Without a token it only tells whether the room exists (404 or 401).
+ * Retried on network errors and 503 (retry.ts), like every read below.
+ */
 export async function fetchRoomState(code: string, token: string | null, signal?: AbortSignal): Promise<RoomSnapshot> {
-  return parseRoomSnapshot(await request('GET', roomUrl(code, 'state'), { token, signal }));
+  return parseRoomSnapshot(await getWithRetry(roomUrl(code, 'state'), { token, signal }));
 }
 
 /** Leaves the room for good; the token stops working. */
@@ -37,5 +41,5 @@ export async function leaveRoom(code: string, token: string, signal?: AbortSigna
 
 /** Fresh STUN/TURN servers with short-lived TURN credentials for this member. */
 export async function fetchIceServers(code: string, token: string, signal?: AbortSignal): Promise<IceGrant> {
-  return parseIceGrant(await request('GET', roomUrl(code, 'ice-servers'), { token, signal }));
+  return parseIceGrant(await getWithRetry(roomUrl(code, 'ice-servers'), { token, signal }));
 }

@@ -148,6 +148,8 @@ export type ApiErrorCode =
   | 'storage_full'
   /** Another PUT to the same upload link is still arriving (409). */
   | 'upload_in_progress'
+  /** The room's `--blocked-file-types` refuse this file (415); the message names the type. */
+  | 'file_type_not_allowed'
   | 'unavailable'
   | 'internal'
   /** A locked room refused a join without a token of its own (423). */

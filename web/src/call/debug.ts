@@ -16,7 +16,16 @@
  *       → closes the realtime WebSocket at once, as a network cut would, and refuses new
  *         sockets for `offlineMs` (default 0) so "Reconnecting…" can be seen; the client then
  *         reconnects with its usual backoff and resyncs.
+ *
+ * One more, for tests only, where `__PARLOR_TEST_HOOKS__` is on (`vite` dev, Vitest, and a
+ * build made with `PARLOR_TEST_HOOKS=1 npm run build`, as the e2e suite's is; never a plain
+ * `npm run build`, whose bundle does not contain it):
+ *
+ *     window.__parlor.failComponent('room' | 'call' | 'people' | 'files' | 'chat')
+ *       → that part's error boundary throws on its next render (lib/failures.ts), shows
+ *         "Something went wrong" with "Try again", and reports the error to the server.
  */
+import { failComponent, type FailurePart } from '../lib/failures';
 import type { RealtimeClient } from '../realtime/socket';
 import type { LinkPath } from '../rtc/stats';
 import type { CallMedia } from '../rtc/types';
@@ -39,6 +48,8 @@ export interface ParlorDebug {
   /** Each peer's connection state as of now, without running getStats() (cheap to poll). */
   connections(): Record<string, RTCPeerConnectionState>;
   socket: { drop(options?: { offlineMs?: number }): void };
+  /** Test builds only (see above); absent otherwise. */
+  failComponent?(part: FailurePart): void;
 }
 
 declare global {
@@ -93,6 +104,7 @@ export function installDebugHook(sources: {
         sources.client()?.drop();
       },
     },
+    ...(__PARLOR_TEST_HOOKS__ ? { failComponent } : {}),
   };
   Object.defineProperty(window, '__parlor', { value: Object.freeze(hook), configurable: true });
 }

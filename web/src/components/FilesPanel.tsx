@@ -1,5 +1,7 @@
 import { useEffect, useRef, useState, type ChangeEvent, type DragEvent, type RefObject } from 'react';
 import { shareFiles } from '../files/fileSession';
+import { blockedListText } from '../files/fileTypes';
+import { useRoom } from '../store/roomStore';
 import { FileHistory } from './FileHistory';
 import { Icon } from './icons';
 import { UploadList } from './UploadList';
@@ -32,8 +34,18 @@ function useRefuseStrayDrops(): void {
 }
 
 /** The drop zone with its "Upload files" button (a hidden multi-file input behind it). */
-function DropZone({ buttonRef }: { buttonRef: RefObject<HTMLButtonElement | null> }) {
+export function DropZone({
+  buttonRef,
+  blockedTypes,
+}: {
+  buttonRef: RefObject<HTMLButtonElement | null>;
+  /** The room's `blockedFileTypes`. */
+  blockedTypes: readonly string[];
+}) {
   const input = useRef<HTMLInputElement>(null);
+  // Said before anyone picks (the picker's `accept` can only list what is allowed); a
+  // matching file is refused in its upload row with the server's words.
+  const notAllowed = blockedListText(blockedTypes);
   const [dragging, setDragging] = useState(false);
   const depth = useRef(0);
   useRefuseStrayDrops();
@@ -82,9 +94,20 @@ function DropZone({ buttonRef }: { buttonRef: RefObject<HTMLButtonElement | null
       <p className="drop-zone-text">
         {dragging ? 'Drop to share with the room' : <span className="drop-zone-hint">Drop files here or</span>}
       </p>
-      <button type="button" className="button primary" ref={buttonRef} onClick={() => input.current?.click()}>
+      <button
+        type="button"
+        className="button primary"
+        ref={buttonRef}
+        aria-describedby={notAllowed === null ? undefined : 'files-not-allowed'}
+        onClick={() => input.current?.click()}
+      >
         Upload files
       </button>
+      {notAllowed !== null && (
+        <p id="files-not-allowed" className="drop-zone-policy">
+          {notAllowed}
+        </p>
+      )}
       <input
         ref={input}
         type="file"
@@ -92,6 +115,7 @@ function DropZone({ buttonRef }: { buttonRef: RefObject<HTMLButtonElement | null
         hidden
         tabIndex={-1}
         aria-label="Files to upload"
+        aria-describedby={notAllowed === null ? undefined : 'files-not-allowed'}
         data-testid="file-input"
         onChange={onPicked}
       />
@@ -102,11 +126,12 @@ function DropZone({ buttonRef }: { buttonRef: RefObject<HTMLButtonElement | null
 /** The Files tab: share (drop zone, "Upload files"), uploads in progress, then the history. */
 export function FilesPanel() {
   const uploadButton = useRef<HTMLButtonElement>(null);
+  const blockedTypes = useRoom((s) => s.blockedFileTypes);
   // A row that goes away (cancelled, dismissed) takes the focused button with it.
   const refocus = () => uploadButton.current?.focus({ preventScroll: true });
   return (
     <div className="files-panel">
-      <DropZone buttonRef={uploadButton} />
+      <DropZone buttonRef={uploadButton} blockedTypes={blockedTypes} />
       <UploadList onRowGone={refocus} />
       <FileHistory />
     </div>

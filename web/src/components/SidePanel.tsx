@@ -2,6 +2,7 @@ import { useEffect, useRef, useState, type KeyboardEvent } from 'react';
 import { setChatOpen } from '../store/roomCommands';
 import { raisedHands, useRoom } from '../store/roomStore';
 import { ChatPanel } from './ChatPanel';
+import { ErrorBoundary } from './ErrorBoundary';
 import { FilesPanel } from './FilesPanel';
 import { Icon } from './icons';
 import { MemberList } from './MemberList';
@@ -102,6 +103,7 @@ export function SidePanel() {
         ))}
       </div>
       {/* The panels stay mounted so a tab switch loses nothing (a half-picked upload, a half-typed message). */}
+      {/* Each panel's content sits in its own ErrorBoundary (name "people", "chat", "files"). */}
       <div
         role="tabpanel"
         id="panel-people"
@@ -110,7 +112,9 @@ export function SidePanel() {
         tabIndex={0}
         hidden={selected !== 'people'}
       >
-        <MemberList />
+        <ErrorBoundary name="people" explanation="The list of people stopped working. The call and the rest of the room keep going.">
+          <MemberList />
+        </ErrorBoundary>
       </div>
       <div
         role="tabpanel"
@@ -119,7 +123,9 @@ export function SidePanel() {
         className="tab-panel tab-panel-chat"
         hidden={selected !== 'chat'}
       >
-        <ChatPanel />
+        <ErrorBoundary name="chat" explanation="The chat stopped working. The call and the rest of the room keep going.">
+          <ChatPanel />
+        </ErrorBoundary>
       </div>
       <div
         role="tabpanel"
@@ -129,7 +135,9 @@ export function SidePanel() {
         tabIndex={0}
         hidden={selected !== 'files'}
       >
-        <FilesPanel />
+        <ErrorBoundary name="files" explanation="The Files panel stopped working. The call and the rest of the room keep going.">
+          <FilesPanel />
+        </ErrorBoundary>
       </div>
     </aside>
   );

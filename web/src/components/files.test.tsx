@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import type { FileInfo } from '../api/types';
 import type { Upload } from '../files/uploads';
 import { SharedFileList, SharedFileRow } from './FileHistory';
-import { FilesPanel } from './FilesPanel';
+import { DropZone, FilesPanel } from './FilesPanel';
 import { UploadRow } from './UploadList';
 
 const upload: Upload = {
@@ -97,6 +97,14 @@ describe('the Files tab', () => {
     expect(html).toMatch(/<button[^>]*>Upload files<\/button>/);
     expect(html).toMatch(/<input type="file" multiple="" hidden=""/);
     expect(text(html)).toContain('No files yet.');
+  });
+
+  it('says which file types the room refuses before anyone picks, tied to "Upload files"', () => {
+    const html = renderToStaticMarkup(<DropZone buttonRef={{ current: null }} blockedTypes={['.exe', 'video/*']} />);
+    expect(text(html)).toContain('Not allowed in this room: .exe, video/*');
+    expect(html).toMatch(/<button[^>]*aria-describedby="files-not-allowed"[^>]*>Upload files<\/button>/);
+    expect(html).toContain('id="files-not-allowed"');
+    expect(text(renderToStaticMarkup(<DropZone buttonRef={{ current: null }} blockedTypes={[]} />))).not.toContain('Not allowed');
   });
 
   it('lists the history newest first', () => {

@@ -20,6 +20,7 @@ export const uploads = createUploads({
   complete: completeUpload,
   fileAdded: (file) => roomStore.setState((state) => applyFileAdded(state, file)),
   announce: (text) => roomStore.setState((state) => announce(state, text)),
+  blockedTypes: () => roomStore.getState().blockedFileTypes,
 });
 
 export function shareFiles(files: readonly File[]): void {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ApiError } from '../api/http';
-import { tooLargeText, uploadProblem } from './problems';
+import { notAllowedProblem, tooLargeText, uploadProblem } from './problems';
 
 describe('upload problems in words', () => {
   it('names the file and the server\'s limit when a file is too large', () => {
@@ -56,5 +56,33 @@ describe('upload problems in words', () => {
     expect(uploadProblem(new ApiError('upload_in_progress', 'x', 409), 'a.txt').text).toBe(
       'Upload failed: another upload of this file is still under way.',
     );
+  });
+});
+
+describe('a file type the room refuses', () => {
+  it("shows the server's 415 in its words, without a retry", () => {
+    const refused = new ApiError('file_type_not_allowed', 'Files of type video/* are not allowed in this room', 415);
+    expect(uploadProblem(refused, 'clip.mp4')).toEqual({
+      kind: 'not-allowed',
+      text: 'Files of type video/* are not allowed in this room.',
+      retryable: false,
+    });
+  });
+
+  it('a bare 415 from a proxy still names the extension', () => {
+    expect(uploadProblem(new ApiError('file_type_not_allowed', 'HTTP 415', 415), 'setup.EXE').text).toBe(
+      'Files of type .exe are not allowed in this room.',
+    );
+    expect(uploadProblem(new ApiError('file_type_not_allowed', 'HTTP 415', 415), 'setup').text).toBe(
+      'Files of this type are not allowed in this room.',
+    );
+  });
+
+  it('the client says the same before sending anything', () => {
+    expect(notAllowedProblem('.exe')).toEqual({
+      kind: 'not-allowed',
+      text: 'Files of type .exe are not allowed in this room.',
+      retryable: false,
+    });
   });
 });

@@ -1,10 +1,14 @@
 /** Why an upload stopped, in words (ui.md: "file too large, upload failed (with retry)"). */
 import { ApiError } from '../api/http';
 import { rateLimitedText, UNREACHABLE_TEXT } from '../lib/errorText';
+import { lastExtension, notAllowedText } from './fileTypes';
 
 export interface UploadProblem {
-  /** `too-large` and `expired` have their own wording; everything else is `failed`. */
-  kind: 'too-large' | 'expired' | 'failed';
+  /**
+   * `too-large`, `expired` and `not-allowed` (the room's file type policy) have their own
+   * wording; everything else is `failed`.
+   */
+  kind: 'too-large' | 'expired' | 'not-allowed' | 'failed';
   /** The sentence the upload's row shows. */
   text: string;
   /** Whether "Retry" can help (it cannot make a file smaller). */
@@ -39,6 +43,11 @@ function failed(detail: string | null, retryable = true): UploadProblem {
   return { kind: 'failed', text: detail === null ? 'Upload failed.' : `Upload failed: ${lowerFirst(withPeriod(detail))}`, retryable };
 }
 
+/** "Files of type .exe are not allowed in this room." Sending it again cannot help. */
+export function notAllowedProblem(type: string): UploadProblem {
+  return { kind: 'not-allowed', text: withPeriod(notAllowedText(type)), retryable: false };
+}
+
 export function uploadProblem(error: unknown, filename: string): UploadProblem {
   if (error instanceof DOMException && (error.name === 'NotReadableError' || error.name === 'NotFoundError')) {
     return failed('the file could not be read. It may have been moved or changed');
@@ -49,6 +58,14 @@ export function uploadProblem(error: unknown, filename: string): UploadProblem {
       return { kind: 'too-large', text: tooLargeText(filename, error.message), retryable: false };
     case 'upload_expired':
       return { kind: 'expired', text: 'The upload link expired.', retryable: true };
+    case 'file_type_not_allowed': {
+      // The server's sentence names the type; a bare 415 (a proxy) still says which file.
+      const words = serverWords(error.message);
+      if (words !== null) return { kind: 'not-allowed', text: withPeriod(words), retryable: false };
+      const extension = lastExtension(filename);
+      if (extension !== '') return notAllowedProblem(extension);
+      return { kind: 'not-allowed', text: 'Files of this type are not allowed in this room.', retryable: false };
+    }
     case 'checksum_mismatch':
       return failed('the file changed while it was being uploaded');
     case 'upload_incomplete':

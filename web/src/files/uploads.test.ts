@@ -195,6 +195,32 @@ describe('uploading a file', () => {
     expect(rows()).toEqual([]);
   });
 
+  it("a file type the room blocks is refused at once in the server's words, nothing read or sent", async () => {
+    const { uploads, row, rows, hash, idOf } = setup({ blockedTypes: () => ['.exe', 'video/*'] });
+    uploads.add([new File(['MZ'], 'setup.EXE'), new File(['v'], 'clip.webm', { type: 'video/webm' }), hello()]);
+    expect(row('setup.EXE')).toMatchObject({
+      status: 'Files of type .exe are not allowed in this room.',
+      canRetry: false,
+      canDismiss: true,
+      canCancel: false,
+    });
+    expect(row('clip.webm')?.status).toBe('Files of type video/webm are not allowed in this room.');
+    await xhrCount(1); // the allowed file goes on as usual
+    expect(server.calls.map((call) => call.body.filename)).toEqual(['hello.txt']);
+    expect(hash).toHaveBeenCalledTimes(1);
+    uploads.dismiss(idOf('setup.EXE'));
+    expect(rows().map((r) => r.name)).toEqual(['clip.webm', 'hello.txt']);
+  });
+
+  it("the server's 415 reads the same when the client did not know (an older snapshot)", async () => {
+    const { uploads, row } = setup();
+    server.prepare = () =>
+      answer(415, { error: { code: 'file_type_not_allowed', message: 'Files of type .exe are not allowed in this room' } });
+    uploads.add([new File(['MZ'], 'setup.exe')]);
+    await vi.waitFor(() => expect(row('setup.exe')?.status).toBe('Files of type .exe are not allowed in this room.'));
+    expect(row('setup.exe')).toMatchObject({ canRetry: false, canDismiss: true });
+  });
+
   it('an expired upload link (403 on PUT) says so, and "Retry" gets a fresh link', async () => {
     const { uploads, row, added, hash, idOf } = setup();
     uploads.add([hello()]);

@@ -13,7 +13,8 @@ import { ApiError, isAbort } from '../api/http';
 import type { FileInfo } from '../api/types';
 import type { putBytes } from '../api/upload';
 import type { sha256Hex } from './hash';
-import { uploadProblem, type UploadProblem } from './problems';
+import { blockedTypeOf } from './fileTypes';
+import { notAllowedProblem, uploadProblem, type UploadProblem } from './problems';
 
 export type { UploadProblem };
 
@@ -63,6 +64,11 @@ export interface UploadDeps {
   fileAdded(file: FileInfo): void;
   /** For the polite live region ("Upload of x cancelled."). */
   announce?(text: string): void;
+  /**
+   * File types the room refuses (the snapshot's `blockedFileTypes`): a matching file is
+   * shown as refused at once, with the server's words, and nothing is read or sent.
+   */
+  blockedTypes?(): readonly string[];
   maxActive?: number;
 }
 
@@ -197,10 +203,13 @@ export function createUploads(deps: UploadDeps): Uploads {
   return {
     store,
     add(files) {
+      const blocked = deps.blockedTypes?.() ?? [];
       const added: Upload[] = files.map((file) => {
         const id = `upload-${++nextId}`;
         jobs.set(id, { file, abort: null, sha256: null, fileId: null, stored: false });
-        return { id, name: file.name, mimeType: file.type, sizeBytes: file.size, stage: 'waiting', percent: 0, problem: null };
+        const upload: Upload = { id, name: file.name, mimeType: file.type, sizeBytes: file.size, stage: 'waiting', percent: 0, problem: null };
+        const refusedType = blockedTypeOf(file, blocked);
+        return refusedType === null ? upload : { ...upload, stage: 'failed', problem: notAllowedProblem(refusedType) };
       });
       store.setState((state) => ({ uploads: [...state.uploads, ...added] }));
       pump();

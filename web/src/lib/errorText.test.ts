@@ -37,4 +37,10 @@ describe('errorText', () => {
     expect(errorText(new ApiError('file_not_found', 'x', 404))).toBe('That file is no longer in this room.');
     expect(errorText(new ApiError('upload_expired', 'x', 403))).toBe('The upload link expired.');
   });
+
+  it("says which file type the room refuses, in the server's words", () => {
+    const refused = new ApiError('file_type_not_allowed', 'Files of type .exe are not allowed in this room', 415);
+    expect(errorText(refused)).toBe('Files of type .exe are not allowed in this room.');
+    expect(errorText(new ApiError('file_type_not_allowed', 'HTTP 415', 415))).toBe('Files of this type are not allowed in this room.');
+  });
 });

@@ -60,6 +60,11 @@ export function errorText(error: unknown, code?: string): string {
       return sentence(error.message) || "The server's disk is full. Try again later.";
     case 'upload_in_progress':
       return 'Another upload of this file is still under way.';
+    case 'file_type_not_allowed':
+      // The server's sentence names the type; a proxy's bare status does not.
+      return /^HTTP \d+$/.test(error.message.trim()) || error.message.trim() === ''
+        ? 'Files of this type are not allowed in this room.'
+        : sentence(error.message);
     case 'bad_request':
       return sentence(error.message) || 'The server did not understand that request.';
     case 'unavailable':

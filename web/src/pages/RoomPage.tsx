@@ -1,5 +1,6 @@
 import { useEffect, useRef } from 'react';
 import { CallStage } from '../components/CallStage';
+import { ErrorBoundary } from '../components/ErrorBoundary';
 import { JoinCard } from '../components/JoinCard';
 import { RoomClosedCard } from '../components/RoomClosedCard';
 import { RoomHeader } from '../components/RoomHeader';
@@ -88,7 +89,13 @@ export function RoomPage({ code }: { code: string }) {
       )}
       {phase.kind === 'in-room' && (
         <main className="room-layout">
-          <CallStage code={code} ref={stageHeading} />
+          <ErrorBoundary
+            name="call"
+            className="stage"
+            explanation="The call view stopped working. You are still in the call, and the rest of the room keeps going; try again to see and hear it."
+          >
+            <CallStage code={code} ref={stageHeading} />
+          </ErrorBoundary>
           <SidePanel />
         </main>
       )}

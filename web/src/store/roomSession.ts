@@ -31,6 +31,7 @@ import {
   roomStore,
   type RoomPhase,
 } from './roomStore';
+import { reportClientError } from '../telemetry/clientTelemetry';
 
 interface Realtime {
   client: RealtimeClient;
@@ -109,6 +110,12 @@ function fail(error: unknown, code: string): void {
   const unknownRoom = error instanceof ApiError && error.code === 'room_not_found';
   const retryable = error instanceof ApiError && !unknownRoom && error.code !== 'bad_request';
   setPhase({ kind: 'failed', message: unknownRoom ? unknownRoomText(code) : errorText(error, code), retryable, unknownRoom });
+}
+
+/** A bug of ours, not an answer of the server: say so with "Try again" (never a page stuck on "Opening room…"), and report it. */
+function failUnexpected(error: unknown, code: string): void {
+  reportClientError(error, { where: 'room session' });
+  setPhase({ kind: 'failed', message: errorText(error, code), retryable: true, unknownRoom: false });
 }
 
 /** Opens the realtime socket with the token from REST and makes it the room's source of updates. */
@@ -265,7 +272,8 @@ async function rejoin(visit: number, code: string, token: string): Promise<void>
     const session = await joinRoom(code, { token }, active?.abort.signal);
     entered(visit, code, session);
   } catch (error) {
-    if (!isCurrent(visit) || !(error instanceof ApiError)) return;
+    if (!isCurrent(visit)) return;
+    if (!(error instanceof ApiError)) return failUnexpected(error, code);
     if (error.code === 'token_revoked') {
       removedFromRoom(visit, code);
     } else if (error.code === 'unauthorized' || error.code === 'forbidden') {
@@ -286,8 +294,10 @@ async function probe(visit: number, code: string): Promise<void> {
     // A snapshot without a token would be a server bug; joining is still the way in.
     setPhase({ kind: 'join', notice: null });
   } catch (error) {
-    if (!isCurrent(visit) || !(error instanceof ApiError)) return;
-    if (error.code === 'room_not_found' || error.code === 'unreachable') fail(error, code);
+    if (!isCurrent(visit)) return;
+    if (!(error instanceof ApiError)) return failUnexpected(error, code);
+    // Still unreachable or 5xx after its retries (api/retry.ts): say so, with "Try again".
+    if (error.code === 'room_not_found' || error.code === 'unreachable' || error.status >= 500) fail(error, code);
     else setPhase({ kind: 'join', notice: null }); // 401: the room is there, we are not in it
   }
 }
@@ -329,7 +339,8 @@ async function join(room: ActiveRoom, rawName: string, options: { fromLanding?: 
     const session = await joinRoom(room.code, { displayName: check.name }, room.abort.signal);
     entered(room.visit, room.code, session);
   } catch (error) {
-    if (!isCurrent(room.visit) || !(error instanceof ApiError)) return;
+    if (!isCurrent(room.visit)) return;
+    if (!(error instanceof ApiError)) return failUnexpected(error, room.code);
     if (error.code === 'room_not_found') {
       fail(error, room.code);
       return;

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { parseRoomSnapshot } from '../api/parse';
 import type { CallInfo, ChatMessage, Member, RoomSnapshot } from '../api/types';
 import type { ServerEvent } from '../realtime/events';
 import { sharedFile } from '../files/fakes';
@@ -78,6 +79,23 @@ describe('applySnapshot', () => {
   it('counts the others who are here on entering', () => {
     const state = reduce({ ...initialRoomState }, snapshot([alice, bob, { ...carol, online: false }], 'b'));
     expect(state.announcement?.text).toBe('You joined the room. 1 other person is here.');
+  });
+
+  it("takes the room's blocked file types from each snapshot, none from an older server", () => {
+    const raw = {
+      room: { id: 'r', code: 'abcd-efgh-jkmn', createdAt: '2026-01-01T00:00:00Z', createdBy: 'a' },
+      self: 'a',
+      members: [alice],
+      call: null,
+      files: [],
+      iceServers: [],
+      iceTransportPolicy: 'all',
+      callCapacity: 6,
+    };
+    let state = reduce({ ...initialRoomState }, parseRoomSnapshot({ ...raw, blockedFileTypes: ['.EXE', 'video/*', 7] }));
+    expect(state.blockedFileTypes).toEqual(['.exe', 'video/*']);
+    state = reduce(state, parseRoomSnapshot(raw));
+    expect(state.blockedFileTypes).toEqual([]);
   });
 
   it('clears a reconnecting banner', () => {
