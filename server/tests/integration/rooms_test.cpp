@@ -246,12 +246,16 @@ TEST_F(RoomsTest, StateDescribesTheRoomAndItsMembers) {
     EXPECT_TRUE(state["call"].is_null()) << state["call"];
     EXPECT_EQ(state["files"], nlohmann::json::array());
     EXPECT_EQ(state["iceServers"], nlohmann::json::array());
+    EXPECT_EQ(state["room"]["locked"], false);
+    EXPECT_EQ(state["messages"], nlohmann::json::array());
+    EXPECT_EQ(state["blockedFileTypes"], nlohmann::json::array());
 
     ASSERT_TRUE(state["members"].is_array());
     ASSERT_EQ(state["members"].size(), 2u) << state["members"];
     std::map<std::string, nlohmann::json> members;
     for (const auto& m : state["members"]) {
-        EXPECT_EQ(m.size(), 4u) << m;
+        EXPECT_EQ(m.size(), 5u) << m;
+        EXPECT_TRUE(m["handRaisedAt"].is_null()) << m;
         ASSERT_TRUE(m["id"].is_string()) << m;
         members[m["id"].get<std::string>()] = m;
         EXPECT_TRUE(parse_utc_time(m["joinedAt"]).has_value()) << m;

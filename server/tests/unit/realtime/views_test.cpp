@@ -81,17 +81,28 @@ TEST(Views, TheSnapshotIsTheRoomStateOfTheProtocol) {
     rooms::room_snapshot snapshot;
     snapshot.room = sample_room();
     snapshot.self = "bob-id";
+    snapshot.room.locked = true;
     snapshot.members = {{{"ada-id", "room-id", "Ada", created_at, std::nullopt}, true},
                         {{"bob-id", "room-id", "Bob", created_at + 1, std::nullopt}, false}};
+    snapshot.members[1].member.hand_raised_at = created_at + 2;
     snapshot.files = {sample_file(created_at)};
+    snapshot.messages = {
+        {"msg-id", "room-id", "bob-id", "Bob", "hi <b>all</b>", created_at + 3, 7}};
+    snapshot.blocked_file_types = {".exe", "video/*"};
     snapshot.call_capacity = 6;
     auto json = snapshot_json(snapshot, sample_ice());
     EXPECT_EQ(json["room"], nlohmann::json::parse(R"({"id":"room-id","code":"abcd-efgh-jkmn",
-        "createdAt":"2026-11-18T11:06:40.123Z","createdBy":"ada-id"})"));
+        "createdAt":"2026-11-18T11:06:40.123Z","createdBy":"ada-id","locked":true})"));
     EXPECT_EQ(json["self"], "bob-id");
     EXPECT_EQ(json["members"], nlohmann::json::parse(R"([
-        {"id":"ada-id","displayName":"Ada","joinedAt":"2026-11-18T11:06:40.123Z","online":true},
-        {"id":"bob-id","displayName":"Bob","joinedAt":"2026-11-18T11:06:40.124Z","online":false}])"));
+        {"id":"ada-id","displayName":"Ada","joinedAt":"2026-11-18T11:06:40.123Z","online":true,
+         "handRaisedAt":null},
+        {"id":"bob-id","displayName":"Bob","joinedAt":"2026-11-18T11:06:40.124Z","online":false,
+         "handRaisedAt":"2026-11-18T11:06:40.125Z"}])"));
+    EXPECT_EQ(json["messages"], nlohmann::json::parse(R"([
+        {"id":"msg-id","memberId":"bob-id","displayName":"Bob","text":"hi <b>all</b>",
+         "createdAt":"2026-11-18T11:06:40.126Z"}])"));
+    EXPECT_EQ(json["blockedFileTypes"], nlohmann::json::parse(R"([".exe","video/*"])"));
     EXPECT_TRUE(json["call"].is_null());
     EXPECT_EQ(json["files"], files_json(snapshot.files));
     EXPECT_EQ(json["iceServers"], ice_servers_json(sample_ice()));
