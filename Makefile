@@ -64,6 +64,8 @@ test-web: deps
 
 # Against the server that test-server built.
 test-e2e: test-server web
+	@echo "==> building the web client for the browser tests (with the test hooks)"
+	@cd web && npm run --silent build:e2e
 	@echo "==> browser end-to-end tests (Chromium, loopback-only network namespace)"
 	@PARLOR_BIN=$(CURDIR)/$(TEST_BUILD_DIR)/parlor scripts/e2e.sh
 
@@ -91,4 +93,4 @@ format-check: deps
 	@clang-format --dry-run --Werror $(CXX_SOURCES)
 
 clean:
-	rm -rf $(BUILD_DIR) $(TEST_BUILD_DIR) $(ASAN_BUILD_DIR) $(TSAN_BUILD_DIR) server/build-fuzz web/dist
+	rm -rf $(BUILD_DIR) $(TEST_BUILD_DIR) $(ASAN_BUILD_DIR) $(TSAN_BUILD_DIR) server/build-fuzz web/dist web/dist-e2e

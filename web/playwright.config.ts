@@ -3,8 +3,8 @@ import { defineConfig } from '@playwright/test';
 /**
  * End-to-end tests drive Debian's Chromium (never a downloaded browser) against the real
  * `parlor` binary, which global-setup starts on a free loopback port with a fresh data
- * directory and the built `dist/`. Run `PARLOR_TEST_HOOKS=1 npm run build` first (the hook is
- * for the specs that make a part of the page fail; see e2e/test-hooks.ts).
+ * directory and the client built into `dist-e2e/`. Run `npm run build:e2e` first: that build has
+ * the test hooks (the specs that make a part of the page fail use them; see e2e/test-hooks.ts).
  */
 export default defineConfig({
   testDir: './e2e',

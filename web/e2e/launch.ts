@@ -1,6 +1,6 @@
 /**
  * Starts one `parlor` server for the e2e tests: a free loopback port, a fresh data directory,
- * the built `dist/`, rate limits off. Used by global-setup for the suite's server, and by
+ * the client built with its test hooks (`dist-e2e/`, `npm run build:e2e`), rate limits off. Used by global-setup for the suite's server, and by
  * tests that need a server configured otherwise (e.g. a smaller call capacity).
  */
 import { spawn } from 'node:child_process';
@@ -68,12 +68,13 @@ export async function stopParlor(pid: number, dataDir: string | undefined): Prom
 
 export async function launchParlor(extraArgs: string[] = [], options: LaunchOptions = {}): Promise<LaunchedServer> {
   const binary = path.resolve(webDir, process.env.PARLOR_BIN ?? '../server/build/parlor');
-  const staticDir = path.join(webDir, 'dist');
+  // The client built with its test hooks (`npm run build:e2e`): a plain `dist/` lacks them.
+  const staticDir = path.join(webDir, 'dist-e2e');
   if (!existsSync(binary)) {
     throw new Error(`Parlor server binary not found at ${binary}. Build the server, or set PARLOR_BIN.`);
   }
   if (!existsSync(path.join(staticDir, 'index.html'))) {
-    throw new Error(`${staticDir}/index.html is missing. Run \`npm run build\` in web/ first.`);
+    throw new Error(`${staticDir}/index.html is missing. Run \`npm run build:e2e\` in web/ first.`);
   }
 
   const port = await freePort();
