@@ -182,5 +182,20 @@ TEST(NormalizedSha256, RefusesAnythingElse) {
     }
 }
 
+TEST(BlockedFileType, MatchesTheLastExtensionTheTypeOrItsFamily) {
+    std::vector<std::string> blocked = {".exe", "application/x-msdownload", "video/*"};
+    EXPECT_EQ(blocked_file_type(blocked, "setup.exe", "application/octet-stream"), ".exe");
+    EXPECT_EQ(blocked_file_type(blocked, "Setup.EXE", "application/octet-stream"), ".exe");
+    EXPECT_EQ(blocked_file_type(blocked, "archive.exe.zip", "application/zip"), "");
+    EXPECT_EQ(blocked_file_type(blocked, "tool", "application/x-msdownload"),
+              "application/x-msdownload");
+    EXPECT_EQ(blocked_file_type(blocked, "clip.mov", "video/quicktime"), "video/quicktime");
+    EXPECT_EQ(blocked_file_type(blocked, "song.mp3", "audio/mpeg"), "");
+    EXPECT_EQ(blocked_file_type(blocked, ".exe", "text/plain"), "");  // a hidden file's name
+    EXPECT_EQ(blocked_file_type({}, "setup.exe", "application/x-msdownload"), "");
+    // "video/*" is a family, not a prefix of other types.
+    EXPECT_EQ(blocked_file_type({"video/*"}, "x.bin", "videos/x"), "");
+}
+
 }  // namespace
 }  // namespace parlor::files
