@@ -6,15 +6,6 @@
 namespace parlor::itest {
 namespace {
 
-std::optional<double> series_value(const std::string& exposition, const std::string& series) {
-    std::istringstream lines(exposition);
-    for (std::string line; std::getline(lines, line);) {
-        if (line.size() > series.size() && line.starts_with(series) && line[series.size()] == ' ')
-            return std::stod(line.substr(series.size() + 1));
-    }
-    return std::nullopt;
-}
-
 class ClientErrorsTest : public parlor_test {
   protected:
     std::map<std::string, std::string> server_flags() const override {
@@ -22,9 +13,7 @@ class ClientErrorsTest : public parlor_test {
     }
     void SetUp() override {
         parlor_test::SetUp();
-        auto line = server().wait_for_log("metrics_listening");
-        if (!line) throw std::runtime_error("no metrics_listening line");
-        metrics_port = nlohmann::json::parse(*line)["port"].get<unsigned short>();
+        metrics_port = metrics_port_of(server());
         ada = api().create_room("Ada");
     }
     double reported() {

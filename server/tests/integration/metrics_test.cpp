@@ -9,16 +9,6 @@
 namespace parlor::itest {
 namespace {
 
-// A series' value in an exposition: the line "<series> <value>"; nullopt when absent.
-std::optional<double> series_value(const std::string& exposition, const std::string& series) {
-    std::istringstream lines(exposition);
-    for (std::string line; std::getline(lines, line);) {
-        if (line.size() > series.size() && line.starts_with(series) && line[series.size()] == ' ')
-            return std::stod(line.substr(series.size() + 1));
-    }
-    return std::nullopt;
-}
-
 class MetricsTest : public files_test {
   protected:
     std::map<std::string, std::string> server_flags() const override {
@@ -26,9 +16,7 @@ class MetricsTest : public files_test {
     }
     void SetUp() override {
         files_test::SetUp();
-        auto line = server().wait_for_log("metrics_listening");
-        if (!line) throw std::runtime_error("no metrics_listening line");
-        metrics_port = nlohmann::json::parse(*line)["port"].get<unsigned short>();
+        metrics_port = metrics_port_of(server());
     }
     std::string scrape() {
         auto r = request(metrics_port, "GET", "/metrics");

@@ -1,5 +1,7 @@
 #pragma once
 
+#include <sstream>
+
 // What the integration test files share: a fixture that starts a fresh `parlor` per test,
 // shortcuts for the REST calls, and checks for the protocol's formats.
 
@@ -177,6 +179,24 @@ class parlor_client {
   private:
     unsigned short port_;
 };
+
+// A series' value in a Prometheus exposition: the line "<series> <value>"; nullopt when absent.
+inline std::optional<double> series_value(const std::string& exposition,
+                                          const std::string& series) {
+    std::istringstream lines(exposition);
+    for (std::string line; std::getline(lines, line);) {
+        if (line.size() > series.size() && line.starts_with(series) && line[series.size()] == ' ')
+            return std::stod(line.substr(series.size() + 1));
+    }
+    return std::nullopt;
+}
+
+// The port of a server's --metrics-address 127.0.0.1:0 listener, from its log.
+inline unsigned short metrics_port_of(parlor_process& server) {
+    auto line = server.wait_for_log("metrics_listening");
+    if (!line) throw std::runtime_error("no metrics_listening line");
+    return nlohmann::json::parse(*line)["port"].get<unsigned short>();
+}
 
 // A fresh `parlor` for every test, with its output printed when the test fails.
 class parlor_test : public ::testing::Test {
