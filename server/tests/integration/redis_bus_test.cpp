@@ -225,6 +225,32 @@ TEST_F(RedisBusTest, ALeaveOnOneInstanceClosesTheMembersSocketsOnTheOther) {
     EXPECT_EQ((*left)["data"]["memberId"], grace.member_id);
 }
 
+// Removal crosses instances too: the sockets close with the reason "removed", and a chat
+// message and a raised hand on one instance reach the other with the sender's rid left home.
+TEST_F(RedisBusTest, ChatHandsAndRemovalCrossInstances) {
+    auto ada_ws = joined(*first, ada);
+    auto grace_ws = joined(*second, grace);
+    ASSERT_TRUE(ada_ws->next_of_type("member:joined"));
+
+    grace_ws->send("chat:send", {{"text", "hello from the second"}}, "g1");
+    auto heard = ada_ws->next_of_type("chat:message", 10s);
+    ASSERT_TRUE(heard.has_value());
+    EXPECT_EQ((*heard)["data"]["message"]["text"], "hello from the second");
+    EXPECT_FALSE(heard->contains("rid"));
+    grace_ws->send("hand:raise");
+    auto hand = ada_ws->next_of_type("member:updated", 10s);
+    ASSERT_TRUE(hand.has_value());
+    EXPECT_TRUE((*hand)["data"]["member"]["handRaisedAt"].is_string());
+
+    ada_ws->send("member:remove", {{"memberId", grace.member_id}});
+    auto closed = grace_ws->wait_closed(10s);
+    ASSERT_TRUE(closed.has_value()) << "Grace's socket on the other instance stayed open";
+    EXPECT_EQ(closed->code, 1000);
+    EXPECT_EQ(closed->reason, "removed");
+    EXPECT_TRUE(is_error(parlor_client(second->port()).state(grace.code, bearer(grace.token)), 401,
+                         "token_revoked"));
+}
+
 TEST_F(RedisBusTest, ARedisRestartIsSurvived) {
     auto ada_ws = joined(*first, ada);
     auto grace_ws = joined(*second, grace);
