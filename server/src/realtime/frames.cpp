@@ -42,6 +42,23 @@ std::string required_string(const nlohmann::json& data, const char* name) {
     return value.get<std::string>();
 }
 
+std::string optional_string(const nlohmann::json& data, const char* name) {
+    const auto& value = field(data, name);
+    if (value.is_null()) return {};
+    if (!value.is_string()) {
+        throw error(error_code::bad_request, std::string(name) + " must be a string");
+    }
+    return value.get<std::string>();
+}
+
+bool required_bool(const nlohmann::json& data, const char* name) {
+    const auto& value = field(data, name);
+    if (!value.is_boolean()) {
+        throw error(error_code::bad_request, std::string(name) + " must be true or false");
+    }
+    return value.get<bool>();
+}
+
 std::shared_ptr<const std::string> make_frame(const std::string& type, const nlohmann::json& data,
                                               std::int64_t seq) {
     nlohmann::json frame{{"type", type}, {"data", data}};

@@ -32,6 +32,10 @@ const nlohmann::json& field(const nlohmann::json& data, const char* name);
 
 // A member that must be a non-empty string. Throws bad_request naming it otherwise.
 std::string required_string(const nlohmann::json& data, const char* name);
+// A member that may be absent (or null: then ""), else a string; bad_request otherwise.
+std::string optional_string(const nlohmann::json& data, const char* name);
+// A member that must be true or false; bad_request otherwise.
+bool required_bool(const nlohmann::json& data, const char* name);
 
 // One text frame: {"type","data"}, and "seq" when given (a room-wide event's number).
 std::shared_ptr<const std::string> make_frame(const std::string& type, const nlohmann::json& data,

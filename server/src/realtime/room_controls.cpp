@@ -3,30 +3,11 @@
 // pool, and answered as a numbered room event.
 #include "common/blocking.hpp"
 #include "common/error.hpp"
+#include "realtime/frames.hpp"
 #include "realtime/realtime_service.hpp"
 #include "realtime/views.hpp"
 
 namespace parlor::realtime {
-namespace {
-
-bool required_bool(const nlohmann::json& data, const char* name) {
-    const auto& value = field(data, name);
-    if (!value.is_boolean()) {
-        throw error(error_code::bad_request, std::string(name) + " must be true or false");
-    }
-    return value.get<bool>();
-}
-
-// An optional member that must be a string when present.
-std::string optional_string(const nlohmann::json& data, const char* name) {
-    const auto& value = field(data, name);
-    if (value.is_null()) return {};
-    if (!value.is_string())
-        throw error(error_code::bad_request, std::string(name) + " must be a string");
-    return value.get<std::string>();
-}
-
-}  // namespace
 
 void realtime_service::publish_answer(ws_session& socket, const envelope& msg,
                                       const std::string& type, const nlohmann::json& data,
