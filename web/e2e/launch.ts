@@ -33,6 +33,8 @@ export interface LaunchedServer {
   url: string;
   pid: number;
   dataDir: string;
+  /** The server's output (JSON lines), as it is written: test-results/parlor-<port>.log. */
+  logFile: string;
   /** SIGTERM, SIGKILL after 5 s, then the data directory goes (unless the caller gave it). */
   stop(): Promise<void>;
 }
@@ -139,12 +141,13 @@ export async function launchParlor(extraArgs: string[] = [], options: LaunchOpti
   server.stderr?.removeListener('data', keep);
   const logDir = path.join(webDir, 'test-results');
   mkdirSync(logDir, { recursive: true });
-  const log = createWriteStream(path.join(logDir, `parlor-${port}.log`));
+  const logFile = path.join(logDir, `parlor-${port}.log`);
+  const log = createWriteStream(logFile);
   log.write(output);
   server.stdout?.pipe(log, { end: false });
   server.stderr?.pipe(log, { end: false });
   server.unref();
 
   const pid = server.pid!;
-  return { url, pid, dataDir, stop: () => stopParlor(pid, ownDataDir ? dataDir : undefined) };
+  return { url, pid, dataDir, logFile, stop: () => stopParlor(pid, ownDataDir ? dataDir : undefined) };
 }
