@@ -87,12 +87,8 @@ export function MemberRowView(props: MemberRowViewProps) {
         )}
       </span>
       {canManage && !confirmingRemove && (
+        // "Remove <name>" sits on the first line, "Lower hand" under the name: this order, on screen and for the keyboard.
         <span className="member-actions">
-          {handUp && (
-            <button type="button" className="button secondary small" onClick={props.onLowerHand} aria-disabled={busy || undefined}>
-              Lower hand<span className="visually-hidden"> for {member.displayName}</span>
-            </button>
-          )}
           <button
             type="button"
             ref={remove}
@@ -104,6 +100,11 @@ export function MemberRowView(props: MemberRowViewProps) {
           >
             <Icon name="close" />
           </button>
+          {handUp && (
+            <button type="button" className="button secondary small" onClick={props.onLowerHand} aria-disabled={busy || undefined}>
+              Lower hand<span className="visually-hidden"> for {member.displayName}</span>
+            </button>
+          )}
         </span>
       )}
       {canManage && confirmingRemove && (
