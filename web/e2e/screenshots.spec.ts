@@ -190,3 +190,90 @@ for (const scheme of ['light', 'dark'] as const) {
     });
   }
 }
+
+/**
+ * For the README (docs/screenshots/): the room with a short chat, People with raised hands,
+ * a tile with a raised hand in a call, and the locked-room page, at each size (light).
+ * `PARLOR_SCREENSHOTS=../docs/screenshots npx playwright test screenshots -g readme`.
+ */
+for (const [device, viewport] of Object.entries(viewports)) {
+  test(`screenshots readme ${device}`, async ({ browser }) => {
+    test.setTimeout(120_000);
+    const open = async () => {
+      const context = await browser.newContext({ baseURL: process.env.PARLOR_E2E_URL, viewport, colorScheme: 'light', deviceScaleFactor: 1 });
+      return context.newPage();
+    };
+    const shot = async (page: Page, name: string) => {
+      await page.mouse.move(0, 0); // no hover left on the button last clicked
+      await page.screenshot({ path: path.join(outDir, `${name}-${device}.png`), fullPage: device === 'phone' });
+    };
+    const [alice, bob, carol] = [await open(), await open(), await open()];
+    await alice.goto('/');
+    await alice.getByLabel('Your name').fill('Alice Example');
+    await alice.getByRole('button', { name: 'Create room' }).click();
+    await expect(memberNamed(alice, 'Alice Example')).toBeVisible();
+    const link = alice.url();
+    for (const [page, name] of [
+      [bob, 'Bob'],
+      [carol, 'Carol Jones'],
+    ] as const) {
+      await page.goto(link);
+      await page.getByLabel('Your name').fill(name);
+      await page.getByRole('button', { name: 'Join room' }).click();
+      await expect(memberNamed(page, name)).toBeVisible();
+    }
+
+    const messages = (page: Page) => page.getByRole('list', { name: 'Messages' }).getByRole('listitem');
+    let sent = 0;
+    const say = async (page: Page, text: string) => {
+      await page.getByRole('tab', { name: /^Chat/ }).click();
+      await page.getByRole('textbox', { name: 'Message' }).fill(text);
+      await page.getByRole('button', { name: 'Send' }).click();
+      sent += 1;
+      await expect(messages(page)).toHaveCount(sent);
+    };
+    await say(alice, 'Morning! The slides for today are at https://example.org/q3-review');
+    await say(bob, 'Thanks. I put my notes in Files.');
+    await say(carol, 'Can you hear me? My microphone was acting up earlier.');
+    await say(alice, 'Yes, loud and clear.\nLet us start in five minutes.');
+    await alice.getByRole('tab', { name: /^Chat/ }).click();
+    await expect(messages(alice)).toHaveCount(sent);
+    await alice.getByRole('textbox', { name: 'Message' }).fill('Great, see you in the call');
+    await shot(alice, 'room-chat');
+
+    // Hands: Carol first, then Bob; People orders them by when they went up.
+    await alice.getByRole('textbox', { name: 'Message' }).fill('');
+    await alice.getByRole('tab', { name: /^People/ }).click();
+    await carol.getByRole('button', { name: 'Raise hand' }).click();
+    await expect(memberNamed(alice, 'Carol Jones').getByText('Hand raised')).toBeVisible();
+    await bob.getByRole('button', { name: 'Raise hand' }).click();
+    await expect(memberNamed(alice, 'Bob').getByText('Hand raised')).toBeVisible();
+    await shot(alice, 'people-raised-hand');
+
+    // Locked: a stranger with the link.
+    await alice.getByRole('button', { name: 'Lock room' }).click();
+    await expect(alice.getByRole('button', { name: 'Unlock room' })).toBeVisible();
+    const stranger = await open();
+    await stranger.goto(link);
+    await stranger.getByLabel('Your name').fill('Dana');
+    await stranger.getByRole('button', { name: 'Join room' }).click();
+    await expect(stranger.getByRole('heading', { name: 'This room is locked' })).toBeVisible();
+    await shot(stranger, 'room-locked');
+
+    // A call with Bob's hand up on his tile.
+    await bob.getByRole('button', { name: 'Lower hand' }).click();
+    await carol.getByRole('button', { name: 'Lower hand' }).click();
+    await alice.getByRole('button', { name: 'Start call' }).click();
+    await bob.getByRole('button', { name: 'Join call' }).click();
+    await expect
+      .poll(async () => Object.values(await alice.evaluate(() => window.__parlor!.stats())).filter((s) => s.framesDecoded > 0).length, {
+        timeout: 20_000,
+      })
+      .toBe(1);
+    await bob.getByRole('group', { name: 'Call controls' }).getByRole('button', { name: 'Raise hand' }).click();
+    const bobsTile = alice.locator('[data-tile-member-id]').filter({ hasText: 'Bob' });
+    await expect(bobsTile.locator('.tile-hand')).toBeVisible();
+    await shot(alice, 'call-raised-hand');
+    for (const page of [alice, bob, carol, stranger]) await page.context().close();
+  });
+}

@@ -13,6 +13,7 @@ function ToolButton({
   off = false,
   active = false,
   disabled = false,
+  busy = false,
   onClick,
 }: {
   label: string;
@@ -22,6 +23,11 @@ function ToolButton({
   /** Highlighted while something is going on (sharing the screen). */
   active?: boolean;
   disabled?: boolean;
+  /**
+   * Waiting for the server: said with aria-busy, not `disabled`, so that keyboard focus stays
+   * on the button (a disabled button drops it) and lands on its next label ("Lower hand").
+   */
+  busy?: boolean;
   onClick(): void;
 }) {
   return (
@@ -31,6 +37,7 @@ function ToolButton({
       aria-label={label}
       title={label}
       disabled={disabled}
+      aria-busy={busy || undefined}
       onClick={onClick}
     >
       <Icon name={icon} />
@@ -142,7 +149,7 @@ export function CallToolbar() {
           label={hand.raised ? 'Lower hand' : 'Raise hand'}
           icon="hand"
           active={hand.raised}
-          disabled={hand.busy}
+          busy={hand.busy}
           onClick={hand.toggle}
         />
         <DeviceSettings />

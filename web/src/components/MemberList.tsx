@@ -25,11 +25,18 @@ export interface MemberRowViewProps {
 export function MemberRowView(props: MemberRowViewProps) {
   const { member, isSelf, inCall, canManage, confirmingRemove, busy, problem } = props;
   const cancel = useRef<HTMLButtonElement>(null);
+  const remove = useRef<HTMLButtonElement>(null);
+  const wasConfirming = useRef(false);
   const handUp = member.handRaisedAt !== null;
 
   useEffect(() => {
-    // The safe choice has focus when the question appears.
+    // The safe choice has focus when the question appears; when it goes (Cancel, Escape),
+    // focus goes back to "Remove <name>" rather than falling off the page with the question.
     if (confirmingRemove) cancel.current?.focus();
+    else if (wasConfirming.current && (document.activeElement === null || document.activeElement === document.body)) {
+      remove.current?.focus();
+    }
+    wasConfirming.current = confirmingRemove;
   }, [confirmingRemove]);
 
   function onConfirmKeyDown(event: KeyboardEvent<HTMLDivElement>) {
@@ -80,22 +87,24 @@ export function MemberRowView(props: MemberRowViewProps) {
         )}
       </span>
       {canManage && !confirmingRemove && (
+        // "Remove <name>" sits on the first line, "Lower hand" under the name: this order, on screen and for the keyboard.
         <span className="member-actions">
-          {handUp && (
-            <button type="button" className="button secondary small" onClick={props.onLowerHand} disabled={busy}>
-              Lower hand<span className="visually-hidden"> for {member.displayName}</span>
-            </button>
-          )}
           <button
             type="button"
+            ref={remove}
             className="icon-button member-remove"
             aria-label={`Remove ${member.displayName}`}
             title={`Remove ${member.displayName}`}
             onClick={props.onAskRemove}
-            disabled={busy}
+            aria-disabled={busy || undefined}
           >
             <Icon name="close" />
           </button>
+          {handUp && (
+            <button type="button" className="button secondary small" onClick={props.onLowerHand} aria-disabled={busy || undefined}>
+              Lower hand<span className="visually-hidden"> for {member.displayName}</span>
+            </button>
+          )}
         </span>
       )}
       {canManage && confirmingRemove && (
@@ -128,6 +137,7 @@ function MemberRow({ member, isSelf, inCall, canManage }: { member: Member; isSe
   const [problem, setProblem] = useState<string | null>(null);
 
   async function run(action: () => Promise<void>) {
+    if (busy) return; // the buttons say aria-disabled while busy (so they keep focus), not disabled
     setBusy(true);
     setProblem(null);
     try {
@@ -149,6 +159,7 @@ function MemberRow({ member, isSelf, inCall, canManage }: { member: Member; isSe
       busy={busy}
       problem={problem}
       onAskRemove={() => {
+        if (busy) return;
         setProblem(null);
         setConfirmingRemove(true);
       }}
@@ -178,8 +189,33 @@ export function PeopleList({
 }) {
   const inCall = new Set(call?.participants.map((p) => p.memberId) ?? []);
   const host = selfId !== null && createdBy === selfId;
+  const list = useRef<HTMLUListElement>(null);
+  const focusInside = useRef(false);
+  const count = useRef(members.length);
+
+  useEffect(() => {
+    // A row that had keyboard focus went (its person was removed, or left): focus the list
+    // rather than let it fall back to the top of the page.
+    const fewer = members.length < count.current;
+    count.current = members.length;
+    const lost = document.activeElement === null || document.activeElement === document.body;
+    if (fewer && lost && focusInside.current) list.current?.focus();
+  }, [members]);
+
   return (
-    <ul className="member-list" aria-label="People in this room">
+    <ul
+      className="member-list"
+      aria-label="People in this room"
+      ref={list}
+      tabIndex={-1}
+      onFocus={() => {
+        focusInside.current = true;
+      }}
+      onBlur={(event) => {
+        // Focus that goes nowhere (its element removed) still counts as inside.
+        if (event.relatedTarget !== null && !event.currentTarget.contains(event.relatedTarget)) focusInside.current = false;
+      }}
+    >
       {orderedMembers(members, selfId).map((member) => (
         <MemberRow
           key={member.id}
