@@ -1,19 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { ApiError } from './http';
 import { parseMessageListBody, parseRoomSnapshot } from './parse';
+import { wireSnapshot } from './wireFixtures';
 
 /** A snapshot as a server from before chat, locks and hands sends it. */
-const older = {
-  room: { id: 'r', code: 'abcd-efgh-jkmn', createdAt: '2026-01-01T00:00:00Z', createdBy: 'a' },
-  self: 'a',
-  members: [{ id: 'a', displayName: 'Alice', joinedAt: '2026-01-01T00:00:00Z', online: true }],
-  call: null,
-  files: [],
-  iceServers: [],
-  iceTransportPolicy: 'all',
-  callCapacity: 6,
-  seq: 3,
-};
+const older = { ...wireSnapshot, seq: 3 };
 
 const message = { id: 'm1', memberId: 'a', displayName: 'Alice', text: 'hello', createdAt: '2026-01-01T00:01:00Z' };
 

@@ -12,17 +12,9 @@ import {
   type Timers,
   type WebSocketLike,
 } from './socket';
+import { wireSnapshot } from '../api/wireFixtures';
 
-const stateData = {
-  room: { id: 'r', code: 'abcd-efgh-jkmn', createdAt: '2026-01-01T00:00:00Z', createdBy: 'a' },
-  self: 'a',
-  members: [{ id: 'a', displayName: 'Alice', joinedAt: '2026-01-01T00:00:00Z', online: true }],
-  call: null,
-  files: [],
-  iceServers: [],
-  iceTransportPolicy: 'all',
-  callCapacity: 6,
-};
+const stateData = wireSnapshot;
 
 /** The server's end of one socket. */
 class FakeSocket implements WebSocketLike {
