@@ -204,16 +204,20 @@ class AuthorizationTest : public files_test {
         return w;
     }
 
-    // What room W looks like to Ada: its call and its members (not who is online).
+    // What room W looks like to Ada: its call, its members and their hands (not who is
+    // online), its lock and its chat.
     json outline(const ws_world& w) {
         auto state = api().room_state(w.ada);
         json members = json::array();
-        for (const auto& m : state["members"]) members.push_back(m["id"]);
+        for (const auto& m : state["members"]) members.push_back({m["id"], m["handRaisedAt"]});
         json call =
             state["call"].is_object()
                 ? json{{"id", state["call"]["id"]}, {"participants", state["call"]["participants"]}}
                 : json();
-        return {{"call", call}, {"members", members}};
+        return {{"call", call},
+                {"members", members},
+                {"locked", state["room"]["locked"]},
+                {"messages", state["messages"]}};
     }
 
     // With a call: Grace signals Ada, and Ada reads up to that signal. `expect_nothing_first`:
@@ -284,10 +288,10 @@ TEST_F(AuthorizationTest, EveryRouteAndEventRefusesEveryCredentialThatIsNotItsOw
         {"POST", "/api/rooms/:code/join", c::other_room, forbidden},
         {"POST", "/api/rooms/:code/join", c::left_member, left_answer},
     };
-    for (const char* route :
-         {"GET /api/rooms/:code/state", "GET /api/rooms/:code/ice-servers",
-          "POST /api/rooms/:code/leave", "POST /api/rooms/:code/files/prepare",
-          "POST /api/rooms/:code/files/complete", "GET /api/rooms/:code/files"}) {
+    for (const char* route : {"GET /api/rooms/:code/state", "GET /api/rooms/:code/ice-servers",
+                              "POST /api/rooms/:code/leave", "POST /api/rooms/:code/files/prepare",
+                              "POST /api/rooms/:code/files/complete", "GET /api/rooms/:code/files",
+                              "GET /api/rooms/:code/messages"}) {
         std::string text(route);
         auto method = text.substr(0, text.find(' '));
         auto path = text.substr(text.find(' ') + 1);
@@ -297,6 +301,12 @@ TEST_F(AuthorizationTest, EveryRouteAndEventRefusesEveryCredentialThatIsNotItsOw
         rest.push_back({method, path, c::other_room, forbidden});
         rest.push_back({method, path, c::left_member, left_answer});
     }
+    // Error reports name no room: any member's token will do, and only a member's.
+    rest.push_back({"POST", "/api/client-errors", c::none, unauthorized});
+    rest.push_back({"POST", "/api/client-errors", c::expired, expired_token_answer});
+    rest.push_back({"POST", "/api/client-errors", c::alg_none, unauthorized});
+    rest.push_back({"POST", "/api/client-errors", c::other_room, {204, ""}, "her own room's"});
+    rest.push_back({"POST", "/api/client-errors", c::left_member, left_answer});
     // The download link: the token's room must hold the file; another room's token is told
     // the file does not exist (it must not learn that it does elsewhere).
     for (const char* method : {"GET", "HEAD"}) {
@@ -324,6 +334,8 @@ TEST_F(AuthorizationTest, EveryRouteAndEventRefusesEveryCredentialThatIsNotItsOw
             body = prepare_body("new.txt", "text/plain", "new").dump();
         } else if (row.route.ends_with("/complete")) {
             body = json{{"fileId", pending.file_id}}.dump();
+        } else if (row.route == "/api/client-errors") {
+            body = json{{"message", "boom"}, {"page", "/"}, {"version", "1"}}.dump();
         }
         auto reply = api().call(row.method, target, body, bearer_for(row.who));
         EXPECT_TRUE(answers(reply, row.expected, row.method == "HEAD"))
@@ -420,8 +432,10 @@ TEST_F(AuthorizationTest, EveryRouteAndEventRefusesEveryCredentialThatIsNotItsOw
         {"room:join", c::other_room, {ws_answer::reply, "room:state"}, "her own room's state"},
         {"room:join", c::left_member, ws_unauthorized, "a fresh socket, Otto's token"},
     };
-    for (const char* event : {"room:leave", "call:start", "call:join", "call:leave", "call:end",
-                              "signal:offer", "signal:answer", "signal:ice", "call:report"}) {
+    for (const char* event :
+         {"room:leave", "call:start", "call:join", "call:leave", "call:end", "signal:offer",
+          "signal:answer", "signal:ice", "call:report", "chat:send", "room:lock", "member:remove",
+          "hand:raise", "hand:lower"}) {
         std::string type(event);
         ws_rows.push_back({type, c::none, ws_unauthorized});
         ws_rows.push_back({type, c::expired, ws_unauthorized});
@@ -431,7 +445,13 @@ TEST_F(AuthorizationTest, EveryRouteAndEventRefusesEveryCredentialThatIsNotItsOw
             : type == "call:start" ? ws_answer{ws_answer::reply, "call:started"}  // in her room
             : type.starts_with("signal:") ? ws_answer{ws_answer::error, "not_in_call"}
             : type == "call:report"       ? ws_answer{ws_answer::nothing}  // ids are not checked
-                                          : ws_answer{ws_answer::error, "no_active_call"};
+            : type == "chat:send"         ? ws_answer{ws_answer::reply, "chat:message"}  // hers
+            : type == "room:lock"         ? ws_answer{ws_answer::reply, "room:updated"}  // hers
+            : type == "hand:raise"        ? ws_answer{ws_answer::reply, "member:updated"}
+            // Room W's member is no member of hers, whatever she may do in her own room.
+            : type == "member:remove" || type == "hand:lower"
+                ? ws_answer{ws_answer::error, "bad_request"}
+                : ws_answer{ws_answer::error, "no_active_call"};
         ws_rows.push_back({type, c::other_room, in_own_room, "names room W's call and members"});
         ws_rows.push_back({type, c::left_member, closed_by_leave, "Otto's socket, after he left"});
     }
@@ -498,6 +518,11 @@ TEST_F(AuthorizationTest, EveryRouteAndEventRefusesEveryCredentialThatIsNotItsOw
         if (row.event == "call:report") {
             data["peerId"] = w.ada.member_id;
             data["path"] = "direct";
+        }
+        if (row.event == "chat:send") data["text"] = "hello";
+        if (row.event == "room:lock") data["locked"] = true;
+        if (row.event == "member:remove" || row.event == "hand:lower") {
+            data["memberId"] = w.ada.member_id;
         }
         socket->send(row.event, data, "row");
 
