@@ -1,5 +1,4 @@
 import { useEffect, useRef } from 'react';
-import { ROOM_LOCKED_TEXT } from '../lib/errorText';
 import { followLink } from '../lib/router';
 import { backToJoinCard } from '../store/roomSession';
 
@@ -19,7 +18,7 @@ export function RoomClosedCard({ reason }: { reason: 'removed' | 'locked' }) {
         {reason === 'removed' ? 'You were removed from this room' : 'This room is locked'}
       </h1>
       <p className="problem-message" role="alert">
-        {reason === 'removed' ? "The room's creator removed you, so this link no longer lets you in." : ROOM_LOCKED_TEXT}
+        {reason === 'removed' ? "The room's creator removed you, so this link no longer lets you in." : 'Only people who are already in it can come back.'}
       </p>
       <p className="muted">
         {reason === 'removed'
