@@ -4,7 +4,7 @@
  * tests that need a server configured otherwise (e.g. a smaller call capacity).
  */
 import { spawn } from 'node:child_process';
-import { createWriteStream, existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { createWriteStream, existsSync, mkdirSync, mkdtempSync, openSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -142,7 +142,9 @@ export async function launchParlor(extraArgs: string[] = [], options: LaunchOpti
   const logDir = path.join(webDir, 'test-results');
   mkdirSync(logDir, { recursive: true });
   const logFile = path.join(logDir, `parlor-${port}.log`);
-  const log = createWriteStream(logFile);
+  // Opened before returning (a stream opens its file later), so that a test may read the
+  // log at once.
+  const log = createWriteStream(logFile, { fd: openSync(logFile, 'w') });
   log.write(output);
   server.stdout?.pipe(log, { end: false });
   server.stderr?.pipe(log, { end: false });

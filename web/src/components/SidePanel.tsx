@@ -15,6 +15,13 @@ const TABS: { id: Tab; label: string }[] = [
   { id: 'files', label: 'Files' },
 ];
 
+/** Each tab's content, in its own ErrorBoundary: a failure there leaves the rest of the room working. */
+const PANELS: { id: Tab; explanation: string; Panel: () => React.JSX.Element }[] = [
+  { id: 'people', explanation: 'The list of people stopped working.', Panel: MemberList },
+  { id: 'chat', explanation: 'The chat stopped working.', Panel: ChatPanel },
+  { id: 'files', explanation: 'The Files panel stopped working.', Panel: FilesPanel },
+];
+
 const plural = (n: number, one: string, many: string) => `${n} ${n === 1 ? one : many}`;
 
 /**
@@ -103,42 +110,22 @@ export function SidePanel() {
         ))}
       </div>
       {/* The panels stay mounted so a tab switch loses nothing (a half-picked upload, a half-typed message). */}
-      {/* Each panel's content sits in its own ErrorBoundary (name "people", "chat", "files"). */}
-      <div
-        role="tabpanel"
-        id="panel-people"
-        aria-labelledby="tab-people"
-        className="tab-panel"
-        tabIndex={0}
-        hidden={selected !== 'people'}
-      >
-        <ErrorBoundary name="people" explanation="The list of people stopped working. The call and the rest of the room keep going.">
-          <MemberList />
-        </ErrorBoundary>
-      </div>
-      <div
-        role="tabpanel"
-        id="panel-chat"
-        aria-labelledby="tab-chat"
-        className="tab-panel tab-panel-chat"
-        hidden={selected !== 'chat'}
-      >
-        <ErrorBoundary name="chat" explanation="The chat stopped working. The call and the rest of the room keep going.">
-          <ChatPanel />
-        </ErrorBoundary>
-      </div>
-      <div
-        role="tabpanel"
-        id="panel-files"
-        aria-labelledby="tab-files"
-        className="tab-panel"
-        tabIndex={0}
-        hidden={selected !== 'files'}
-      >
-        <ErrorBoundary name="files" explanation="The Files panel stopped working. The call and the rest of the room keep going.">
-          <FilesPanel />
-        </ErrorBoundary>
-      </div>
+      {PANELS.map(({ id, explanation, Panel }) => (
+        <div
+          key={id}
+          role="tabpanel"
+          id={`panel-${id}`}
+          aria-labelledby={`tab-${id}`}
+          // The chat scrolls its own history and holds the field: the panel itself takes no focus.
+          className={id === 'chat' ? 'tab-panel tab-panel-chat' : 'tab-panel'}
+          tabIndex={id === 'chat' ? undefined : 0}
+          hidden={selected !== id}
+        >
+          <ErrorBoundary name={id} explanation={`${explanation} The call and the rest of the room keep going.`}>
+            <Panel />
+          </ErrorBoundary>
+        </div>
+      ))}
     </aside>
   );
 }
